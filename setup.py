@@ -9,7 +9,7 @@ setup(
     version=VERSION,
     description="Airbyte connectors between Infinite Campus (OneRoster 1.1) and Otus: roster source and gradebook passback destination",
     python_requires=">=3.10,<3.15",
-    packages=find_packages(include=["campus_oneroster*", "campus_sandbox*", "source_campus_oneroster*", "destination_campus_grades*", "campus_demo*"]),
+    packages=find_packages(include=["campus_oneroster*", "campus_sandbox*", "source_campus_oneroster*", "destination_campus_grades*", "campus_demo*", "otus_export*"]),
     install_requires=[
         "airbyte-cdk>=7.39,<8",
         "requests>=2.31",
