@@ -1,0 +1,182 @@
+"""How each request proves who we are: OAuth 2 bearer tokens, OAuth 1.0a signatures, the vendor header.
+
+The CDK's `Oauth2Authenticator` was considered and not used: it posts with bare `requests` (no pool,
+no timeout), backs off for up to 300 s on an unreachable token URL (so `check` would hang instead of
+saying "host unreachable"), raises Airbyte trace exceptions rather than our typed errors, and cannot
+renew ~60 s early. The token logic here is small: one cached token shared by all threads, fetched
+under a lock before a request takes its concurrency slot (so a token fetch never waits on a slot held
+by a thread that waits on the token), renewed early and once after a 401.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, Callable, Optional, Protocol
+
+import requests
+from oauthlib.oauth1 import SIGNATURE_HMAC_SHA256, SIGNATURE_TYPE_AUTH_HEADER
+from requests.auth import AuthBase, HTTPBasicAuth
+from requests_oauthlib import OAuth1
+
+from campus_oneroster.config import ConnectionConfig, OAuth1HmacSha256, OAuth2ClientCredentials
+from campus_oneroster.errors import CredentialsRejectedError, OneRosterError, error_for_status
+
+GRADEBOOK_COLLECTIONS = frozenset({"categories", "lineItems", "results"})
+VENDOR_HEADER = "x-vendor-authorization"
+RENEW_EARLY_SECONDS = 60.0
+DEFAULT_TOKEN_LIFETIME_SECONDS = 3600.0
+
+TokenPoster = Callable[[str, dict, AuthBase], requests.Response]
+
+
+class RequestAuth(Protocol):
+    """What the client needs from an authentication method."""
+
+    renewable: bool
+
+    def current(self) -> AuthBase:
+        """The requests auth to attach to the next request (may fetch a token: call outside a slot)."""
+
+    def renew(self, rejected: AuthBase) -> None:
+        """Replace credentials the API just refused with a 401 (no-op where nothing can be renewed)."""
+
+
+class BearerToken(AuthBase):
+    """A fixed bearer token; the `OAuth2ClientCredentialsAuth` hands out one per token lifetime."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        return request
+
+    def __repr__(self) -> str:
+        return "BearerToken(<redacted>)"
+
+
+class OAuth2ClientCredentialsAuth:
+    """OAuth 2 client credentials: key and secret in HTTP Basic, as Infinite Campus's token URL takes them."""
+
+    renewable = True
+
+    def __init__(self, credentials: OAuth2ClientCredentials, post_token: TokenPoster) -> None:
+        self._token_url = credentials.token_url
+        self._basic = HTTPBasicAuth(credentials.client_id, credentials.client_secret.get_secret_value())
+        self._post_token = post_token
+        self._lock = threading.Lock()
+        self._bearer: Optional[BearerToken] = None
+        self._renew_at = 0.0
+        self.tokens_fetched = 0
+
+    def current(self) -> AuthBase:
+        with self._lock:
+            if self._bearer is None or time.monotonic() >= self._renew_at:
+                self._fetch()
+            assert self._bearer is not None
+            return self._bearer
+
+    def renew(self, rejected: AuthBase) -> None:
+        with self._lock:
+            if self._bearer is rejected or self._bearer is None:
+                self._fetch()
+
+    def _fetch(self) -> None:
+        response = self._post_token(self._token_url, {"grant_type": "client_credentials"}, self._basic)
+        body = _json_or_none(response)
+        if response.status_code in (400, 401, 403) and _is_client_refusal(response.status_code, body):
+            raise CredentialsRejectedError(
+                "the token URL refused the client key and secret",
+                method="POST",
+                path="token URL",
+                status=response.status_code,
+                code_minor=(body or {}).get("error") if isinstance(body, dict) else None,
+            )
+        if not response.ok:
+            raise error_for_status(
+                response.status_code,
+                body,
+                method="POST",
+                path="token URL",
+                gradebook_path=False,
+                vendor_configured=False,
+                token_was_renewed=False,
+            )
+        token = body.get("access_token") if isinstance(body, dict) else None
+        if not isinstance(token, str) or not token:
+            raise OneRosterError(
+                "the token URL answered without an access_token; check that Token URL is the OAuth 2 "
+                "token URL of the district's OneRoster connection",
+                method="POST",
+                path="token URL",
+                status=response.status_code,
+            )
+        lifetime = _expires_in(body)
+        self._bearer = BearerToken(token)
+        self._renew_at = time.monotonic() + max(lifetime - RENEW_EARLY_SECONDS, lifetime / 2)
+        self.tokens_fetched += 1
+
+
+class OAuth1SigningAuth:
+    """OAuth 1.0a HMAC-SHA256 in the Authorization header; oauthlib signs the query parameters too."""
+
+    renewable = False
+
+    def __init__(self, credentials: OAuth1HmacSha256) -> None:
+        self._oauth1 = OAuth1(
+            credentials.consumer_key,
+            client_secret=credentials.consumer_secret.get_secret_value(),
+            signature_method=SIGNATURE_HMAC_SHA256,
+            signature_type=SIGNATURE_TYPE_AUTH_HEADER,
+        )
+
+    def current(self) -> AuthBase:
+        return self._oauth1
+
+    def renew(self, rejected: AuthBase) -> None:
+        return None
+
+
+def auth_for(config: ConnectionConfig, post_token: TokenPoster) -> RequestAuth:
+    """The auth method the config chose; `post_token` sends the token request (retries included)."""
+    credentials = config.credentials
+    if isinstance(credentials, OAuth2ClientCredentials):
+        return OAuth2ClientCredentialsAuth(credentials, post_token)
+    return OAuth1SigningAuth(credentials)
+
+
+def is_gradebook_path(path: str) -> bool:
+    """True for categories, lineItems and results, nested ones included (/classes/{id}/lineItems)."""
+    return any(segment in GRADEBOOK_COLLECTIONS for segment in path.split("?", 1)[0].split("/"))
+
+
+def vendor_headers(config: ConnectionConfig, path: str) -> dict[str, str]:
+    """Campus's `x-vendor-authorization: key:secret`, on gradebook paths only, when configured."""
+    value = config.vendor_authorization()
+    if value is None or not is_gradebook_path(path):
+        return {}
+    return {VENDOR_HEADER: value}
+
+
+def _json_or_none(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _is_client_refusal(status: int, body: Any) -> bool:
+    """401 always; 400/403 when the OAuth error says the client or grant was refused."""
+    if status == 401:
+        return True
+    error = body.get("error") if isinstance(body, dict) else None
+    return error in ("invalid_client", "unauthorized_client", "invalid_grant", "access_denied")
+
+
+def _expires_in(body: dict) -> float:
+    try:
+        value = float(body.get("expires_in", DEFAULT_TOKEN_LIFETIME_SECONDS))
+    except (TypeError, ValueError):
+        return DEFAULT_TOKEN_LIFETIME_SECONDS
+    return value if value > 0 else DEFAULT_TOKEN_LIFETIME_SECONDS

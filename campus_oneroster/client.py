@@ -1,0 +1,443 @@
+"""The one object that talks HTTP to a OneRoster 1.1 provider, for both connectors.
+
+`OneRosterClient` owns a pooled keep-alive session, bounds the requests in flight across all
+threads to `max_concurrent_requests` (Campus's consumer guideline: 1 to 5), retries what
+`retry.py` says is transient, and turns every final failure into a typed error from `errors.py`.
+Reads page with limit/offset; once the first page tells the total, later pages are fetched
+concurrently while earlier ones are consumed, with at most a few pages held in memory.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable, Deque, Iterable, Iterator, Mapping, Optional, TypeVar, Union
+from urllib.parse import quote, urlencode
+
+import orjson
+import requests
+from requests.adapters import HTTPAdapter
+from requests.auth import AuthBase
+
+from campus_oneroster.auth import auth_for, is_gradebook_path, vendor_headers
+from campus_oneroster.config import ConnectionConfig, require_secure_url
+from campus_oneroster.errors import (
+    ConnectionFailedError,
+    NotOneRosterEndpointError,
+    OneRosterError,
+    RetriesExhaustedError,
+    error_for_status,
+)
+from campus_oneroster.filters import Filter, Predicate, filter_text
+from campus_oneroster.paging import Page, is_last_page, records_in, signals_of, single_object_in
+from campus_oneroster.retry import (
+    RetryPolicy,
+    is_connect_failure,
+    is_retryable_exception,
+    is_retryable_status,
+    retry_after_seconds,
+)
+
+logger = logging.getLogger("campus_oneroster")
+
+DEFAULT_USER_AGENT = "campus-passback/0.1 (OneRoster 1.1 client)"
+
+FilterLike = Union[Filter, Predicate, str, None]
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """Outcome of a PUT: 201 means created, 200 updated. `attempts` > 1 means a retry happened, so a
+    200 may follow a create the provider applied before failing (PUT is an upsert, the state is right)."""
+
+    status: int
+    created: bool
+    body: Optional[dict]
+    attempts: int = 1
+
+
+class RequestCounter:
+    """Requests actually sent, by HTTP method (retries and token requests included), for benchmarks."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: collections.Counter[str] = collections.Counter()
+
+    def add(self, method: str) -> None:
+        with self._lock:
+            self._counts[method] += 1
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._counts)
+
+    @property
+    def total(self) -> int:
+        with self._lock:
+            return sum(self._counts.values())
+
+
+class OneRosterClient:
+    """GET pages, GET one, PUT, DELETE against one provider, with bounded concurrency and retries."""
+
+    def __init__(self, config: ConnectionConfig, *, user_agent: str = DEFAULT_USER_AGENT) -> None:
+        self.config = config
+        self._base_url = require_secure_url(config.base_url, "OneRoster (1.1) Base URL").rstrip("/")
+        self._policy = RetryPolicy(max_retries=config.max_retries, base_seconds=config.retry_base_seconds)
+        self._timeout = config.request_timeout_seconds
+        self._slots = threading.BoundedSemaphore(config.max_concurrent_requests)
+        self.requests = RequestCounter()
+        self._session = requests.Session()
+        self._session.verify = True
+        self._session.headers.update({"User-Agent": user_agent, "Accept": "application/json"})
+        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=config.max_concurrent_requests + 1, max_retries=0)
+        self._session.mount("https://", adapter)
+        self._session.mount("http://", adapter)
+        self._auth = auth_for(config, self._post_token)
+
+    # ----- reads -----------------------------------------------------------------------------
+
+    def iter_pages(
+        self,
+        path: str,
+        *,
+        filter: FilterLike = None,
+        sort: Optional[str] = None,
+        order_by: Optional[str] = None,
+        fields: Optional[Iterable[str]] = None,
+        page_size: Optional[int] = None,
+    ) -> Iterator[Page]:
+        """Pages of a collection in offset order, until `paging.is_last_page` says it ended.
+
+        With a known total, the stride is what the provider actually returned on the first page
+        (its cap), and up to `max_concurrent_requests` later pages are fetched ahead. A prefetched
+        page that comes back short leaves a gap, which is read before moving on, so every record
+        arrives exactly once even if the provider's page size varies.
+        """
+        limit = page_size or self.config.page_size
+        query = _query(filter=filter, sort=sort, order_by=order_by, fields=fields)
+        first, signals = self._read_page(path, query, offset=0, limit=limit)
+        yield first
+        if is_last_page(signals, 0, len(first.records)):
+            return
+        if signals.total is None:
+            yield from self._sequential_pages(path, query, len(first.records), limit)
+            return
+        yield from self._prefetched_pages(path, query, len(first.records), signals.total)
+
+    def iter_records(self, path: str, **options: Any) -> Iterator[dict]:
+        """Every record of a collection, in page order; same options as `iter_pages`."""
+        for page in self.iter_pages(path, **options):
+            yield from page.records
+
+    def count(self, path: str, *, filter: FilterLike = None) -> Optional[int]:
+        """The provider's X-Total-Count for a collection (a limit=1 read), or None if it sends none."""
+        _, signals = self._read_page(path, _query(filter=filter), offset=0, limit=1)
+        return signals.total
+
+    def get(self, path: str) -> dict:
+        """One object, unwrapped from its singular envelope (`{"class": {...}}` → `{...}`)."""
+        response = self._request("GET", path)
+        body = _json_body(response, "GET", path)
+        try:
+            return single_object_in(body, path)
+        except ValueError as error:
+            raise NotOneRosterEndpointError(str(error), method="GET", path=path, status=response.status_code) from None
+
+    # ----- writes ----------------------------------------------------------------------------
+
+    def put(self, path: str, envelope_key: str, record: Mapping[str, Any]) -> WriteResult:
+        """Upsert one object under a client-chosen sourcedId: 201 created, 200 updated."""
+        response, attempts = self._request_counting_attempts("PUT", path, body={envelope_key: record})
+        body = _json_or_none(response)
+        return WriteResult(
+            status=response.status_code,
+            created=response.status_code == 201,
+            body=body if isinstance(body, dict) else None,
+            attempts=attempts,
+        )
+
+    def delete(self, path: str) -> bool:
+        """Delete one object; False when it was already gone (404), so repeating a delete is harmless."""
+        response = self._request("DELETE", path, allow_not_found=True)
+        return response.status_code != 404
+
+    # ----- concurrency -----------------------------------------------------------------------
+
+    def map_concurrent(
+        self,
+        fn: Callable[[Item], Result],
+        items: Iterable[Item],
+        *,
+        return_exceptions: bool = False,
+    ) -> Iterator[Union[Result, BaseException]]:
+        """`fn(item)` for every item on `max_concurrent_requests` threads; results in input order.
+
+        Items are consumed lazily (a window of twice the concurrency), so a generator of a million
+        writes never sits in memory. With `return_exceptions=True` a failing item yields its
+        exception in its place and the rest carry on (the destination writer records each outcome);
+        otherwise the first failure, in input order, is raised and pending work is cancelled.
+        """
+        workers = self.config.max_concurrent_requests
+        window: Deque[Future] = collections.deque()
+        source = iter(items)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="oneroster-map") as pool:
+            try:
+                for item in source:
+                    window.append(pool.submit(fn, item))
+                    if len(window) >= 2 * workers:
+                        yield _outcome(window.popleft(), return_exceptions)
+                while window:
+                    yield _outcome(window.popleft(), return_exceptions)
+            finally:
+                for future in window:
+                    future.cancel()
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self._session.close()
+
+    def __enter__(self) -> "OneRosterClient":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # ----- paging internals ------------------------------------------------------------------
+
+    def _read_page(self, path: str, query: dict, *, offset: int, limit: int) -> tuple[Page, Any]:
+        params = {**query, "limit": str(limit), "offset": str(offset)}
+        response = self._request("GET", path, params=params)
+        body = _json_body(response, "GET", path)
+        try:
+            records = records_in(body, path)
+        except ValueError as error:
+            raise NotOneRosterEndpointError(str(error), method="GET", path=path, status=response.status_code) from None
+        signals = signals_of(response)
+        return Page(records=records, offset=offset, total=signals.total), signals
+
+    def _sequential_pages(self, path: str, query: dict, offset: int, limit: int) -> Iterator[Page]:
+        while True:
+            page, signals = self._read_page(path, query, offset=offset, limit=limit)
+            yield page
+            if is_last_page(signals, offset, len(page.records)):
+                return
+            offset += len(page.records)
+
+    def _prefetched_pages(self, path: str, query: dict, stride: int, total: int) -> Iterator[Page]:
+        """Pages from offset `stride` to `total`, fetched ahead by a bounded window, yielded in order."""
+        ahead = self.config.max_concurrent_requests
+        offsets = iter(range(stride, total, stride))
+        window: Deque[Future] = collections.deque()
+        pool = ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="oneroster-page")
+
+        def submit_next() -> None:
+            offset = next(offsets, None)
+            if offset is not None:
+                window.append(pool.submit(self._read_page, path, query, offset=offset, limit=stride))
+
+        try:
+            for _ in range(ahead):
+                submit_next()
+            expected = stride
+            while window:
+                page, signals = window.popleft().result()
+                if page.offset > expected:
+                    yield from self._gap_pages(path, query, expected, page.offset)
+                submit_next()
+                yield page
+                expected = page.offset + len(page.records)
+                if not page.records:
+                    return
+            if expected < total and signals.total is not None and signals.total > expected:
+                yield from self._sequential_pages(path, query, expected, stride)
+        finally:
+            for future in window:
+                future.cancel()
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _gap_pages(self, path: str, query: dict, start: int, end: int) -> Iterator[Page]:
+        """Records a short prefetched page left out, between `start` and the next page's `end`."""
+        offset = start
+        while offset < end:
+            page, _ = self._read_page(path, query, offset=offset, limit=end - offset)
+            if not page.records:
+                return
+            yield page
+            offset += len(page.records)
+
+    # ----- the request loop ------------------------------------------------------------------
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Optional[dict] = None,
+        body: Optional[dict] = None,
+        allow_not_found: bool = False,
+    ) -> requests.Response:
+        response, _ = self._request_counting_attempts(
+            method, path, params=params, body=body, allow_not_found=allow_not_found
+        )
+        return response
+
+    def _request_counting_attempts(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Optional[dict] = None,
+        body: Optional[dict] = None,
+        allow_not_found: bool = False,
+    ) -> tuple[requests.Response, int]:
+        """Send an API request with auth, vendor header, retries and one token renewal on 401."""
+        path = "/" + path.lstrip("/")
+        url = self._base_url + path + (("?" + urlencode(params, quote_via=quote, safe="")) if params else "")
+        headers = vendor_headers(self.config, path)
+        data = None
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            data = orjson.dumps(body)
+        renewed = False
+        attempts = 0
+        while True:
+            auth = self._auth.current()
+            response, tries = self._send_with_retries(method, url, path, auth=auth, headers=headers, data=data)
+            attempts += tries
+            if response.status_code == 401 and self._auth.renewable and not renewed:
+                logger.info("%s %s: 401, renewing the access token once", method, path)
+                self._auth.renew(auth)
+                renewed = True
+                continue
+            if response.ok or (allow_not_found and response.status_code == 404):
+                return response, attempts
+            raise error_for_status(
+                response.status_code,
+                _json_or_none(response),
+                method=method,
+                path=path,
+                gradebook_path=is_gradebook_path(path),
+                vendor_configured=self.config.vendor_authorization() is not None,
+                token_was_renewed=renewed,
+            )
+
+    def _post_token(self, token_url: str, form: dict, basic: AuthBase) -> requests.Response:
+        response, _ = self._send_with_retries("POST", token_url, "token URL", auth=basic, headers={}, data=form)
+        return response
+
+    def _send_with_retries(
+        self,
+        method: str,
+        url: str,
+        path: str,
+        *,
+        auth: AuthBase,
+        headers: dict,
+        data: Any,
+    ) -> tuple[requests.Response, int]:
+        """One logical request: retried on transient failures, each attempt holding a concurrency slot.
+
+        Returns the final response (whatever its status) and the number of attempts; raises a typed,
+        transient error when a transient failure outlives the retries.
+        """
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                with self._slots:
+                    self.requests.add(method)
+                    response = self._session.request(
+                        method, url, auth=auth, headers=headers, data=data, timeout=self._timeout
+                    )
+            except requests.exceptions.RequestException as error:
+                if not is_retryable_exception(error) or attempt > self._policy.max_retries:
+                    raise _transport_error(error, method, path, attempt) from None
+                waited = self._policy.sleep(attempt)
+                logger.warning(
+                    "%s %s: %s, retry %d/%d after %.2f s",
+                    method, path, type(error).__name__, attempt, self._policy.max_retries, waited,
+                )
+                continue
+            if not is_retryable_status(response.status_code) or attempt > self._policy.max_retries:
+                return response, attempt
+            waited = self._policy.sleep(attempt, retry_after_seconds(response.headers.get("Retry-After")))
+            logger.warning(
+                "%s %s: HTTP %d, retry %d/%d after %.2f s",
+                method, path, response.status_code, attempt, self._policy.max_retries, waited,
+            )
+
+
+def _query(
+    *,
+    filter: FilterLike = None,
+    sort: Optional[str] = None,
+    order_by: Optional[str] = None,
+    fields: Optional[Iterable[str]] = None,
+) -> dict:
+    query: dict[str, str] = {}
+    text = filter_text(filter)
+    if text:
+        query["filter"] = text
+    if sort:
+        query["sort"] = sort
+    if order_by:
+        if order_by not in ("asc", "desc"):
+            raise ValueError(f"orderBy must be 'asc' or 'desc', not {order_by!r}")
+        query["orderBy"] = order_by
+    if fields:
+        query["fields"] = ",".join(fields)
+    return query
+
+
+def _json_or_none(response: requests.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _json_body(response: requests.Response, method: str, path: str) -> Any:
+    """The parsed body of a successful response; HTML or other non-JSON means a wrong Base URL."""
+    body = _json_or_none(response)
+    if body is None:
+        raise NotOneRosterEndpointError(
+            "the address answered, but not with OneRoster JSON",
+            method=method,
+            path=path,
+            status=response.status_code,
+        )
+    return body
+
+
+def _transport_error(error: requests.exceptions.RequestException, method: str, path: str, attempts: int) -> OneRosterError:
+    """A typed error for a request that never got a usable response; the URL and headers stay out."""
+    kind = type(error).__name__
+    if isinstance(error, requests.exceptions.SSLError):
+        return ConnectionFailedError(
+            "TLS verification failed: the server's certificate is not trusted", method=method, path=path
+        )
+    if is_connect_failure(error):
+        return ConnectionFailedError(
+            f"could not connect to the host ({kind}, {attempts} attempt{'s' if attempts > 1 else ''})",
+            method=method,
+            path=path,
+            transient=is_retryable_exception(error),
+        )
+    return RetriesExhaustedError(
+        f"the connection kept failing ({kind}) after {attempts} attempts", method=method, path=path
+    )
+
+
+def _outcome(future: Future, return_exceptions: bool) -> Any:
+    if return_exceptions:
+        error = future.exception()
+        return error if error is not None else future.result()
+    return future.result()

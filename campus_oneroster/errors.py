@@ -1,0 +1,188 @@
+"""Every way a OneRoster provider can refuse us, as a typed error a district admin can act on.
+
+Providers answer errors with a `statusInfoSet` body (often with an empty description); this module
+turns the HTTP status, that body and what we know about the request into one exception class, so
+callers branch on types and users read the provider's own words plus what to do about it.
+Messages carry the method and the resource path only: never a query string, header, token or secret.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+RENEW_SECRET_HINT = (
+    "the key or secret is wrong or has expired: Campus keys expire after one year by default; "
+    "use Renew Secret in Campus and enter the new pair"
+)
+
+
+class OneRosterError(Exception):
+    """Base of all client errors. `transient` tells callers whether a later retry could succeed."""
+
+    transient = False
+    hint = ""
+
+    def __init__(
+        self,
+        summary: str,
+        *,
+        method: Optional[str] = None,
+        path: Optional[str] = None,
+        status: Optional[int] = None,
+        code_minor: Optional[str] = None,
+        description: Optional[str] = None,
+        transient: Optional[bool] = None,
+    ) -> None:
+        self.summary = summary
+        self.method = method
+        self.path = path
+        self.status = status
+        self.code_minor = code_minor
+        self.description = description
+        if transient is not None:
+            self.transient = transient
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        where = f"{self.method} {self.path}" if self.method and self.path else (self.path or "")
+        status = f" (HTTP {self.status}{', ' + self.code_minor if self.code_minor else ''})" if self.status else ""
+        provider = f" Provider says: {self.description.rstrip('.')}." if self.description else ""
+        hint = f" {self.hint}" if self.hint else ""
+        lead = f"{where}{status}: " if where or status else ""
+        return f"{lead}{self.summary.rstrip('.')}.{provider}{hint}"
+
+
+class InsecureUrlError(OneRosterError, ValueError):
+    """A URL that would send credentials or student data over plain http to a real host.
+
+    Also a ValueError, so pydantic reports it as a validation error of the field it came from.
+    """
+
+
+class ConnectionFailedError(OneRosterError):
+    """The host could not be reached at all: DNS, connection refused, TLS verification."""
+
+    hint = "Check the host name in the Base URL and that this machine can reach it over https."
+
+
+class CredentialsRejectedError(OneRosterError):
+    """The token endpoint or the API refused the key/secret (or the OAuth 1 signature)."""
+
+    hint = f"Fix: {RENEW_SECRET_HINT}."
+
+
+class VendorAuthorizationError(OneRosterError):
+    """A gradebook call was refused because the x-vendor-authorization header is missing or wrong."""
+
+    hint = (
+        "Gradebook endpoints (categories, lineItems, results) need the vendor key and secret from "
+        "Infinite Campus's Digital Learning Partner program: enter them as Vendor key and Vendor secret."
+    )
+
+
+class ForbiddenError(OneRosterError):
+    """The credentials are valid but not allowed here (scope, connection type, school limits)."""
+
+    hint = (
+        "The connection's type or scope does not allow this call: writing grades needs a Grade Book "
+        "Sync connection in Campus, not a roster-only one; ask the district to enable Grade Book on it."
+    )
+
+
+class NotFoundError(OneRosterError):
+    """The object or collection does not exist (OneRoster `unknownobject`)."""
+
+
+class NotOneRosterEndpointError(NotFoundError):
+    """The address answered, but not as a OneRoster 1.1 API: a wrong Base URL, not a missing object."""
+
+    hint = (
+        "This is not a OneRoster 1.1 endpoint: check the Base URL. It is the district's OneRoster (1.1) "
+        "Base URL from Campus and usually ends in /ims/oneroster/v1p1."
+    )
+
+
+class InvalidDataError(OneRosterError):
+    """The provider refused the request or body as invalid (400/422); `description` is its reason."""
+
+
+class RetriesExhaustedError(OneRosterError):
+    """A transient failure (dropped connection, timeout) outlived every retry."""
+
+    transient = True
+    hint = "The provider kept failing; the sync can be retried later."
+
+
+class ThrottledError(RetriesExhaustedError):
+    """The provider kept answering 429 Too Many Requests after every retry."""
+
+    hint = "The provider is rate limiting: lower Maximum concurrent requests or sync off-peak."
+
+
+class ServerError(RetriesExhaustedError):
+    """The provider kept answering 5xx after every retry."""
+
+
+def status_info(body: Any) -> tuple[Optional[str], Optional[str]]:
+    """(codeMinor, description) of the first statusInfoSet entry, tolerating every shape seen in the wild.
+
+    Blackbaud sends bare entries, the MS demo nests codeMinor fields; a missing part is None.
+    """
+    if not isinstance(body, dict):
+        return None, None
+    entries = body.get("statusInfoSet") or body.get("imsx_statusInfo") or []
+    if isinstance(entries, dict):
+        entries = [entries]
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        description = entry.get("imsx_description") or None
+        code_minor = None
+        minor = entry.get("imsx_CodeMinor") or entry.get("imsx_codeMinor")
+        fields = minor.get("imsx_codeMinorField") if isinstance(minor, dict) else None
+        if isinstance(fields, dict):
+            fields = [fields]
+        for field in fields if isinstance(fields, list) else []:
+            if isinstance(field, dict) and field.get("imsx_codeMinorFieldValue"):
+                code_minor = str(field["imsx_codeMinorFieldValue"])
+                break
+        return code_minor, (str(description) if description else None)
+    return None, None
+
+
+def error_for_status(
+    status: int,
+    body: Any,
+    *,
+    method: str,
+    path: str,
+    gradebook_path: bool,
+    vendor_configured: bool,
+    token_was_renewed: bool,
+) -> OneRosterError:
+    """The typed error for a final (non-retried) error response.
+
+    A 401 on a gradebook path after a fresh token, or with no vendor pair configured, is the vendor
+    header's fault; any other 401 means the key/secret (or signature) was refused. A 404 whose body is
+    not OneRoster JSON means the Base URL points at something that is not a OneRoster API.
+    """
+    code_minor, description = status_info(body)
+    common = {"method": method, "path": path, "status": status, "code_minor": code_minor, "description": description}
+    if status == 401:
+        mentions_vendor = "vendor" in (description or "").lower()
+        if gradebook_path and (mentions_vendor or not vendor_configured or token_was_renewed):
+            return VendorAuthorizationError("the gradebook call was not authorized", **common)
+        return CredentialsRejectedError("the provider refused the credentials", **common)
+    if status == 403:
+        return ForbiddenError("the credentials are not allowed to do this", **common)
+    if status == 404:
+        if not isinstance(body, dict):
+            return NotOneRosterEndpointError("the address answered 404 without a OneRoster body", **common)
+        return NotFoundError("no such object or collection", **common)
+    if status in (400, 409, 422):
+        return InvalidDataError("the provider refused the request as invalid", **common)
+    if status == 429:
+        return ThrottledError("still rate limited after every retry", **common)
+    if status >= 500:
+        return ServerError("the provider kept failing with a server error", **common)
+    return OneRosterError(f"unexpected HTTP status {status}", **common)
