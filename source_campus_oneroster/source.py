@@ -1,0 +1,65 @@
+"""The protocol edge of the source: spec, check and the list of streams; the reading is in streams.py."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, List, Mapping, Optional, Tuple
+
+from airbyte_cdk.models import ConnectorSpecification, ConnectorSpecificationSerializer
+from airbyte_cdk.sources import AbstractSource
+from airbyte_cdk.sources.streams import Stream
+from pydantic import ValidationError
+
+from campus_oneroster.client import OneRosterClient
+from campus_oneroster.errors import OneRosterError
+from source_campus_oneroster.failures import gradebook_check_message, rostering_check_message
+from source_campus_oneroster.spec import SourceConfig, parse_config, source_spec
+from source_campus_oneroster.streams import build_streams
+
+ROSTERING_PROBE = "/orgs"
+GRADEBOOK_PROBE = "/categories"
+
+
+def config_problem(error: ValidationError) -> str:
+    """A validation failure as the settings and rules it broke, never the values entered (they may be secrets)."""
+    problems = []
+    for issue in error.errors():
+        setting = ".".join(str(part) for part in issue["loc"] if not isinstance(part, int)) or "config"
+        problems.append(f"{setting}: {issue['msg'].removeprefix('Value error, ')}")
+    return "The configuration is invalid. " + "; ".join(problems)
+
+
+class SourceCampusOneroster(AbstractSource):
+    """Infinite Campus (OneRoster 1.1) rostering and gradebook objects, all HTTP through the shared client."""
+
+    def spec(self, logger: logging.Logger) -> ConnectorSpecification:
+        return ConnectorSpecificationSerializer.load(source_spec())
+
+    def check_connection(self, logger: logging.Logger, config: Mapping[str, Any]) -> Tuple[bool, Optional[Any]]:
+        """Read one org (rostering), then one category when a vendor pair is configured (gradebook).
+
+        Each failure is named for what the admin must do: unreachable host, not a OneRoster endpoint,
+        key/secret refused (Renew Secret), rostering not enabled, vendor pair refused, http:// host.
+        """
+        try:
+            source_config = parse_config(config)
+        except ValidationError as error:
+            return False, config_problem(error)
+        client = OneRosterClient(source_config)
+        try:
+            try:
+                client.count(ROSTERING_PROBE)
+            except OneRosterError as error:
+                return False, rostering_check_message(error)
+            if source_config.vendor_authorization():
+                try:
+                    client.count(GRADEBOOK_PROBE)
+                except OneRosterError as error:
+                    return False, gradebook_check_message(error)
+        finally:
+            client.close()
+        return True, None
+
+    def streams(self, config: Mapping[str, Any]) -> List[Stream]:
+        source_config = parse_config(config)
+        return build_streams(OneRosterClient(source_config), source_config)

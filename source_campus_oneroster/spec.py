@@ -1,0 +1,73 @@
+"""The source's settings: the shared OneRoster connection plus where incremental syncs start and which schools to read.
+
+The pydantic model is the single definition: Airbyte's UI renders the spec from it
+(`campus_oneroster.spec_schema.airbyte_spec`) and the source reads the config through it, so the two
+cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Mapping, Optional
+
+from pydantic import Field, field_validator
+
+from campus_oneroster.config import ConnectionConfig
+from campus_oneroster.spec_schema import airbyte_spec
+
+DOCUMENTATION_URL = "https://docs.airbyte.com/integrations/sources/campus-oneroster"
+
+
+class SourceConfig(ConnectionConfig):
+    """What a district admin enters to sync the Campus roster and gradebook objects."""
+
+    start_date: Optional[datetime] = Field(
+        default=None,
+        title="Start date",
+        description=(
+            "Incremental syncs begin with records Campus changed at or after this moment (UTC, e.g. "
+            "2026-08-01T00:00:00Z). Leave empty to read everything on the first sync. Full refresh "
+            "syncs always read everything."
+        ),
+        examples=["2026-08-01T00:00:00Z"],
+        json_schema_extra={"order": 9},
+    )
+    school_ids: Optional[list[str]] = Field(
+        default=None,
+        title="Schools (sourcedIds)",
+        description=(
+            "Limit the sync to these schools: their OneRoster sourcedIds (the id of each school in the "
+            "orgs stream). Applies to courses, classes, users (the schools' students and teachers) and "
+            "enrollments; orgs, academic sessions, demographics and the gradebook streams are read for "
+            "the whole connection. Leave empty to sync every school the connection can see."
+        ),
+        examples=[["a1b2c3d4-0000-0000-0000-000000000001"]],
+        json_schema_extra={"order": 10},
+    )
+
+    @field_validator("start_date")
+    @classmethod
+    def _start_date_is_an_instant(cls, value: Optional[datetime]) -> Optional[datetime]:
+        """A start date without a zone means UTC, like every OneRoster timestamp."""
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value
+
+    @field_validator("school_ids")
+    @classmethod
+    def _school_ids_are_ids(cls, value: Optional[list[str]]) -> Optional[list[str]]:
+        """Blank entries are dropped (a trailing empty row in the UI); duplicates read once."""
+        if value is None:
+            return None
+        cleaned = list(dict.fromkeys(school.strip() for school in value if school.strip()))
+        return cleaned or None
+
+
+def source_spec() -> dict[str, Any]:
+    """The spec Airbyte's UI renders for this source."""
+    return airbyte_spec(SourceConfig, DOCUMENTATION_URL)
+
+
+def parse_config(config: Mapping[str, Any]) -> SourceConfig:
+    """The platform's config dict as a validated SourceConfig (raises pydantic.ValidationError)."""
+    return SourceConfig.model_validate(dict(config))

@@ -1,0 +1,77 @@
+"""The incremental cursor's rules (cursor.py): safe states, shared timestamps, unsorted providers."""
+
+from source_campus_oneroster.booleans import normalise_booleans
+from source_campus_oneroster.cursor import DateLastModifiedCursor, is_ascending, later
+from source_campus_oneroster.streams import COLLECTIONS
+
+
+def page(*instants: str) -> list[dict]:
+    return [{"sourcedId": f"r{i}", "dateLastModified": instant} for i, instant in enumerate(instants)]
+
+
+T1, T2, T3 = "2026-01-01T00:00:01.000Z", "2026-01-01T00:00:02.000Z", "2026-01-01T00:00:03.000Z"
+
+
+def test_lower_bound_is_the_later_of_start_date_and_saved_state() -> None:
+    assert DateLastModifiedCursor(T2, "2026-01-01T00:00:01Z").lower_bound == T2
+    assert DateLastModifiedCursor(T1, "2026-01-01T00:00:02.5Z").lower_bound == "2026-01-01T00:00:02.5Z"
+    assert DateLastModifiedCursor(None, None).state == {}
+
+
+def test_state_is_the_last_emitted_instant_even_when_the_next_page_shares_it() -> None:
+    cursor = DateLastModifiedCursor(None, None)
+    cursor.page_emitted(page(T1, T2, T2), may_checkpoint=True)
+    # the next page starts with T2 again: resuming with >= T2 re-reads it instead of skipping it
+    assert cursor.state == {"dateLastModified": T2}
+    cursor.page_emitted(page(T2, T3), may_checkpoint=True)
+    assert cursor.state == {"dateLastModified": T3}
+
+
+def test_state_never_goes_below_the_saved_one() -> None:
+    cursor = DateLastModifiedCursor(T3, None)
+    cursor.read_finished()
+    assert cursor.state == {"dateLastModified": T3}
+
+
+def test_unsorted_provider_freezes_checkpoints_until_the_read_ends() -> None:
+    cursor = DateLastModifiedCursor(T1, None)
+    cursor.page_emitted(page(T3, T2), may_checkpoint=True)
+    assert cursor.state == {"dateLastModified": T1}
+    cursor.page_emitted(page(T1), may_checkpoint=True)
+    assert cursor.state == {"dateLastModified": T1}
+    cursor.read_finished()
+    assert cursor.state == {"dateLastModified": T3}
+
+
+def test_several_sequences_checkpoint_only_when_all_are_read() -> None:
+    cursor = DateLastModifiedCursor(None, None)
+    cursor.sequence_started()
+    cursor.page_emitted(page(T2, T3), may_checkpoint=False)
+    cursor.sequence_started()
+    cursor.page_emitted(page(T1, T2), may_checkpoint=False)  # a new sequence may start earlier: not disorder
+    assert cursor.state == {}
+    cursor.read_finished()
+    assert cursor.state == {"dateLastModified": T3}
+
+
+def test_order_check_compares_instants_not_text() -> None:
+    # "...00Z" sorts after "...00.500Z" as text but is the earlier instant
+    assert is_ascending(page("2026-01-01T00:00:00Z", "2026-01-01T00:00:00.500Z"), None)
+    assert not is_ascending(page(T2), T3)
+    assert later("2026-01-01T00:00:00.500Z", "2026-01-01T00:00:00Z") == "2026-01-01T00:00:00.500Z"
+
+
+def test_string_booleans_become_booleans_and_unknown_values_pass_through() -> None:
+    records = [{"enabledUser": "true"}, {"enabledUser": "FALSE"}, {"enabledUser": True}, {"enabledUser": "maybe"}, {}]
+    normalise_booleans(records, ["enabledUser"])
+    assert [r.get("enabledUser") for r in records] == [True, False, True, "maybe", None]
+
+
+def test_school_filter_uses_nested_routes_only_where_oneroster_has_them() -> None:
+    by_name = {collection.name: collection for collection in COLLECTIONS}
+    assert by_name["users"].paths(["s1", "s2"]) == [
+        "/schools/s1/students", "/schools/s1/teachers", "/schools/s2/students", "/schools/s2/teachers"
+    ]
+    assert by_name["enrollments"].paths(["s1"]) == ["/schools/s1/enrollments"]
+    assert by_name["results"].paths(["s1"]) == ["/results"]
+    assert by_name["classes"].paths(None) == ["/classes"]
