@@ -315,7 +315,7 @@ class OneRosterClient:
                 self._auth.renew(auth)
                 renewed = True
                 continue
-            if response.ok or (allow_not_found and response.status_code == 404):
+            if response.ok or (allow_not_found and _is_oneroster_not_found(response)):
                 return response, attempts
             raise error_for_status(
                 response.status_code,
@@ -357,7 +357,7 @@ class OneRosterClient:
                     )
             except requests.exceptions.RequestException as error:
                 if not is_retryable_exception(error) or attempt > self._policy.max_retries:
-                    raise _transport_error(error, method, path, attempt) from None
+                    raise _transport_error(error, method, path, attempt) from error
                 waited = self._policy.sleep(attempt)
                 logger.warning(
                     "%s %s: %s, retry %d/%d after %.2f s",
@@ -402,6 +402,11 @@ def _json_or_none(response: requests.Response) -> Any:
         return orjson.loads(response.content)
     except orjson.JSONDecodeError:
         return None
+
+
+def _is_oneroster_not_found(response: requests.Response) -> bool:
+    """A 404 the provider answered as OneRoster (JSON); an HTML 404 means a wrong Base URL instead."""
+    return response.status_code == 404 and isinstance(_json_or_none(response), dict)
 
 
 def _json_body(response: requests.Response, method: str, path: str) -> Any:

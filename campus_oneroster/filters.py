@@ -1,9 +1,10 @@
 """OneRoster 1.1 filter expressions, built so they cannot be malformed.
 
 1.1 allows `field op 'value'`, or two such predicates joined by one ` AND ` or ` OR ` (never
-mixed, never nested). Values are single-quoted; 1.1 defines no escape for a quote inside a value,
-so such values are refused with a clear error instead of producing a filter the provider would
-misread. URL encoding happens when the query string is built (see `client.py`).
+mixed, never nested). Values are single-quoted. 1.1 defines no escape for a quote inside a value
+(O'Brien): it is doubled (`'O''Brien'`), the SQL convention the sandbox follows; this is
+unverified against Campus, so `escape_quotes=False` refuses such values instead. URL encoding
+happens when the query string is built (see `client.py`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class Predicate:
     field: str
     op: Operator
     value: FilterValue
+    escape_quotes: bool = True
 
     def __post_init__(self) -> None:
         if not FIELD_NAME.match(self.field):
@@ -36,14 +38,14 @@ class Predicate:
             )
         if self.op not in OPERATORS:
             raise ValueError(f"filter operator {self.op!r} is not one of {' '.join(sorted(OPERATORS))}")
-        if "'" in quote_value_text(self.value):
+        if not self.escape_quotes and "'" in quote_value_text(self.value):
             raise ValueError(
-                f"filter value for {self.field} contains a single quote, which OneRoster 1.1 filters cannot "
+                f"filter value for {self.field} contains a single quote, which this provider's filters cannot "
                 "express; filter on another field or drop the quote"
             )
 
     def __str__(self) -> str:
-        return f"{self.field}{self.op}'{quote_value_text(self.value)}'"
+        return f"{self.field}{self.op}'{quote_value_text(self.value).replace(chr(39), chr(39) * 2)}'"
 
     def __and__(self, other: "Predicate") -> "Filter":
         return Filter(self, "AND", other)
