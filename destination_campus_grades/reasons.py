@@ -1,0 +1,149 @@
+"""The one list of reason codes the destination reports, each with what a district admin does about it.
+
+Rules, the writer, the passback report and the troubleshooting docs all name a record's fate
+through this enum, so a code printed in a sync log can always be looked up in one place.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Outcome(str, Enum):
+    """What happened to one input record (one lineItem or one result)."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    DELETED = "deleted"
+    SKIPPED_BY_RULE = "skipped_by_rule"
+    REFUSED_BY_CAMPUS = "refused_by_campus"
+    INVALID_INPUT = "invalid_input"
+
+
+class Reason(str, Enum):
+    """Why a record was not written as sent. `outcome` says which report column it counts in;
+    codes without an outcome are notes on a record that was still written."""
+
+    def __new__(cls, code: str, outcome: Outcome | None, what_to_do: str) -> "Reason":
+        member = str.__new__(cls, code)
+        member._value_ = code
+        member.outcome = outcome
+        member.what_to_do = what_to_do
+        return member
+
+    # Passback rules (PRODUCT.md rules 1-7): the record is correct, the district chose not to send it.
+    ASSIGNED_BEFORE_START_DATE = (
+        "assigned_before_start_date", Outcome.SKIPPED_BY_RULE,
+        "Nothing to do: assessments that start before the passback start date never pass back. "
+        "Move passback_start_date earlier only if these should count.")
+    NOT_GRADED = (
+        "not_graded", Outcome.SKIPPED_BY_RULE,
+        "Nothing to do: the score has no graded date yet; it passes back at the first sync after grading.")
+    GRADED_BEFORE_START_DATE = (
+        "graded_before_start_date", Outcome.SKIPPED_BY_RULE,
+        "Nothing to do: scores graded before the passback start date never pass back.")
+    NOT_IN_FINAL_GRADE = (
+        "not_in_final_grade", Outcome.SKIPPED_BY_RULE,
+        "Tick 'Include Score in Final Grade' on the assessment in Otus if it should pass back.")
+    ASSESSMENT_DELETED = (
+        "assessment_deleted", Outcome.SKIPPED_BY_RULE,
+        "Nothing to do: removed assessments are not passed back (removal_policy decides whether "
+        "what Campus already holds is kept or deleted).")
+    ASSESSMENT_DRAFT = (
+        "assessment_draft", Outcome.SKIPPED_BY_RULE,
+        "Nothing to do: drafts pass back once the teacher assigns them.")
+    STANDARDS_NOT_PASSED_BACK = (
+        "standards_not_passed_back", Outcome.SKIPPED_BY_RULE,
+        "Standards-graded assessments are not passed back; teachers enter standards in Campus.")
+    TEACHER_NOT_IN_GROUP = (
+        "teacher_not_in_group", Outcome.SKIPPED_BY_RULE,
+        "Add the assigning teacher's Campus user sourcedId to passback_teacher_group if their "
+        "assessments should pass back.")
+    ASSIGNER_NOT_IN_CAMPUS = (
+        "assigner_not_in_campus", Outcome.SKIPPED_BY_RULE,
+        "The assessment should be assigned by the section's teacher: an Otus administrator who is "
+        "not a Campus user cannot pass grades back. Re-assign it from the teacher's account.")
+    STUDENT_EXCLUDED = (
+        "student_excluded", Outcome.SKIPPED_BY_RULE,
+        "Nothing to do: excluded students' scores are never passed back.")
+    STATUS_NOT_PASSED_BACK = (
+        "status_not_passed_back", Outcome.SKIPPED_BY_RULE,
+        "Missing, late and exempt flags have no OneRoster 1.1 equivalent and are not passed back; "
+        "the teacher marks them in Campus. A score entered alongside the flag does pass back.")
+    # Input that cannot be passed back as it stands: fix it in Otus (or the view that feeds Airbyte).
+    MISSING_REQUIRED_FIELD = (
+        "missing_required_field", Outcome.INVALID_INPUT,
+        "Fill in the named field in the Otus export (or the view that feeds this connector).")
+    WRONG_FIELD_TYPE = (
+        "wrong_field_type", Outcome.INVALID_INPUT,
+        "The named field holds the wrong kind of value (e.g. text where a number belongs): fix the "
+        "export or the view that feeds this connector.")
+    INVALID_FIELD_VALUE = (
+        "invalid_field_value", Outcome.INVALID_INPUT,
+        "The named field holds a value outside what it allows (a date that is not a date, an "
+        "unknown state, a negative number): fix it in Otus or in the view.")
+    NO_SCORE_VALUE = (
+        "no_score_value", Outcome.INVALID_INPUT,
+        "The score is marked graded but has neither points nor percent: enter a score in Otus.")
+    SCORE_ABOVE_POINTS_POSSIBLE = (
+        "score_above_points_possible", Outcome.INVALID_INPUT,
+        "The points are above the assessment's points possible (or the percent above 100): "
+        "correct the score or the points possible in Otus.")
+    UNKNOWN_SECTION = (
+        "unknown_section", Outcome.INVALID_INPUT,
+        "section_id is not a Campus class sourcedId this key can see: check the section mapping "
+        "in Otus and that the section belongs to the active school year.")
+    STUDENT_NOT_ENROLLED = (
+        "student_not_enrolled", Outcome.INVALID_INPUT,
+        "The student is not enrolled in the Campus section: fix the roster (a roster sync may "
+        "be pending) or the student mapping in Otus.")
+    UNKNOWN_GRADING_TASK = (
+        "unknown_grading_task", Outcome.INVALID_INPUT,
+        "grading_task_id is not a grading-task lineItem of the section in Campus: check that the "
+        "task exists for the section's term.")
+    ASSESSMENT_NOT_FOUND = (
+        "assessment_not_found", Outcome.INVALID_INPUT,
+        "The score's assessment never arrived in this sync: make sure the assessments stream is "
+        "selected and carries the same assessment_id and section_id.")
+    STREAM_NOT_MAPPED = (
+        "stream_not_mapped", Outcome.INVALID_INPUT,
+        "Records arrived on a stream that stream_roles does not map to assessments, scores or "
+        "grades: map it in stream_roles or deselect it in the connection.")
+    # Notes: the record was written, with a change the admin should know about.
+    TITLE_TRUNCATED = (
+        "title_truncated", None,
+        "The title was longer than title_max_length and was cut (ending in '...') so Campus "
+        "accepts it: shorten the title in Otus to control the wording.")
+    # Campus refused the write (PRODUCT.md rule 8): Campus's own description is kept in the report.
+    GRADING_WINDOW_CLOSED = (
+        "grading_window_closed", Outcome.REFUSED_BY_CAMPUS,
+        "Ask the Campus administrator to open the grading window; the next full-refresh sync "
+        "re-sends the score by itself.")
+    SCORE_NOT_IN_SCORE_GROUP = (
+        "score_not_in_score_group", Outcome.REFUSED_BY_CAMPUS,
+        "The score is not a value of the grading task's score group: use a value from the group, "
+        "or send a percent so Campus picks the score.")
+    DUE_DATE_OUTSIDE_TERM = (
+        "due_date_outside_term", Outcome.REFUSED_BY_CAMPUS,
+        "The due date lies outside every term of the section: correct the due date in Otus.")
+    REFUSED_INVALID_DATA = (
+        "refused_invalid_data", Outcome.REFUSED_BY_CAMPUS,
+        "Campus refused the record for the reason quoted in the report: fix the record or ask "
+        "the Campus administrator.")
+
+
+CAMPUS_REFUSAL_PREFIXES: tuple[tuple[str, Reason], ...] = (
+    ("Grading window is closed", Reason.GRADING_WINDOW_CLOSED),
+    ("Score is not in the score group", Reason.SCORE_NOT_IN_SCORE_GROUP),
+    ("Due date is outside the term", Reason.DUE_DATE_OUTSIDE_TERM),
+)
+
+
+def reason_for_refusal(description: str | None) -> Reason:
+    """Classify Campus's refusal by the start of its description; anything unknown keeps its words."""
+    text = (description or "").strip()
+    for prefix, reason in CAMPUS_REFUSAL_PREFIXES:
+        if text.startswith(prefix):
+            return reason
+    return Reason.REFUSED_INVALID_DATA

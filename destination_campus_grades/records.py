@@ -1,0 +1,239 @@
+"""Incoming Otus records → validated, typed, immutable records (or the reason they are unusable).
+
+Each stream has a JSON schema in `schemas/` (the contract of PRODUCT.md's "Destination input").
+A record that breaks it becomes an `InvalidRecord` naming the record, the field and the reason
+code, so one bad row is reported and never stops the sync. Ids arrive as strings or integers
+(database views often use integers) and are normalised to strings; timestamps are parsed
+leniently (a date, or an ISO 8601 instant with or without `Z`) and compared in UTC.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Mapping, Union
+
+from jsonschema import Draft7Validator
+from jsonschema.exceptions import ValidationError
+
+from destination_campus_grades.reasons import Reason
+
+DATE_FIELDS = ("assigned_at", "go_live_at", "due_at", "graded_at", "updated_at")
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """One Otus assessment in one section (becomes one Campus lineItem)."""
+
+    assessment_id: str
+    section_id: str
+    title: str
+    description: str | None
+    assigned_by: str | None
+    assigned_at: datetime | None
+    go_live_at: datetime | None
+    due_at: datetime | None
+    points_possible: float | None
+    include_in_final_grade: bool
+    grading_type: str
+    category: str | None
+    grading_period_id: str | None
+    state: str
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.assessment_id, self.section_id)
+
+    @property
+    def start(self) -> datetime | None:
+        """PRODUCT.md rule 2: the start date is go_live_at if set, else assigned_at."""
+        return self.go_live_at or self.assigned_at
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """One student's score on one assessment in one section (becomes one Campus result)."""
+
+    assessment_id: str
+    section_id: str
+    student_id: str
+    points: float | None
+    percent: float | None
+    graded_at: datetime | None
+    status: str | None
+    comment: str | None
+
+    @property
+    def assessment_key(self) -> tuple[str, str]:
+        return (self.assessment_id, self.section_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Grade:
+    """A grading-task grade (becomes a result on Campus's grading-task lineItem)."""
+
+    section_id: str
+    student_id: str
+    grading_task_id: str
+    percent: float | None
+    score: str | float | None
+    graded_at: datetime | None
+    posted_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class InvalidRecord:
+    """A record that cannot be passed back as it stands: which one, which field, which rule."""
+
+    role: str
+    record_id: str
+    reason: Reason
+    field: str | None
+    detail: str
+
+
+OtusRecord = Union[Assessment, Score, Grade]
+ParsedRecord = Union[Assessment, Score, Grade, InvalidRecord]
+
+
+@lru_cache(maxsize=None)
+def schema_of(role: str) -> dict:
+    """The JSON schema of a role's stream, as shipped in the package."""
+    text = resources.files("destination_campus_grades").joinpath("schemas", f"{role}.json").read_text()
+    return json.loads(text)
+
+
+@lru_cache(maxsize=None)
+def _validator(role: str) -> Draft7Validator:
+    return Draft7Validator(schema_of(role))
+
+
+def record_id(role: str, data: Mapping[str, Any]) -> str:
+    """A readable identity of a record for the report, built from whatever ids it carries."""
+    keys = {
+        "assessments": ("assessment_id", "section_id"),
+        "scores": ("assessment_id", "section_id", "student_id"),
+        "grades": ("grading_task_id", "section_id", "student_id"),
+    }.get(role, ())
+    parts = [f"{k}={data.get(k)!s}" for k in keys] if isinstance(data, Mapping) else []
+    return " ".join(parts) or "<record without ids>"
+
+
+def parse_record(role: str, data: Any) -> ParsedRecord:
+    """Validate one record of a role's stream and build its typed record, or say why not."""
+    if not isinstance(data, Mapping):
+        return InvalidRecord(role, "<not an object>", Reason.WRONG_FIELD_TYPE, None, "the record is not a JSON object")
+    validator = _validator(role)
+    if not validator.is_valid(data):
+        error = min(validator.iter_errors(data), key=lambda e: (len(e.path), str(e.path)))
+        return _invalid(role, data, error)
+    try:
+        return _BUILDERS[role](data)
+    except _BadDate as bad:
+        return InvalidRecord(role, record_id(role, data), Reason.INVALID_FIELD_VALUE, bad.field,
+                             f"{bad.field} is not an ISO 8601 date or instant")
+
+
+def _invalid(role: str, data: Mapping[str, Any], error: ValidationError) -> InvalidRecord:
+    """Turn a schema violation into the reason code and the field it concerns."""
+    rid = record_id(role, data)
+    if error.validator == "required":
+        field = error.message.split("'")[1] if "'" in error.message else None
+        return InvalidRecord(role, rid, Reason.MISSING_REQUIRED_FIELD, field, f"{field} is required")
+    field = ".".join(str(p) for p in error.path) or None
+    value = error.instance
+    if error.validator == "type":
+        if value is None:
+            return InvalidRecord(role, rid, Reason.MISSING_REQUIRED_FIELD, field, f"{field} is required")
+        expected = error.validator_value
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        return InvalidRecord(role, rid, Reason.WRONG_FIELD_TYPE, field,
+                             f"{field} must be {expected}, got {type(value).__name__}")
+    if error.validator == "minLength":
+        return InvalidRecord(role, rid, Reason.MISSING_REQUIRED_FIELD, field, f"{field} is empty")
+    return InvalidRecord(role, rid, Reason.INVALID_FIELD_VALUE, field, f"{field}: {error.message}")
+
+
+class _BadDate(ValueError):
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
+
+
+def _instant(data: Mapping[str, Any], field: str) -> datetime | None:
+    """A timestamp field in UTC; a bare date means midnight UTC of that day."""
+    raw = data.get(field)
+    if raw is None or raw == "":
+        return None
+    try:
+        moment = datetime.fromisoformat(str(raw).strip().replace("z", "Z"))
+    except ValueError:
+        raise _BadDate(field) from None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def _text(data: Mapping[str, Any], field: str) -> str | None:
+    value = data.get(field)
+    return None if value is None else str(value)
+
+
+def _number(data: Mapping[str, Any], field: str) -> float | None:
+    value = data.get(field)
+    return None if value is None else float(value)
+
+
+def _assessment(data: Mapping[str, Any]) -> Assessment:
+    return Assessment(
+        assessment_id=str(data["assessment_id"]),
+        section_id=str(data["section_id"]),
+        title=data["title"],
+        description=data.get("description"),
+        assigned_by=_text(data, "assigned_by"),
+        assigned_at=_instant(data, "assigned_at"),
+        go_live_at=_instant(data, "go_live_at"),
+        due_at=_instant(data, "due_at"),
+        points_possible=_number(data, "points_possible"),
+        include_in_final_grade=data["include_in_final_grade"],
+        grading_type=data["grading_type"],
+        category=data.get("category"),
+        grading_period_id=_text(data, "grading_period_id"),
+        state=data["state"],
+    )
+
+
+def _score(data: Mapping[str, Any]) -> Score:
+    return Score(
+        assessment_id=str(data["assessment_id"]),
+        section_id=str(data["section_id"]),
+        student_id=str(data["student_id"]),
+        points=_number(data, "points"),
+        percent=_number(data, "percent"),
+        graded_at=_instant(data, "graded_at"),
+        status=data.get("status"),
+        comment=data.get("comment"),
+    )
+
+
+def _grade(data: Mapping[str, Any]) -> Grade:
+    return Grade(
+        section_id=str(data["section_id"]),
+        student_id=str(data["student_id"]),
+        grading_task_id=str(data["grading_task_id"]),
+        percent=_number(data, "percent"),
+        score=data.get("score"),
+        graded_at=_instant(data, "graded_at"),
+        posted_by=_text(data, "posted_by"),
+    )
+
+
+_BUILDERS = {"assessments": _assessment, "scores": _score, "grades": _grade}
+
+
+def day_of(moment: datetime) -> date:
+    """The calendar day of an instant, in UTC (Otus timestamps are UTC)."""
+    return moment.astimezone(timezone.utc).date()

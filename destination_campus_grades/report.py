@@ -1,0 +1,112 @@
+"""Outcomes of every record → the passback report a district admin (and a test) reads after a sync.
+
+Peers' users complain most about silent rejections; this report answers every record: counts by
+outcome and by reason code, and a few examples per reason with the Otus ids, the Campus sourcedId
+and Campus's own words. It is emitted as readable log lines plus ONE machine-readable line that
+starts with `PASSBACK_REPORT ` followed by JSON. Memory is bounded: counters and at most
+`EXAMPLES_PER_REASON` examples per reason, whatever the number of records.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from destination_campus_grades.reasons import Outcome, Reason
+
+REPORT_PREFIX = "PASSBACK_REPORT "
+EXAMPLES_PER_REASON = 3
+ROLES = ("assessments", "scores", "grades")
+
+
+@dataclass(frozen=True, slots=True)
+class RecordOutcome:
+    """What happened to one input record."""
+
+    role: str  # assessments | scores | grades | the unmapped stream's name
+    outcome: Outcome
+    otus_id: str
+    campus_id: str | None = None
+    reason: Reason | None = None
+    detail: str | None = None  # Campus's description for refusals, the rule's detail otherwise
+
+
+class PassbackReport:
+    """Accumulates outcomes during a sync; renders them at the end (or on failure, as partial)."""
+
+    def __init__(self, *, dry_run: bool) -> None:
+        self.dry_run = dry_run
+        self.totals: Counter[Outcome] = Counter()
+        self.by_role: dict[str, Counter[Outcome]] = {}
+        self.by_reason: Counter[Reason] = Counter()
+        self.examples: dict[Reason, list[dict[str, Any]]] = {}
+        self.writes: Counter[str] = Counter()
+
+    def add(self, outcome: RecordOutcome) -> None:
+        self.totals[outcome.outcome] += 1
+        self.by_role.setdefault(outcome.role, Counter())[outcome.outcome] += 1
+        if outcome.reason is not None:
+            self._note(outcome.reason, outcome)
+
+    def note(self, reason: Reason, outcome: RecordOutcome) -> None:
+        """A remark on a record that was still written (e.g. a truncated title)."""
+        self._note(reason, outcome)
+
+    def count_write(self, method: str) -> None:
+        self.writes[method] += 1
+
+    def _note(self, reason: Reason, outcome: RecordOutcome) -> None:
+        self.by_reason[reason] += 1
+        examples = self.examples.setdefault(reason, [])
+        if len(examples) < EXAMPLES_PER_REASON:
+            examples.append({"otus_id": outcome.otus_id, "campus_id": outcome.campus_id, "detail": outcome.detail})
+
+    def as_dict(self, *, partial: bool = False, error: str | None = None) -> dict[str, Any]:
+        """The machine-readable report. Keys are stable: tests and the demo parse them."""
+        return {
+            "dry_run": self.dry_run,
+            "partial": partial,
+            "error": error,
+            "totals": {o.value: self.totals.get(o, 0) for o in Outcome},
+            "by_role": {role: {o.value: n for o, n in counts.items()} for role, counts in sorted(self.by_role.items())},
+            "reasons": {
+                reason.value: {
+                    "outcome": reason.outcome.value if reason.outcome else "note",
+                    "count": count,
+                    "what_to_do": reason.what_to_do,
+                    "examples": self.examples.get(reason, []),
+                }
+                for reason, count in sorted(self.by_reason.items(), key=lambda item: (-item[1], item[0].value))
+            },
+            "writes": dict(self.writes),
+        }
+
+    def lines(self, *, partial: bool = False, error: str | None = None) -> list[str]:
+        """Readable lines, then the one JSON line."""
+        report = self.as_dict(partial=partial, error=error)
+        head = "Passback report" + (" (DRY RUN: nothing was written)" if self.dry_run else "")
+        if partial:
+            head += " (PARTIAL: the sync failed before the end; the platform's retry resumes from the last state)"
+        lines = [head]
+        lines.append("  " + ", ".join(f"{name}: {count}" for name, count in report["totals"].items()))
+        for role, counts in report["by_role"].items():
+            lines.append(f"  {role}: " + ", ".join(f"{name} {count}" for name, count in sorted(counts.items())))
+        for code, entry in report["reasons"].items():
+            lines.append(f"  [{entry['outcome']}] {code}: {entry['count']}. {entry['what_to_do']}")
+            for example in entry["examples"]:
+                campus = f" -> Campus {example['campus_id']}" if example["campus_id"] else ""
+                detail = f" ({example['detail']})" if example["detail"] else ""
+                lines.append(f"      e.g. {example['otus_id']}{campus}{detail}")
+        if error:
+            lines.append(f"  Sync failed: {error}")
+        lines.append(REPORT_PREFIX + json.dumps(report, sort_keys=True))
+        return lines
+
+
+def parse_report_line(line: str) -> dict[str, Any] | None:
+    """The report dict from a log line, or None if the line is not the report (for tests and the demo)."""
+    if not line.startswith(REPORT_PREFIX):
+        return None
+    return json.loads(line[len(REPORT_PREFIX):])

@@ -1,0 +1,123 @@
+"""The destination's settings, as a district administrator enters them in Airbyte.
+
+`DestinationConfig` extends the shared connection settings with the district's passback policy
+(PRODUCT.md, "Config keys"). Every field's description is written for the admin who fills the
+form: what it does, what the empty value means, where the value comes from.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import Field
+
+from campus_oneroster.config import ConnectionConfig
+
+DOCUMENTATION_URL = "https://github.com/campus-passback/campus-passback/blob/main/docs/integrations/destination-campus-grades.md"
+DEFAULT_VENDOR_NAMESPACE = "otus.campus-passback"
+StreamRole = Literal["assessments", "scores", "grades"]
+STREAM_ROLES: tuple[str, ...] = ("assessments", "scores", "grades")
+
+
+class DestinationConfig(ConnectionConfig):
+    """Connection settings plus the passback policy the rules apply."""
+
+    passback_start_date: date = Field(
+        title="Passback start date",
+        description=(
+            "Only assessments that start (go live, or are assigned) on or after this date, and scores "
+            "graded on or after it, are passed back. Anything earlier never is. Usually the first day "
+            "of the school year or of the grading period where passback begins."
+        ),
+        examples=["2026-08-17"],
+        json_schema_extra={"order": 10},
+    )
+    passback_teacher_group: list[str] = Field(
+        default_factory=list,
+        title="Gradebook passback teacher group",
+        description=(
+            "Campus user sourcedIds (e.g. t2001) of the teachers whose assessments pass back. Leave "
+            "empty to let every Campus user who assigns an assessment pass back (the assigner must "
+            "still be a Campus user)."
+        ),
+        json_schema_extra={"order": 11},
+    )
+    category_map: dict[str, str] = Field(
+        default_factory=dict,
+        title="Category map",
+        description=(
+            "Otus assessment category → Campus category sourcedId. Unmapped categories are sent "
+            "without one, so Campus files them under its placeholder (Uncategorized) and the teacher "
+            "aligns them in Campus."
+        ),
+        json_schema_extra={"order": 12},
+    )
+    vendor_namespace: str = Field(
+        default=DEFAULT_VENDOR_NAMESPACE,
+        min_length=1,
+        title="Vendor namespace",
+        description=(
+            "Seed of the lineItem and result sourcedIds this connector writes: the same Otus ids always "
+            "give the same Campus ids, so re-running never duplicates. Never change it after the first "
+            "sync, or every assessment is written again under new ids."
+        ),
+        json_schema_extra={"order": 13},
+    )
+    dry_run: bool = Field(
+        default=False,
+        title="Dry run",
+        description=(
+            "Read Campus and produce the full passback report, but write nothing. Use it to preview "
+            "a first sync or a settings change."
+        ),
+        json_schema_extra={"order": 14},
+    )
+    stream_roles: dict[str, StreamRole] = Field(
+        default_factory=dict,
+        title="Stream roles",
+        description=(
+            "Incoming stream name → assessments, scores or grades, when the Otus source names its "
+            "streams differently (e.g. {\"otus_scores_view\": \"scores\"}). Streams named assessments, "
+            "scores and grades need no entry. Records of any other stream are counted in the report "
+            "as stream_not_mapped, never written."
+        ),
+        json_schema_extra={"order": 15},
+    )
+    removal_policy: Literal["keep", "delete"] = Field(
+        default="keep",
+        title="Removal policy",
+        description=(
+            "When an assessment already passed back arrives removed in Otus or with 'Include in final "
+            "grade' unticked: keep (default) leaves what Campus holds, as Otus does; delete removes "
+            "the Campus assignment and its scores."
+        ),
+        json_schema_extra={"order": 16},
+    )
+    percent_metadata_key: str = Field(
+        default="percent",
+        min_length=1,
+        title="Percent metadata key",
+        description=(
+            "Key of the result's metadata that carries a percent score to Campus. Change it only if "
+            "the district's Campus documents another key."
+        ),
+        json_schema_extra={"order": 17, "airbyte_hidden": True},
+    )
+    title_max_length: int = Field(
+        default=50,
+        ge=10,
+        le=255,
+        title="Maximum title length",
+        description=(
+            "Longer assessment titles are cut to this length (ending in '...') and reported as "
+            "title_truncated, rather than refused, so the scores still pass back. Otus documents 50."
+        ),
+        json_schema_extra={"order": 18},
+    )
+
+    def role_of(self, stream: str) -> str | None:
+        """The role of an incoming stream: its mapping, else its own name if that is a role."""
+        if stream in self.stream_roles:
+            return self.stream_roles[stream]
+        return stream if stream in STREAM_ROLES else None
