@@ -38,7 +38,8 @@ class Predicate:
             )
         if self.op not in OPERATORS:
             raise ValueError(f"filter operator {self.op!r} is not one of {' '.join(sorted(OPERATORS))}")
-        if not self.escape_quotes and "'" in quote_value_text(self.value):
+        text = quote_value_text(self.value)  # refuses naive datetimes now, not when the filter is sent
+        if not self.escape_quotes and "'" in text:
             raise ValueError(
                 f"filter value for {self.field} contains a single quote, which this provider's filters cannot "
                 "express; filter on another field or drop the quote"
