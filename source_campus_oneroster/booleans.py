@@ -9,7 +9,7 @@ The stream schemas say the same (`schemas/shared/string_boolean.json`).
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Sequence
 
 BOOLEAN_TEXT: dict[str, bool] = {
     "true": True,
@@ -19,12 +19,19 @@ BOOLEAN_TEXT: dict[str, bool] = {
     "yes": True,
     "no": False,
 }
+EXACT_TEXT: dict[str, bool] = {**BOOLEAN_TEXT, "True": True, "False": False, "TRUE": True, "FALSE": False}
 
 
-def normalise_booleans(records: Iterable[dict], fields: Sequence[str]) -> None:
-    """Rewrite each string-boolean field of each record in place (pages are ours to mutate)."""
-    for record in records:
-        for field in fields:
+def normalise_booleans(records: Sequence[dict], fields: Sequence[str]) -> None:
+    """Rewrite each string-boolean field of each record in place (pages are ours to mutate).
+
+    Runs once per enrollment, a million times a sync: the common spellings are one dict lookup,
+    only unusual ones (" Yes ") pay for strip and lower.
+    """
+    exact = EXACT_TEXT.get
+    for field in fields:
+        for record in records:
             value = record.get(field)
             if value.__class__ is str:
-                record[field] = BOOLEAN_TEXT.get(value.strip().lower(), value)
+                converted = exact(value)
+                record[field] = converted if converted is not None else BOOLEAN_TEXT.get(value.strip().lower(), value)

@@ -2,10 +2,9 @@
 
 import sys
 
-from airbyte_cdk.entrypoint import launch
-
+from source_campus_oneroster.record_pages import launch_with_pages
 from source_campus_oneroster.source import SourceCampusOneroster
 
 
 def run() -> None:
-    launch(SourceCampusOneroster(), sys.argv[1:])
+    launch_with_pages(SourceCampusOneroster(record_pages=True), sys.argv[1:])

@@ -30,7 +30,14 @@ def config_problem(error: ValidationError) -> str:
 
 
 class SourceCampusOneroster(AbstractSource):
-    """Infinite Campus (OneRoster 1.1) rostering and gradebook objects, all HTTP through the shared client."""
+    """Infinite Campus (OneRoster 1.1) rostering and gradebook objects, all HTTP through the shared client.
+
+    `record_pages=True` (the console script) hands whole pages to `record_pages.PageWritingEntrypoint`
+    instead of one message per record; anything else calling the source gets per-record messages.
+    """
+
+    def __init__(self, *, record_pages: bool = False) -> None:
+        self._record_pages = record_pages
 
     def spec(self, logger: logging.Logger) -> ConnectorSpecification:
         return ConnectorSpecificationSerializer.load(source_spec())
@@ -62,4 +69,4 @@ class SourceCampusOneroster(AbstractSource):
 
     def streams(self, config: Mapping[str, Any]) -> List[Stream]:
         source_config = parse_config(config)
-        return build_streams(OneRosterClient(source_config), source_config)
+        return build_streams(OneRosterClient(source_config), source_config, record_pages=self._record_pages)

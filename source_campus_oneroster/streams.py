@@ -33,6 +33,7 @@ from campus_oneroster.filters import where
 from source_campus_oneroster.booleans import normalise_booleans
 from source_campus_oneroster.cursor import CURSOR_FIELD, DateLastModifiedCursor, format_instant
 from source_campus_oneroster.failures import read_failure
+from source_campus_oneroster.record_pages import page_message
 from source_campus_oneroster.spec import SourceConfig
 
 DEMOGRAPHIC_FLAGS = (
@@ -94,7 +95,8 @@ class OneRosterStream(Stream, CheckpointMixin):
     """A OneRoster collection read in `dateLastModified` order, full refresh or incremental.
 
     Records go out as ready-made Airbyte messages without per-record schema transformation: the
-    only per-record work is the string-boolean normalisation the schemas promise. State is a
+    only per-record work is the string-boolean normalisation the schemas promise. With
+    `record_pages` a whole page is one `RecordPage` message (see `record_pages.py`). State is a
     `DateLastModifiedCursor`'s (see `cursor.py` for why it never skips a record); the CDK checkpoints
     it about once per page.
     """
@@ -102,10 +104,13 @@ class OneRosterStream(Stream, CheckpointMixin):
     primary_key = "sourcedId"
     cursor_field = CURSOR_FIELD
 
-    def __init__(self, collection: Collection, client: OneRosterClient, config: SourceConfig) -> None:
+    def __init__(
+        self, collection: Collection, client: OneRosterClient, config: SourceConfig, *, record_pages: bool = False
+    ) -> None:
         self.collection = collection
         self._client = client
         self._config = config
+        self._record_pages = record_pages
         self._saved: Optional[str] = None
         self._cursor: Optional[DateLastModifiedCursor] = None
 
@@ -115,7 +120,8 @@ class OneRosterStream(Stream, CheckpointMixin):
 
     @property
     def state_checkpoint_interval(self) -> int:
-        return self._config.page_size
+        """Messages between checkpoints: every page (one message per page, or page_size records)."""
+        return 1 if self._record_pages else self._config.page_size
 
     @property
     def state(self) -> MutableMapping[str, Any]:
@@ -167,6 +173,10 @@ class OneRosterStream(Stream, CheckpointMixin):
         if self.collection.boolean_fields:
             normalise_booleans(records, self.collection.boolean_fields)
         stream, emitted_at = self.name, int(time.time() * 1000)
+        if self._record_pages:
+            if records:
+                yield page_message(stream, records, emitted_at)
+            return
         record_type = Type.RECORD
         for record in records:
             yield AirbyteMessage(
@@ -185,6 +195,6 @@ class OneRosterStream(Stream, CheckpointMixin):
         )
 
 
-def build_streams(client: OneRosterClient, config: SourceConfig) -> list[OneRosterStream]:
+def build_streams(client: OneRosterClient, config: SourceConfig, *, record_pages: bool) -> list[OneRosterStream]:
     """One stream per collection, all sharing one client (one token, one connection pool)."""
-    return [OneRosterStream(collection, client, config) for collection in COLLECTIONS]
+    return [OneRosterStream(collection, client, config, record_pages=record_pages) for collection in COLLECTIONS]
