@@ -1,0 +1,240 @@
+"""The gradebook the sandbox holds: Campus's own grading-task lineItems plus what vendors wrote.
+
+Grading-task lineItems are derived from the district (never stored); categories, vendor
+lineItems and results live in dicts guarded by one lock, with per-class and per-lineItem
+indexes so nested reads (`/classes/{id}/results`) cost the size of the answer, not the store.
+"""
+
+import threading
+from collections.abc import Sequence
+from datetime import datetime, timezone
+
+from campus_sandbox import calendar, receiving
+from campus_sandbox.district import SCORE_GROUPS, District, iso_instant
+from campus_sandbox.records import RecordSet
+from campus_sandbox.roster import BASE_FIELDS, ref
+
+LINE_ITEM_FIELDS = BASE_FIELDS | {"title", "description", "assignDate", "dueDate", "class", "category",
+                                  "gradingPeriod", "resultValueMin", "resultValueMax"}
+RESULT_FIELDS = BASE_FIELDS | {"lineItem", "student", "scoreStatus", "score", "scoreDate", "comment"}
+CATEGORY_FIELDS = BASE_FIELDS | {"title"}
+_SEED_CATEGORIES = ((receiving.PLACEHOLDER_CATEGORY_ID, "Uncategorized (Campus placeholder)"),
+                    (receiving.GRADING_TASK_CATEGORY_ID, "Campus grading tasks"))
+
+
+def _now() -> str:
+    return iso_instant(datetime.now(timezone.utc))
+
+
+def _listed(wrapper: str, singular: str, fields: frozenset[str], items: list[dict]) -> RecordSet:
+    """A RecordSet over a snapshot list of stored records (copies handed out, never the originals)."""
+    positions = {r["sourcedId"]: i for i, r in enumerate(items)}
+    return RecordSet(wrapper, singular, fields, lambda: len(items),
+                     lambda indexes: [dict(items[i]) for i in indexes], positions.get)
+
+
+class Gradebook:
+    """Thread-safe gradebook state. `line_items`, `results`, `categories` map sourcedId → record
+    (vendor-written objects; grading-task lineItems come from the district)."""
+
+    def __init__(self, district: District, *, percent_key: str) -> None:
+        self.district = district
+        self.percent_key = percent_key
+        self.lock = threading.RLock()
+        self.version = 0
+        stamp = district.stamps[0]
+        self.categories: dict[str, dict] = {
+            cid: {"sourcedId": cid, "status": "active", "dateLastModified": stamp, "metadata": {}, "title": title}
+            for cid, title in _SEED_CATEGORIES}
+        self.line_items: dict[str, dict] = {}
+        self.results: dict[str, dict] = {}
+        self.closed_windows: set[str] = set(calendar.CLOSED_AT_START)
+        self._items_by_class: dict[str, dict[str, None]] = {}
+        self._results_by_item: dict[str, dict[str, None]] = {}
+        self._results_by_class: dict[str, dict[str, None]] = {}
+        self._result_class: dict[str, str] = {}
+        self.native = self._grading_tasks()
+
+    # -- Campus grading tasks --------------------------------------------------------------
+
+    def _grading_tasks(self) -> RecordSet:
+        d = self.district
+
+        def build(n: int) -> dict:
+            i, quarter = d.grading_task(n)
+            q = calendar.SESSION_BY_ID[quarter]
+            return {
+                "sourcedId": d.grading_task_id(n), "status": "active", "dateLastModified": d.stamp(8, n),
+                "metadata": {"ic": {"gradingTask": True, "gradingTaskId": "1", "taskName": "Quarter Grade",
+                                    "scoreGroup": [dict(g) for g in SCORE_GROUPS[i % 2]]}},
+                "title": f"Quarter Grade {q.title}", "description": "Campus grading task",
+                "assignDate": q.start.isoformat(), "dueDate": q.end.isoformat(),
+                "class": ref("classes", d.section_id(i)),
+                "category": ref("categories", receiving.GRADING_TASK_CATEGORY_ID),
+                "gradingPeriod": ref("academicSessions", quarter), "resultValueMin": 0.0, "resultValueMax": 100.0,
+            }
+
+        return RecordSet("lineItems", "lineItem", LINE_ITEM_FIELDS, lambda: d.grading_task_count,
+                         lambda indexes: [build(n) for n in indexes], d.grading_task_index)
+
+    def window_closed(self, grading_period_id: str, line_item_id: str) -> bool:
+        with self.lock:
+            return grading_period_id in self.closed_windows or line_item_id in self.closed_windows
+
+    def set_grading_window(self, grading_period_or_task_id: str, open_: bool) -> None:
+        with self.lock:
+            if open_:
+                self.closed_windows.discard(grading_period_or_task_id)
+            else:
+                self.closed_windows.add(grading_period_or_task_id)
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def line_item(self, sourced_id: str) -> dict | None:
+        """A lineItem by id, vendor-written or Campus grading task."""
+        with self.lock:
+            held = self.line_items.get(sourced_id)
+            if held is not None:
+                return dict(held)
+        n = self.native.find(sourced_id)
+        return None if n is None else self.native.record(n)
+
+    def line_items_view(self, class_id: str | None = None) -> tuple[RecordSet, Sequence[int]]:
+        """All lineItems, or one class's: grading tasks first, then vendor lineItems."""
+        d = self.district
+        with self.lock:
+            if class_id is None:
+                written = list(self.line_items.values())
+                natives: Sequence[int] = range(d.grading_task_count)
+            else:
+                written = [self.line_items[k] for k in self._items_by_class.get(class_id, ())]
+                i = d.section_index(class_id)
+                natives = d.grading_task_range(i) if i is not None else range(0)
+        native_count = len(self.native)
+        native = self.native
+
+        def build_page(indexes: Sequence[int]) -> list[dict]:
+            return [native.record(n) if n < native_count else dict(written[n - native_count]) for n in indexes]
+
+        positions = {r["sourcedId"]: native_count + p for p, r in enumerate(written)}
+
+        def locate(sourced_id: str) -> int | None:
+            return positions.get(sourced_id, native.find(sourced_id))
+
+        records = RecordSet("lineItems", "lineItem", LINE_ITEM_FIELDS, lambda: native_count + len(written),
+                            build_page, locate)
+        return records, _Concat(natives, range(native_count, native_count + len(written)))
+
+    def results_view(self, *, class_id: str | None = None, line_item_id: str | None = None,
+                     student_id: str | None = None) -> RecordSet:
+        with self.lock:
+            if line_item_id is not None:
+                ids = self._results_by_item.get(line_item_id, {})
+            elif class_id is not None:
+                ids = self._results_by_class.get(class_id, {})
+            else:
+                ids = self.results
+            items = [self.results[r] for r in ids]
+        if student_id is not None:
+            items = [r for r in items if r["student"]["sourcedId"] == student_id]
+        if class_id is not None and line_item_id is not None:
+            items = [r for r in items if r["sourcedId"] in self._results_by_class.get(class_id, {})]
+        return _listed("results", "result", RESULT_FIELDS, items)
+
+    def categories_view(self) -> RecordSet:
+        with self.lock:
+            return _listed("categories", "category", CATEGORY_FIELDS, list(self.categories.values()))
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def put_category(self, sourced_id: str, body: dict) -> tuple[bool, dict]:
+        record = receiving.check_category(sourced_id, body)
+        return self._store(self.categories, sourced_id, record)
+
+    def put_line_item(self, sourced_id: str, body: dict) -> tuple[bool, dict]:
+        record = receiving.check_line_item(
+            self.district, sourced_id, body, category_exists=self._category_exists, window_closed=self.window_closed)
+        with self.lock:
+            old = self.line_items.get(sourced_id)
+            if old is not None:
+                self._items_by_class.get(old["class"]["sourcedId"], {}).pop(sourced_id, None)
+            self._items_by_class.setdefault(record["class"]["sourcedId"], {})[sourced_id] = None
+            return self._store(self.line_items, sourced_id, record)
+
+    def put_result(self, sourced_id: str, body: dict) -> tuple[bool, dict]:
+        record = receiving.check_result(self.district, sourced_id, body, line_item=self.line_item,
+                                        window_closed=self.window_closed, percent_key=self.percent_key)
+        class_id = self.line_item(record["lineItem"]["sourcedId"])["class"]["sourcedId"]
+        with self.lock:
+            self._unindex_result(sourced_id)
+            self._results_by_item.setdefault(record["lineItem"]["sourcedId"], {})[sourced_id] = None
+            self._results_by_class.setdefault(class_id, {})[sourced_id] = None
+            self._result_class[sourced_id] = class_id
+            return self._store(self.results, sourced_id, record)
+
+    def delete_category(self, sourced_id: str) -> bool:
+        with self.lock:
+            return self._drop(self.categories, sourced_id)
+
+    def delete_line_item(self, sourced_id: str) -> bool:
+        """Removes a vendor lineItem and its results (assumed: Campus's DELETE is undocumented)."""
+        with self.lock:
+            old = self.line_items.get(sourced_id)
+            if old is None:
+                return False
+            self._items_by_class.get(old["class"]["sourcedId"], {}).pop(sourced_id, None)
+            for result_id in list(self._results_by_item.get(sourced_id, ())):
+                self.delete_result(result_id)
+            return self._drop(self.line_items, sourced_id)
+
+    def delete_result(self, sourced_id: str) -> bool:
+        with self.lock:
+            self._unindex_result(sourced_id)
+            return self._drop(self.results, sourced_id)
+
+    def _category_exists(self, sourced_id: str) -> bool:
+        with self.lock:
+            return sourced_id in self.categories
+
+    def _unindex_result(self, sourced_id: str) -> None:
+        old = self.results.get(sourced_id)
+        if old is None:
+            return
+        item_id = old["lineItem"]["sourcedId"]
+        self._results_by_item.get(item_id, {}).pop(sourced_id, None)
+        self._results_by_class.get(self._result_class.pop(sourced_id, ""), {}).pop(sourced_id, None)
+
+    def _store(self, table: dict[str, dict], sourced_id: str, record: dict) -> tuple[bool, dict]:
+        """Store a record stamped now; (created, stored copy)."""
+        record = {**record, "dateLastModified": _now()}
+        record.setdefault("metadata", {})
+        with self.lock:
+            created = sourced_id not in table
+            table[sourced_id] = record
+            self.version += 1
+        return created, dict(record)
+
+    def _drop(self, table: dict[str, dict], sourced_id: str) -> bool:
+        with self.lock:
+            if table.pop(sourced_id, None) is None:
+                return False
+            self.version += 1
+            return True
+
+
+class _Concat(Sequence):
+    """Two index ranges read as one sequence (grading tasks then vendor lineItems)."""
+
+    def __init__(self, first: Sequence[int], second: Sequence[int]) -> None:
+        self._first, self._second = first, second
+
+    def __len__(self) -> int:
+        return len(self._first) + len(self._second)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self[j] for j in range(*k.indices(len(self)))]
+        n = len(self._first)
+        if k < 0:
+            k += len(self)
+        return self._first[k] if k < n else self._second[k - n]

@@ -1,0 +1,83 @@
+"""What a sandbox is configured to do (fixed at start) and which faults it injects (live)."""
+
+import random
+import threading
+from dataclasses import dataclass, field
+
+
+@dataclass
+class SandboxOptions:
+    """Behaviour switches; defaults mimic Infinite Campus.
+
+    `percent_metadata_key`: where a result carries its percent (`metadata[key]`), since how
+    Campus takes a percent on a 1.1 result is undocumented (the destination uses the same key).
+    `oauth1_timestamp_window_seconds`: accepted clock skew of OAuth 1.0a timestamps (±45 min,
+    as the Microsoft reference provider); nonces are remembered for twice that long.
+    """
+
+    max_page_size: int = 50_000
+    default_page_size: int = 100
+    send_total_count: bool = True
+    send_link: bool = True
+    require_vendor_header: bool = True
+    percent_metadata_key: str = "percent"
+    token_lifetime_seconds: int = 3600
+    app_name: str = "sandbox"
+    oauth1_timestamp_window_seconds: int = 45 * 60
+    port: int = 0
+
+
+@dataclass
+class Faults:
+    """Injected failures, settable while the server runs (`sb.faults.rate_429 = 0.2`).
+
+    Rates are probabilities per API request, drawn from one RNG seeded with `seed`, so the same
+    sequence of requests meets the same faults. Order of checks: drop, 429, 500-before-write,
+    then the request is served; 500-after-write applies to PUT/DELETE after the write is stored.
+    `rate_500_before_write` also hits GETs (a 500 before anything is served).
+    `retry_after_seconds` is sent as HTTP's integer seconds when whole ("0", "1"), otherwise as
+    a decimal ("0.05") for fast tests; clients should parse it as a float.
+    `token_expiry_after_requests`: each access token stops working after N API requests (401)
+    until a new one is fetched. `include_token_endpoint`: faults also hit the token endpoint.
+    """
+
+    latency_ms: float = 0.0
+    rate_429: float = 0.0
+    retry_after_seconds: float = 1.0
+    rate_500_before_write: float = 0.0
+    rate_500_after_write: float = 0.0
+    rate_drop: float = 0.0
+    token_expiry_after_requests: int | None = None
+    include_token_endpoint: bool = False
+    seed: int = 7
+    _rng: random.Random = field(default=None, init=False, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+
+    def set(self, **switches) -> "Faults":
+        """Change several switches at once and restart the seeded sequence."""
+        for name, value in switches.items():
+            if name.startswith("_") or not hasattr(self, name):
+                raise ValueError(f"unknown fault switch {name!r}")
+            setattr(self, name, value)
+        with self._lock:
+            self._rng = random.Random(self.seed)
+        return self
+
+    def clear(self) -> "Faults":
+        """All switches off (the seed is kept)."""
+        return self.set(latency_ms=0.0, rate_429=0.0, rate_500_before_write=0.0, rate_500_after_write=0.0,
+                        rate_drop=0.0, token_expiry_after_requests=None, include_token_endpoint=False)
+
+    def roll(self, rate: float) -> bool:
+        """True with probability `rate`; draws only when the switch is on, keeping runs reproducible."""
+        if rate <= 0:
+            return False
+        with self._lock:
+            return self._rng.random() < rate
+
+    def retry_after_header(self) -> str:
+        seconds = self.retry_after_seconds
+        return str(int(seconds)) if float(seconds).is_integer() else f"{seconds:g}"

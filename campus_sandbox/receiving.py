@@ -1,0 +1,192 @@
+"""Campus's receiving rules for gradebook writes: what it derives, what it refuses.
+
+Each refusal is a 422 `invaliddata` whose imsx_description begins with a stable phrase the
+destination classifies on:
+- "Grading window is closed" (the lineItem's grading period or grading task is closed)
+- "Score is not in the score group" (a grading-task result whose score is not a group value)
+- "Due date is outside the term" (a lineItem due outside every term of its class)
+Other invalid bodies name the record and the field ("lineItem X: field 'dueDate' is required").
+
+Assumptions (not verified against Campus, kept configurable or documented):
+- a percent travels in `result.metadata[percent_metadata_key]`;
+- on a points lineItem a percent-only result gets score = percent × resultValueMax / 100;
+- scores above resultValueMax are extra credit and accepted; below resultValueMin refused.
+"""
+
+from collections.abc import Callable
+from datetime import date, datetime
+
+from campus_sandbox import calendar
+from campus_sandbox.district import District
+from campus_sandbox.errors import invalid_data
+
+PLACEHOLDER_CATEGORY_ID = "11111111-1111-1111-1111-111111111111"
+GRADING_TASK_CATEGORY_ID = "00000000-0000-0000-0000-000000000000"
+SCORE_STATUSES = ("exempt", "fully graded", "not submitted", "partially graded", "submitted")
+WINDOW_CLOSED = "Grading window is closed"
+NOT_IN_SCORE_GROUP = "Score is not in the score group"
+DUE_DATE_OUTSIDE_TERM = "Due date is outside the term"
+
+
+def _ref_id(record: dict, field: str) -> str | None:
+    value = record.get(field)
+    if isinstance(value, dict):
+        value = value.get("sourcedId")
+    return value if isinstance(value, str) and value else None
+
+
+def _required(kind: str, sourced_id: str, record: dict, fields: tuple[str, ...]) -> None:
+    for field in fields:
+        if record.get(field) in (None, "") or (isinstance(record.get(field), dict) and not _ref_id(record, field)):
+            raise invalid_data(f"{kind} {sourced_id}: field '{field}' is required")
+
+
+def parse_day(kind: str, sourced_id: str, field: str, value) -> date:
+    """A OneRoster date or datetime (parsed leniently) as a calendar day."""
+    if isinstance(value, str):
+        try:
+            if len(value) == 10:
+                return date.fromisoformat(value)
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
+        except ValueError:
+            pass
+    raise invalid_data(f"{kind} {sourced_id}: field '{field}' must be an ISO 8601 date such as 2026-09-30, "
+                       f"got {value!r}")
+
+
+def _number(kind: str, sourced_id: str, field: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise invalid_data(f"{kind} {sourced_id}: field '{field}' must be a number, got {value!r}")
+    return float(value)
+
+
+def _guid_ref(kind: str, sourced_id: str) -> dict:
+    return {"href": f"/{kind}s/{sourced_id}" if kind != "category" else f"/categories/{sourced_id}",
+            "sourcedId": sourced_id, "type": kind}
+
+
+def check_category(sourced_id: str, body: dict) -> dict:
+    _required("category", sourced_id, body, ("title",))
+    return {**body, "sourcedId": sourced_id, "status": body.get("status") or "active"}
+
+
+def check_line_item(d: District, sourced_id: str, body: dict, *, category_exists: Callable[[str], bool],
+                    window_closed: Callable[[str, str], bool]) -> dict:
+    """A lineItem as Campus would store it, or the refusal."""
+    if d.grading_task_index(sourced_id) is not None:
+        raise invalid_data(f"lineItem {sourced_id} is a Campus grading task: it cannot be changed through "
+                           "OneRoster; write results to it instead")
+    _required("lineItem", sourced_id, body, ("title", "assignDate", "dueDate", "class", "resultValueMin",
+                                             "resultValueMax"))
+    class_id = _ref_id(body, "class")
+    section = d.section_index(class_id)
+    if section is None:
+        raise invalid_data(f"lineItem {sourced_id}: class '{class_id}' does not exist; use a class sourcedId "
+                           "read from /classes")
+    low = _number("lineItem", sourced_id, "resultValueMin", body["resultValueMin"])
+    high = _number("lineItem", sourced_id, "resultValueMax", body["resultValueMax"])
+    if low > high:
+        raise invalid_data(f"lineItem {sourced_id}: resultValueMin {low:g} is above resultValueMax {high:g}")
+    parse_day("lineItem", sourced_id, "assignDate", body["assignDate"])
+    due = parse_day("lineItem", sourced_id, "dueDate", body["dueDate"])
+    terms = d.section_terms(section)
+    term = calendar.session_holding(due, terms)
+    if term is None:
+        spans = ", ".join(f"{calendar.SESSION_BY_ID[t].title} {calendar.SESSION_BY_ID[t].start}.."
+                          f"{calendar.SESSION_BY_ID[t].end}" for t in terms)
+        raise invalid_data(f"{DUE_DATE_OUTSIDE_TERM}: lineItem {sourced_id} is due {due} but class {class_id} "
+                           f"runs {spans}; use a due date inside the class's terms")
+    category_id = _ref_id(body, "category") or PLACEHOLDER_CATEGORY_ID
+    if not category_exists(category_id):
+        raise invalid_data(f"lineItem {sourced_id}: category '{category_id}' does not exist; leave it out to "
+                           f"use Campus's placeholder category {PLACEHOLDER_CATEGORY_ID}")
+    period_id = _ref_id(body, "gradingPeriod")
+    if period_id is None:
+        period_id = calendar.session_holding(due, calendar.QUARTERS_OF[term]) or term
+    elif period_id not in calendar.SESSION_BY_ID:
+        raise invalid_data(f"lineItem {sourced_id}: gradingPeriod '{period_id}' does not exist; use an "
+                           "academicSession sourcedId read from /gradingPeriods, or leave it out")
+    if window_closed(period_id, sourced_id):
+        raise invalid_data(f"{WINDOW_CLOSED}: lineItem {sourced_id} belongs to grading period "
+                           f"{calendar.SESSION_BY_ID[period_id].title} ({period_id}), whose grading window is "
+                           "closed in Campus; ask the district to reopen it")
+    return {**body, "sourcedId": sourced_id, "status": body.get("status") or "active",
+            "class": _guid_ref("class", class_id), "category": _guid_ref("category", category_id),
+            "gradingPeriod": _guid_ref("academicSession", period_id),
+            "resultValueMin": body["resultValueMin"], "resultValueMax": body["resultValueMax"]}
+
+
+def _score_key(score) -> str:
+    if isinstance(score, float) and score.is_integer():
+        return str(int(score))
+    return str(score).strip()
+
+
+def check_result(d: District, sourced_id: str, body: dict, *, line_item: Callable[[str], dict | None],
+                 window_closed: Callable[[str, str], bool], percent_key: str) -> dict:
+    """A result as Campus would store it (score derived from a percent where Campus derives it)."""
+    _required("result", sourced_id, body, ("lineItem", "student", "scoreStatus", "scoreDate"))
+    item_id = _ref_id(body, "lineItem")
+    item = line_item(item_id)
+    if item is None:
+        raise invalid_data(f"result {sourced_id}: lineItem '{item_id}' does not exist; PUT the lineItem first")
+    student_id = _ref_id(body, "student")
+    k = d.student_index(student_id)
+    if k is None:
+        raise invalid_data(f"result {sourced_id}: student '{student_id}' does not exist; use a student "
+                           "sourcedId read from /students")
+    class_id = item["class"]["sourcedId"]
+    if not d.is_enrolled(k, d.section_index(class_id)):
+        raise invalid_data(f"result {sourced_id}: student {student_id} is not enrolled in class {class_id}")
+    if body["scoreStatus"] not in SCORE_STATUSES:
+        raise invalid_data(f"result {sourced_id}: field 'scoreStatus' must be one of {', '.join(SCORE_STATUSES)}, "
+                           f"got {body['scoreStatus']!r}")
+    parse_day("result", sourced_id, "scoreDate", body["scoreDate"])
+    period_id = item["gradingPeriod"]["sourcedId"]
+    if window_closed(period_id, item_id):
+        raise invalid_data(f"{WINDOW_CLOSED}: result {sourced_id} is for lineItem {item_id} in grading period "
+                           f"{calendar.SESSION_BY_ID[period_id].title} ({period_id}), whose grading window is "
+                           "closed in Campus; ask the district to reopen it")
+    metadata = dict(body.get("metadata") or {})
+    percent = metadata.get(percent_key)
+    if percent is not None:
+        percent = _number("result", sourced_id, f"metadata.{percent_key}", percent)
+        if percent < 0:
+            raise invalid_data(f"result {sourced_id}: percent {percent:g} is below 0")
+    score = body.get("score")
+    group = d.score_group(item_id)
+    if group is not None:
+        score = _group_score(sourced_id, item_id, group, score, percent)
+    elif score is not None or percent is not None:
+        score = _points_score(sourced_id, item, score, percent)
+    elif body["scoreStatus"] in ("fully graded", "partially graded"):
+        raise invalid_data(f"result {sourced_id}: a {body['scoreStatus']!r} result needs a score or "
+                           f"metadata.{percent_key}")
+    metadata[percent_key] = percent
+    return {**body, "sourcedId": sourced_id, "status": body.get("status") or "active",
+            "lineItem": _guid_ref("lineItem", item_id), "student": _guid_ref("user", student_id),
+            "score": score, "metadata": metadata}
+
+
+def _group_score(sourced_id: str, item_id: str, group: tuple[dict, ...], score, percent: float | None):
+    values = [g["score"] for g in group]
+    if score is None:
+        if percent is None:
+            return None
+        return max((g for g in group if g["minPercent"] <= percent), key=lambda g: g["minPercent"],
+                   default=min(group, key=lambda g: g["minPercent"]))["score"]
+    if _score_key(score) not in values:
+        raise invalid_data(f"{NOT_IN_SCORE_GROUP}: result {sourced_id} has score {score!r} but grading task "
+                           f"{item_id} takes {', '.join(values)}; send one of them or only a percent")
+    return _score_key(score)
+
+
+def _points_score(sourced_id: str, item: dict, score, percent: float | None) -> float:
+    high = float(item["resultValueMax"])
+    if score is None:
+        return percent * high / 100
+    value = _number("result", sourced_id, "score", score)
+    low = float(item["resultValueMin"])
+    if value < low:
+        raise invalid_data(f"result {sourced_id}: score {value:g} is below the lineItem's resultValueMin {low:g}")
+    return score

@@ -1,0 +1,251 @@
+"""The district's rostering collections as RecordSets: records built from indexes on demand."""
+
+from campus_sandbox import calendar
+from campus_sandbox.district import (
+    DISTRICT_ORG_ID, FIRST_COURSE, FIRST_HISTORY, FIRST_ROSTER, FIRST_STUDENT, District,
+)
+from campus_sandbox.names import FAMILY_NAMES, GIVEN_NAMES, SCHOOL_NAMES, SUBJECTS
+from campus_sandbox.records import RecordSet, index_locator, per_record, table_locator
+
+BASE_FIELDS = frozenset({"sourcedId", "status", "dateLastModified", "metadata"})
+_RACE_FLAGS = ("americanIndianOrAlaskaNative", "asian", "blackOrAfricanAmerican",
+               "nativeHawaiianOrOtherPacificIslander", "white", "demographicRaceTwoOrMoreRaces")
+_STATES = ("CA", "TX", "MN", "NY", "WA", "FL", "IL", "OH")
+_CITIES = ("Springfield", "San José", "Saint Paul", "Québec City", "Hanoi", "Lagos", "Kraków", "Dublin")
+
+# Salts keep each collection's timestamps independent of the others'.
+_SALT = {"orgs": 1, "academicSessions": 2, "courses": 3, "classes": 4, "users": 5, "enrollments": 6,
+         "demographics": 7, "lineItems": 8}
+
+
+def ref(kind: str, sourced_id: str) -> dict:
+    """A OneRoster GUIDRef; `href` is relative to the OneRoster base URL."""
+    return {"href": f"/{kind}/{sourced_id}", "sourcedId": sourced_id, "type": _REF_TYPE.get(kind, kind)}
+
+
+_REF_TYPE = {"orgs": "org", "schools": "org", "courses": "course", "classes": "class", "users": "user",
+             "academicSessions": "academicSession", "terms": "term", "lineItems": "lineItem",
+             "categories": "category"}
+
+
+def _base(sourced_id: str, status: str, stamp: str) -> dict:
+    return {"sourcedId": sourced_id, "status": status, "dateLastModified": stamp, "metadata": {}}
+
+
+def orgs(d: District) -> RecordSet:
+    """District org, its schools, and one retired (tobedeleted) school."""
+    n = d.school_count + 2
+    ids = [DISTRICT_ORG_ID] + [d.school_org_id(j) for j in range(d.school_count + 1)]
+    district_ref = ref("orgs", DISTRICT_ORG_ID)
+
+    def build(i: int) -> dict:
+        stamp = d.stamp(_SALT["orgs"], i)
+        if i == 0:
+            rec = _base(DISTRICT_ORG_ID, "active", stamp)
+            rec.update(name="Sandbox Unified School District", type="district", identifier="SUSD",
+                       parent=None, children=[ref("orgs", ids[k]) for k in range(1, n)])
+            return rec
+        j = i - 1
+        retired = j == d.school_count
+        rec = _base(ids[i], "tobedeleted" if retired else "active", stamp)
+        name = "Old Mill School (closed)" if retired else (
+            f"{SCHOOL_NAMES[j % len(SCHOOL_NAMES)]} {('High', 'Middle', 'Elementary')[j % 3]} School"
+            + (f" {j // len(SCHOOL_NAMES) + 1}" if j >= len(SCHOOL_NAMES) else ""))
+        rec.update(name=name, type="school", identifier=f"SCH{ids[i]}", parent=district_ref, children=[])
+        return rec
+
+    return RecordSet("orgs", "org", BASE_FIELDS | {"name", "type", "identifier", "parent", "children"},
+                     lambda: n, per_record(build), table_locator(ids),
+                     {"type": lambda i: "district" if i == 0 else "school"})
+
+
+def academic_sessions(d: District) -> RecordSet:
+    sessions = calendar.SESSIONS
+
+    def build(i: int) -> dict:
+        s = sessions[i]
+        rec = _base(s.sourced_id, s.status, d.stamp(_SALT["academicSessions"], i))
+        rec.update(title=s.title, type=s.type, startDate=s.start.isoformat(), endDate=s.end.isoformat(),
+                   parent=ref("academicSessions", s.parent_id) if s.parent_id else None,
+                   children=[ref("academicSessions", c) for c in calendar.children_of(s.sourced_id)],
+                   schoolYear=calendar.SCHOOL_YEAR)
+        return rec
+
+    return RecordSet("academicSessions", "academicSession",
+                     BASE_FIELDS | {"title", "type", "startDate", "endDate", "parent", "children", "schoolYear"},
+                     lambda: len(sessions), per_record(build), table_locator([s.sourced_id for s in sessions]),
+                     {"type": lambda i: sessions[i].type})
+
+
+def courses(d: District) -> RecordSet:
+    count = d.course_count
+
+    def build(c: int) -> dict:
+        j = d.school_of_course(c)
+        title, subject = SUBJECTS[(c - d.course_range(j).start) % len(SUBJECTS)]
+        rec = _base(str(FIRST_COURSE + c), "tobedeleted" if d.retired(c, count) else "active",
+                    d.stamp(_SALT["courses"], c))
+        rec.update(title=title, schoolYear=ref("academicSessions", calendar.SCHOOL_YEAR_ID),
+                   courseCode=f"{subject[:3].upper()}{FIRST_COURSE + c}", grades=[f"{9 + c % 4:02d}"],
+                   subjects=[subject], org=ref("orgs", d.school_org_id(j)), subjectCodes=[], resources=[])
+        return rec
+
+    return RecordSet("courses", "course",
+                     BASE_FIELDS | {"title", "schoolYear", "courseCode", "grades", "subjects", "org",
+                                    "subjectCodes", "resources"},
+                     lambda: count, per_record(build), index_locator("", FIRST_COURSE, lambda: count))
+
+
+def classes(d: District) -> RecordSet:
+    count = d.section_count
+
+    def build(i: int) -> dict:
+        j = d.school_of_section(i)
+        c = d.course_of_section(i)
+        title, subject = SUBJECTS[(c - d.course_range(j).start) % len(SUBJECTS)]
+        period = (i - d.section_range(j).start) % 4 + 1
+        rec = _base(d.section_id(i), "tobedeleted" if d.retired(i, count) else "active",
+                    d.stamp(_SALT["classes"], i))
+        rec.update(title=f"{title} - Period {period}", classCode=f"{subject[:3].upper()}{FIRST_COURSE + c}-{period}",
+                   classType="scheduled", location=f"Room {100 + i % 300}", grades=[f"{9 + c % 4:02d}"],
+                   subjects=[subject], course=ref("courses", str(FIRST_COURSE + c)),
+                   school=ref("orgs", d.school_org_id(j)),
+                   terms=[ref("academicSessions", t) for t in d.section_terms(i)],
+                   subjectCodes=[], periods=[str(period)], resources=[])
+        return rec
+
+    return RecordSet("classes", "class",
+                     BASE_FIELDS | {"title", "classCode", "classType", "location", "grades", "subjects", "course",
+                                    "school", "terms", "subjectCodes", "periods", "resources"},
+                     lambda: count, per_record(build), d.section_index,
+                     {"sourcedId": d.section_id})
+
+
+def _role(d: District, u: int) -> str:
+    return "administrator" if u == 0 else "teacher" if u <= d.teacher_count else "student"
+
+
+def users(d: District) -> RecordSet:
+    count = d.user_count
+
+    def build(u: int) -> dict:
+        role = _role(d, u)
+        sid = d.user_id(u)
+        given = GIVEN_NAMES[(u * 7 + d.seed) % len(GIVEN_NAMES)]
+        family = FAMILY_NAMES[(u * 13 + d.seed * 3) % len(FAMILY_NAMES)]
+        if role == "administrator":
+            orgs_of, grades = [ref("orgs", DISTRICT_ORG_ID)], []
+        elif role == "teacher":
+            orgs_of, grades = [ref("orgs", d.school_org_id(d.school_of_teacher(u - 1)))], []
+        else:
+            k = u - 1 - d.teacher_count
+            orgs_of, grades = [ref("orgs", d.school_org_id(d.school_of_student(k)))], [f"{9 + k % 4:02d}"]
+        number = sid[1:] if role != "administrator" else "9"
+        username = f"{given[0]}{family}{number}".lower().replace(" ", "").replace("'", "")
+        rec = _base(sid, "tobedeleted" if d.retired(u, count) else "active", d.stamp(_SALT["users"], u))
+        rec.update(username=username,
+                   userIds=[{"type": "studentNumber" if role == "student" else "staffNumber", "identifier": number}],
+                   enabledUser="true", givenName=given, familyName=family, middleName="", role=role,
+                   identifier=number, email=f"{sid}@sandbox-district.example.org", sms="", phone="",
+                   agents=[], orgs=orgs_of, grades=grades)
+        return rec
+
+    return RecordSet("users", "user",
+                     BASE_FIELDS | {"username", "userIds", "enabledUser", "givenName", "familyName", "middleName",
+                                    "role", "identifier", "email", "sms", "phone", "agents", "orgs", "grades"},
+                     lambda: count, per_record(build), d.user_index,
+                     {"role": lambda u: _role(d, u), "sourcedId": d.user_id,
+                      "dateLastModified": lambda u: d.stamp(_SALT["users"], u)})
+
+
+def enrollments(d: District) -> RecordSet:
+    """Student enrollments (24-ish per section, in section order), then teacher enrollments.
+
+    Built a page at a time: neighbouring enrollments share their section, so the section's
+    class, school and dates are computed once per section rather than once per record.
+    """
+    count = d.enrollment_count
+    students = d.student_enrollment_count
+    size = d.class_size
+    stamps, stamp_salt = d.stamps, _SALT["enrollments"] * 40503 + d.seed * 97
+    period = min(61, max(count, 2))
+    retired_at = period // 2
+
+    def section_parts(i: int) -> tuple:
+        terms = d.section_terms(i)
+        j = d.school_of_section(i)
+        first, n = d.student_range(j).start, len(d.student_range(j))
+        return (ref("classes", d.section_id(i)), ref("orgs", d.school_org_id(j)),
+                calendar.SESSION_BY_ID[terms[0]].start.isoformat(), calendar.SESSION_BY_ID[terms[-1]].end.isoformat(),
+                first, n, max(1, n // size), (i - d.section_range(j).start) * 7)
+
+    def build_page(indexes) -> list[dict]:
+        parts: dict[int, tuple] = {}
+        page = []
+        for e in indexes:
+            if e < students:
+                i, seat = divmod(e, size)
+                role, primary, sid = "student", "false", f"s{FIRST_ROSTER + e}"
+            else:
+                n = e - students
+                i = n if n < d.section_count else d.co_teacher_section(n - d.section_count)
+                role, primary, sid = "teacher", "true" if n < d.section_count else "false", f"t{FIRST_HISTORY + n}"
+            p = parts.get(i)
+            if p is None:
+                p = parts[i] = section_parts(i)
+            class_ref, school_ref, begin, end, first, n_students, stride, offset = p
+            if role == "student":
+                user_id = f"s{FIRST_STUDENT + first + (offset + seat * stride) % n_students}"
+            else:
+                teachers = d.section_teachers(i)
+                user_id = d.teacher_id(teachers[0] if primary == "true" else teachers[-1])
+            page.append({
+                "sourcedId": sid, "status": "tobedeleted" if e % period == retired_at else "active",
+                "dateLastModified": stamps[(((e // 3) * 2654435761 + stamp_salt) & 0xFFFFFFFF) >> 20],
+                "metadata": {}, "user": {"href": f"/users/{user_id}", "sourcedId": user_id, "type": "user"},
+                "class": class_ref, "school": school_ref, "role": role, "primary": primary,
+                "beginDate": begin, "endDate": end,
+            })
+        return page
+
+    def locate(sourced_id: str) -> int | None:
+        if sourced_id.startswith("s"):
+            return index_locator("s", FIRST_ROSTER, lambda: students)(sourced_id)
+        n = index_locator("t", FIRST_HISTORY, lambda: d.teacher_enrollment_count)(sourced_id)
+        return None if n is None else students + n
+
+    return RecordSet("enrollments", "enrollment",
+                     BASE_FIELDS | {"user", "class", "school", "role", "primary", "beginDate", "endDate"},
+                     lambda: count, build_page, locate,
+                     {"role": lambda e: "student" if e < students else "teacher",
+                      "dateLastModified": lambda e: d.stamp(_SALT["enrollments"], e)})
+
+
+def demographics(d: District) -> RecordSet:
+    """One demographics record per student, sourcedId = the student's user sourcedId."""
+    count = d.student_count
+
+    def build(k: int) -> dict:
+        h = (k * 2654435761 + d.seed) & 0xFFFF
+        rec = _base(d.student_id(k), "active", d.stamp(_SALT["demographics"], k))
+        rec.update(birthDate=f"{2008 + k % 5}-{1 + h % 12:02d}-{1 + h % 28:02d}", sex=("female", "male")[k % 2],
+                   **{flag: "true" if (h >> 4) % len(_RACE_FLAGS) == n else "false"
+                      for n, flag in enumerate(_RACE_FLAGS)},
+                   hispanicOrLatinoEthnicity="true" if h % 5 == 0 else "false", countryOfBirthCode="US",
+                   stateOfBirthAbbreviation=_STATES[h % len(_STATES)], cityOfBirth=_CITIES[h % len(_CITIES)],
+                   publicSchoolResidenceStatus="01652")
+        return rec
+
+    return RecordSet("demographics", "demographics",
+                     BASE_FIELDS | {"birthDate", "sex", *_RACE_FLAGS, "hispanicOrLatinoEthnicity",
+                                    "countryOfBirthCode", "stateOfBirthAbbreviation", "cityOfBirth",
+                                    "publicSchoolResidenceStatus"},
+                     lambda: count, per_record(build), lambda sid: d.student_index(sid))
+
+
+def roster_record_sets(d: District) -> dict[str, RecordSet]:
+    """Every rostering collection of the district, by OneRoster collection name."""
+    return {"orgs": orgs(d), "academicSessions": academic_sessions(d), "courses": courses(d),
+            "classes": classes(d), "users": users(d), "enrollments": enrollments(d),
+            "demographics": demographics(d)}
+

@@ -1,0 +1,366 @@
+"""CampusSandbox: a threaded HTTP/1.1 server on 127.0.0.1 that behaves like Campus's OneRoster 1.1.
+
+Request path: faults (latency, dropped connection, 429, 500-before-write) → authentication
+(Bearer token or OAuth 1.0a) → route → gradebook rights (roster-only 403, vendor header 401)
+→ serve (collection page, one record, or a write under Campus's receiving rules) → faults
+(500-after-write). Paths outside the OneRoster base get a web server's HTML 404, so a client can
+tell a wrong base URL from an unknown object.
+"""
+
+import socket
+import sys
+import threading
+import time
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+
+import orjson
+
+from campus_sandbox.auth import ROSTER_ONLY, Authenticator, SandboxCredentials, unauthorized
+from campus_sandbox.district import District
+from campus_sandbox.errors import SandboxError, invalid_data, status_info_set, unknown_object
+from campus_sandbox.gradebook import Gradebook
+from campus_sandbox.options import Faults, SandboxOptions
+from campus_sandbox.query import IndexCache, parse_query, project, select
+from campus_sandbox.routes import CollectionRoute, Resolved, Router
+from campus_sandbox.stats import RequestStats
+
+TOKEN_PATH = "/campus/oauth2/token"
+_NOT_FOUND_HTML = (b"<!DOCTYPE html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1>"
+                   b"<p>The requested URL was not found on this server.</p></body></html>")
+
+
+class _DroppedConnection(Exception):
+    """The fault that closes a connection without any response."""
+
+
+class CampusSandbox:
+    """A local Infinite Campus OneRoster 1.1 endpoint. Use as a context manager, or start()/close().
+
+    `state` is the gradebook held (`state.line_items`, `state.results`, `state.categories`: dicts
+    by sourcedId of what vendors wrote); `stats` counts requests; `faults` switches failures on.
+    """
+
+    def __init__(self, district: District, *, options: SandboxOptions | None = None,
+                 faults: Faults | None = None) -> None:
+        self.district = district
+        self.options = options or SandboxOptions()
+        self.faults = faults or Faults()
+        self.stats = RequestStats()
+        self.state = Gradebook(district, percent_key=self.options.percent_metadata_key)
+        self.auth = Authenticator(SandboxCredentials.issue(self.options.app_name),
+                                  token_lifetime=self.options.token_lifetime_seconds,
+                                  oauth1_window=self.options.oauth1_timestamp_window_seconds)
+        self._router = Router(district, self.state)
+        self._cache = IndexCache()
+        self._api_prefix = f"/campus/api/oneroster/v1p1/{self.options.app_name}/ims/oneroster/v1p1"
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> "CampusSandbox":
+        sandbox = self
+
+        class Handler(_Handler):
+            pass
+
+        Handler.sandbox = sandbox
+        server = ThreadingHTTPServer(("127.0.0.1", self.options.port), Handler, bind_and_activate=False)
+        server.daemon_threads = True
+        server.request_queue_size = 128
+        server.allow_reuse_address = True
+        server.server_bind()
+        server.server_activate()
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name="campus-sandbox", daemon=True)
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        """Stop serving and close every open keep-alive connection."""
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        with self._connections_lock:
+            for conn in self._connections:
+                try:
+                    conn.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            self._connections.clear()
+        self._thread.join(timeout=5)
+        self._server = None
+
+    def __enter__(self) -> "CampusSandbox":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- what clients and tests need ----------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the sandbox is not running: use it as a context manager or call start()")
+        return self._server.server_address[1]
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        return self.origin + self._api_prefix
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.origin}{TOKEN_PATH}?appName={self.options.app_name}"
+
+    @property
+    def credentials(self) -> SandboxCredentials:
+        return self.auth.credentials
+
+    def connection_config(self, auth: str = "oauth2", *, roster_only: bool = False, vendor: bool = True,
+                          **overrides) -> dict:
+        """A connection config in the connectors' keys (PRODUCT.md), pointing at this sandbox."""
+        c = self.credentials
+        if auth == "oauth2":
+            credentials = {"auth_type": "oauth2_client_credentials", "token_url": self.token_url,
+                           "client_id": c.roster_client_id if roster_only else c.client_id,
+                           "client_secret": c.roster_client_secret if roster_only else c.client_secret}
+        elif auth == "oauth1":
+            credentials = {"auth_type": "oauth1_hmac_sha256", "consumer_key": c.consumer_key,
+                           "consumer_secret": c.consumer_secret}
+        else:
+            raise ValueError(f"unknown auth {auth!r}: use 'oauth2' or 'oauth1'")
+        config = {"base_url": self.base_url, "credentials": credentials}
+        if vendor:
+            config.update(vendor_key=c.vendor_key, vendor_secret=c.vendor_secret)
+        config.update(overrides)
+        return config
+
+    def renew_secret(self) -> str:
+        """Campus's Renew Secret: a new OAuth 2 secret; the old one gets 401 invalid_client."""
+        return self.auth.renew_secret()
+
+    def expire_tokens(self) -> None:
+        """Every access token issued so far stops working (401 until a new one is fetched)."""
+        self.auth.expire_tokens()
+
+    def set_grading_window(self, grading_period_or_task_id: str, open: bool) -> None:  # noqa: A002
+        """Open or close the grading window of a grading period or a grading-task lineItem."""
+        self.state.set_grading_window(grading_period_or_task_id, open)
+
+    # -- request handling -------------------------------------------------------------------
+
+    def _track(self, conn: socket.socket, alive: bool) -> None:
+        with self._connections_lock:
+            (self._connections.add if alive else self._connections.discard)(conn)
+
+    def handle(self, h: "_Handler", method: str) -> None:
+        parts = urlsplit(h.path)
+        body = h.rfile.read(int(h.headers.get("Content-Length") or 0)) if h.headers.get("Content-Length") else b""
+        if parts.path == TOKEN_PATH:
+            self._handle_token(h, method, parts.query, body)
+        elif parts.path == self._api_prefix or parts.path.startswith(self._api_prefix + "/"):
+            self._handle_api(h, method, parts, body)
+        else:
+            self.stats.record(method, 404, "(outside the OneRoster base)")
+            _send(h, 404, _NOT_FOUND_HTML, {}, "text/html; charset=utf-8")
+
+    def _apply_faults(self, method: str) -> None:
+        f = self.faults
+        if f.latency_ms > 0:
+            time.sleep(f.latency_ms / 1000)
+        if f.roll(f.rate_drop):
+            raise _DroppedConnection()
+        if f.roll(f.rate_429):
+            raise SandboxError(429, "server_busy", "Too many requests: slow down and retry after the "
+                               "Retry-After interval", {"Retry-After": f.retry_after_header()})
+        if f.roll(f.rate_500_before_write):
+            raise SandboxError(500, "internal_server_error",
+                               f"Internal server error before the {method} was processed (injected fault)")
+
+    def _handle_token(self, h: "_Handler", method: str, query: str, body: bytes) -> None:
+        self.stats.record_token_request()
+        try:
+            if self.faults.include_token_endpoint:
+                self._apply_faults(method)
+        except _DroppedConnection:
+            h.close_connection = True
+            return
+        except SandboxError as exc:
+            _send(h, exc.status, exc.body(), exc.headers)
+            return
+        if method != "POST":
+            _send(h, 405, orjson.dumps({"error": "invalid_request", "error_description": "use POST"}), {})
+            return
+        if dict(parse_qsl(query)).get("appName") != self.options.app_name:
+            _send(h, 401, orjson.dumps({"error": "invalid_client",
+                                        "error_description": "appName is not known to this Campus"}), {})
+            return
+        form = dict(parse_qsl(body.decode("utf-8", "replace")))
+        status, answer = self.auth.issue_token(h.headers.get("Authorization"), form)
+        _send(h, status, orjson.dumps(answer), {"Cache-Control": "no-store"})
+
+    def _handle_api(self, h: "_Handler", method: str, parts, body: bytes) -> None:
+        resolved: Resolved | None = None
+        status = 500
+        try:
+            self._apply_faults(method)
+            scope = self._authenticate(h, method, parts)
+            segments = [unquote(s) for s in parts.path[len(self._api_prefix) + 1:].rstrip("/").split("/")]
+            resolved = self._router.resolve(segments, method)
+            if resolved.gradebook:
+                self._check_gradebook_rights(h, scope)
+            status, payload, headers = self._serve(method, resolved, parts, body, h)
+            if method in ("PUT", "DELETE") and self.faults.roll(self.faults.rate_500_after_write):
+                raise SandboxError(500, "internal_server_error",
+                                   f"Internal server error after the {method} was applied (injected fault)")
+            _send(h, status, payload, headers)
+        except _DroppedConnection:
+            h.close_connection = True
+            status = 0
+        except SandboxError as exc:
+            status = exc.status
+            _send(h, exc.status, exc.body(), exc.headers)
+        except Exception:  # noqa: BLE001 - the server must answer; the trace goes to stderr
+            traceback.print_exc(file=sys.stderr)
+            status = 500
+            _send(h, 500, status_info_set("internal_server_error", "Internal server error"), {})
+        finally:
+            collection = resolved.collection if resolved else (parts.path[len(self._api_prefix) + 1:].split("/")[0]
+                                                               or "(base)")
+            self.stats.record(method, status, collection)
+
+    def _authenticate(self, h: "_Handler", method: str, parts) -> str:
+        header = h.headers.get("Authorization") or ""
+        if header[:7].lower() == "bearer ":
+            return self.auth.check_bearer(header[7:].strip(), self.faults.token_expiry_after_requests)
+        if header[:6].lower() == "oauth ":
+            url = f"http://{h.headers.get('Host') or f'127.0.0.1:{self.port}'}{parts.path}"
+            return self.auth.check_oauth1(method, url, parts.query, header)
+        raise unauthorized("Authorization is missing: send 'Authorization: Bearer <token>' (token from the "
+                           "token URL) or an OAuth 1.0a signature")
+
+    def _check_gradebook_rights(self, h: "_Handler", scope: str) -> None:
+        if scope == ROSTER_ONLY:
+            raise SandboxError(403, "forbidden",
+                               "This key belongs to a Roster Sync connection: gradebook endpoints need a Grade Book "
+                               "Sync connection; ask the district to enable Grade Book on the OneRoster connection")
+        if self.options.require_vendor_header:
+            self.auth.check_vendor(h.headers.get("x-vendor-authorization"))
+
+    def _serve(self, method: str, resolved: Resolved, parts, body: bytes, h: "_Handler") -> tuple[int, bytes, dict]:
+        if method == "GET":
+            target = resolved.target
+            if isinstance(target, CollectionRoute):
+                return self._serve_page(target, parts, h)
+            return 200, orjson.dumps({target.singular: target.record}), {}
+        if method == "DELETE":
+            deleted = {"category": self.state.delete_category, "lineItem": self.state.delete_line_item,
+                       "result": self.state.delete_result}[resolved.write_kind](resolved.write_id)
+            if not deleted:
+                raise unknown_object(f"{resolved.write_kind} {resolved.write_id}")
+            return 204, b"", {}
+        return self._serve_put(resolved.write_kind, resolved.write_id, body)
+
+    def _serve_put(self, kind: str, sourced_id: str, body: bytes) -> tuple[int, bytes, dict]:
+        try:
+            envelope = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            raise invalid_data(f"{kind} {sourced_id}: the body is not JSON; send {{\"{kind}\": {{...}}}}") from None
+        record = envelope.get(kind) if isinstance(envelope, dict) else None
+        if not isinstance(record, dict):
+            raise invalid_data(f"{kind} {sourced_id}: the body must be the singular envelope {{\"{kind}\": {{...}}}}")
+        if record.get("sourcedId") not in (None, sourced_id):
+            raise invalid_data(f"{kind} {sourced_id}: the body's sourcedId {record['sourcedId']!r} differs from "
+                               "the path; PUT to /.../{sourcedId} of the record itself")
+        put = {"category": self.state.put_category, "lineItem": self.state.put_line_item,
+               "result": self.state.put_result}[kind]
+        created, stored = put(sourced_id, record)
+        return (201 if created else 200), orjson.dumps({kind: stored}), {}
+
+    def _serve_page(self, route: CollectionRoute, parts, h: "_Handler") -> tuple[int, bytes, dict]:
+        params = dict(parse_qsl(parts.query, keep_blank_values=True))
+        o = self.options
+        q = parse_query(params, route.records.fields, default_limit=o.default_page_size, max_limit=o.max_page_size)
+        indexes = route.base
+        if q.predicates or q.sort:
+            indexes = self._cache.get_or_build(route.cache_key + q.ordering_key(),
+                                               lambda: select(route.records, route.base, q))
+        total = len(indexes)
+        page = project(route.records.page(indexes[q.offset:q.offset + q.limit]), q.fields)
+        headers = {}
+        if o.send_total_count:
+            headers["X-Total-Count"] = str(total)
+        if o.send_link:
+            headers["Link"] = _link_header(f"http://{h.headers.get('Host')}{parts.path}", params, q.offset,
+                                           q.limit, total)
+        return 200, orjson.dumps({route.records.wrapper: page}), headers
+
+
+def _link_header(url: str, params: dict[str, str], offset: int, limit: int, total: int) -> str:
+    def at(o: int) -> str:
+        return f"<{url}?{urlencode({**params, 'limit': limit, 'offset': o})}>"
+
+    links = []
+    if offset + limit < total:
+        links.append(f'{at(offset + limit)}; rel="next"')
+    if offset > 0:
+        links.append(f'{at(max(0, offset - limit))}; rel="prev"')
+    links.append(f'{at(0)}; rel="first"')
+    links.append(f'{at(max(0, (total - 1) // limit * limit))}; rel="last"')
+    return ", ".join(links)
+
+
+def _send(h: BaseHTTPRequestHandler, status: int, body: bytes, headers: dict[str, str],
+          content_type: str = "application/json") -> None:
+    h.send_response(status)
+    if status != 204:
+        h.send_header("Content-Type", content_type)
+    h.send_header("Content-Length", str(len(body)))
+    for name, value in headers.items():
+        h.send_header(name, value)
+    h.end_headers()
+    if body:
+        h.wfile.write(body)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Hands every request to the sandbox; HTTP/1.1 keep-alive, no access log."""
+
+    protocol_version = "HTTP/1.1"
+    sandbox: CampusSandbox
+
+    def setup(self) -> None:
+        super().setup()
+        self.sandbox._track(self.connection, True)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.sandbox._track(self.connection, False)
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - silence the access log
+        return
+
+    def do_GET(self) -> None:
+        self.sandbox.handle(self, "GET")
+
+    def do_POST(self) -> None:
+        self.sandbox.handle(self, "POST")
+
+    def do_PUT(self) -> None:
+        self.sandbox.handle(self, "PUT")
+
+    def do_DELETE(self) -> None:
+        self.sandbox.handle(self, "DELETE")

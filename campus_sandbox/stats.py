@@ -1,0 +1,72 @@
+"""Thread-safe request counters, so tests and benchmarks can assert what reached the server."""
+
+import threading
+from collections import Counter
+
+
+class RequestStats:
+    """Counts of requests by method, status and collection (the first path segment)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._by_method: Counter = Counter()
+            self._by_status: Counter = Counter()
+            self._by_collection: Counter = Counter()
+            self._token_requests = 0
+
+    def record(self, method: str, status: int, collection: str) -> None:
+        with self._lock:
+            self._by_method[method] += 1
+            self._by_status[status] += 1
+            self._by_collection[collection] += 1
+
+    def record_token_request(self) -> None:
+        with self._lock:
+            self._token_requests += 1
+
+    @property
+    def requests(self) -> int:
+        """API requests answered (the token endpoint is counted apart)."""
+        with self._lock:
+            return sum(self._by_method.values())
+
+    @property
+    def by_method(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._by_method)
+
+    @property
+    def by_status(self) -> dict[int, int]:
+        with self._lock:
+            return dict(self._by_status)
+
+    @property
+    def by_collection(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._by_collection)
+
+    @property
+    def puts(self) -> int:
+        with self._lock:
+            return self._by_method["PUT"]
+
+    @property
+    def deletes(self) -> int:
+        with self._lock:
+            return self._by_method["DELETE"]
+
+    @property
+    def token_requests(self) -> int:
+        with self._lock:
+            return self._token_requests
+
+    def snapshot(self) -> dict:
+        """All counters as one plain dict (JSON-friendly)."""
+        with self._lock:
+            return {"requests": sum(self._by_method.values()), "by_method": dict(self._by_method),
+                    "by_status": {str(k): v for k, v in self._by_status.items()},
+                    "by_collection": dict(self._by_collection), "token_requests": self._token_requests}
