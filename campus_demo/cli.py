@@ -1,0 +1,78 @@
+"""`python -m campus_demo` (the README's `./dev.sh demo`): options, then the main job.
+
+Parsing and checking options is all this module does; `job.py` runs the steps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from rich.console import Console
+
+from campus_demo.job import DemoOptions, run_demo
+
+DESCRIPTION = """\
+The main job of Campus Passback, end to end, in one command:
+
+  1. start a local Campus sandbox (an Infinite Campus OneRoster 1.1 endpoint) with a generated district;
+  2. sync the roster through source-campus-oneroster with PyAirbyte into a DuckDB cache, and print counts per stream;
+  3. build a sample Otus export that matches that roster and exercises every passback rule;
+  4. pass it back through destination-campus-grades and print the passback report;
+  5. run the passback again and show that nothing is re-sent;
+  6. stop everything it started and delete its temporary files (also on Ctrl-C or an error).
+"""
+
+EPILOG = """\
+A real district instead of the sandbox:
+  --config FILE   the destination's config as JSON (base_url, credentials, vendor_key, vendor_secret,
+                  passback_start_date, passback_teacher_group, ...; see
+                  docs/integrations/destinations/campus-grades.md). The source is given the
+                  connection part of it. The sandbox is not started.
+  A sample export cannot match a real roster, so with --config the demo syncs the roster only,
+  unless --export DIR gives it Otus records to pass back. Add --dry-run to see the report
+  without writing anything to the district's Campus.
+
+--export DIR holds assessments.jsonl, scores.jsonl and grades.jsonl (one JSON record per line, the
+destination's input fields; a missing file is an empty stream). With the sandbox it replaces the
+sample export.
+
+Exit status: 0 when every step succeeded and the second run re-sent nothing; 1 otherwise.
+"""
+
+SIZES = ("tiny", "small", "medium", "large")
+
+
+def parse_options(argv: Sequence[str]) -> DemoOptions:
+    parser = argparse.ArgumentParser(
+        prog="./dev.sh demo",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--size", choices=SIZES, default="medium",
+        help="district size of the sandbox (default: medium, 6 schools and 9,000 students; tiny and small are quicker)",
+    )
+    parser.add_argument("--config", type=Path, metavar="FILE", help="a real district's destination config (JSON) instead of the sandbox")
+    parser.add_argument("--export", type=Path, metavar="DIR", help="Otus records to pass back instead of the sample export")
+    parser.add_argument("--dry-run", action="store_true", help="produce the passback report without writing to Campus")
+    args = parser.parse_args(argv)
+    if args.config is not None and args.size != parser.get_default("size"):
+        parser.error("--size applies to the sandbox only; with --config the district is the real one")
+    for option, path, want_dir in (("--config", args.config, False), ("--export", args.export, True)):
+        if path is not None and not (path.is_dir() if want_dir else path.is_file()):
+            parser.error(f"{option} {path}: no such {'directory' if want_dir else 'file'}")
+    return DemoOptions(size=args.size, config_file=args.config, export_dir=args.export, dry_run=args.dry_run)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = parse_options(sys.argv[1:] if argv is None else argv)
+    console = Console(highlight=False)
+    try:
+        return run_demo(options, console)
+    except KeyboardInterrupt:
+        console.print("\nStopped (Ctrl-C); everything the demo started has been stopped.")
+        return 130

@@ -1,0 +1,138 @@
+"""The demo's steps in order, and the guarantee that whatever it started is stopped.
+
+Every resource (the sandbox server, the temporary directory with the DuckDB cache, config files
+holding secrets, and the connector processes) is entered on one ExitStack, so a failure in any
+step or a Ctrl-C unwinds them all. Each step prints what it did; the long ones show progress.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from rich.console import Console
+from rich.table import Table
+
+from campus_demo import sandbox_district
+from campus_demo.sandbox_district import SandboxDistrict
+from campus_demo.export_files import read_export
+from campus_demo.passback_run import PassbackRun, run_destination
+from campus_demo.report_view import show_report
+from campus_demo.roster_sync import sync_roster
+from source_campus_oneroster.spec import source_spec
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    size: str
+    config_file: Path | None
+    export_dir: Path | None
+    dry_run: bool
+
+
+def run_demo(options: DemoOptions, console: Console) -> int:
+    """Run every step; 0 when all succeeded and the second passback re-sent nothing."""
+    with ExitStack() as stack:
+        status = _run_steps(options, console, stack)
+    _step(console, 6, "Stopped everything the demo started and removed its temporary files")
+    return status
+
+
+def _run_steps(options: DemoOptions, console: Console, stack: ExitStack) -> int:
+    """Steps 1-5; every resource goes on `stack`, which the caller unwinds."""
+    workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="campus-demo-")))
+    sandbox: SandboxDistrict | None = None
+    if options.config_file is None:
+        _step(console, 1, f"Starting the Campus sandbox with a {options.size} district")
+        sandbox = stack.enter_context(sandbox_district.start(options.size))
+        console.print(sandbox.describe())
+        destination_config = sandbox.destination_config()
+    else:
+        _step(console, 1, f"Using the district in {options.config_file} (no sandbox)")
+        destination_config = json.loads(options.config_file.read_text())
+    destination_config = {**destination_config, "dry_run": options.dry_run or destination_config.get("dry_run", False)}
+
+    _step(console, 2, "Syncing the roster through source-campus-oneroster (PyAirbyte, DuckDB cache)")
+    counts = sync_roster(_source_config(destination_config), workdir / "pyairbyte")
+    console.print(_counts_table(counts))
+
+    if options.export_dir is not None:
+        _step(console, 3, f"Reading the Otus export in {options.export_dir}")
+        export = read_export(options.export_dir)
+    elif sandbox is not None:
+        _step(console, 3, "Building a sample Otus export that matches the roster")
+        export = sandbox.export()
+    else:
+        console.print("\nNo --export given: a sample export cannot match a real district's roster, so the demo stops after the roster sync.")
+        return 0
+    console.print("  " + ", ".join(f"{len(records):,} {role}" for role, records in export.items()))
+
+    _step(console, 4, "Passing the export back through destination-campus-grades" + (" (dry run)" if options.dry_run else ""))
+    first = _passback(console, destination_config, export, workdir, "first", sandbox)
+    if not first.succeeded:
+        return 1
+
+    _step(console, 5, "Running the same passback again: nothing should be re-sent")
+    second = _passback(console, destination_config, export, workdir, "second", sandbox)
+    if not second.succeeded:
+        return 1
+    return _verdict(console, second)
+
+
+def _passback(
+    console: Console, config: Mapping[str, Any], export: Mapping[str, list], workdir: Path, label: str,
+    sandbox: SandboxDistrict | None,
+) -> PassbackRun:
+    """One destination `write`, with a spinner showing the destination's latest log line."""
+    puts_before = sandbox.stats.puts if sandbox is not None else 0
+    with console.status("destination-campus-grades write: starting") as status:
+        run = run_destination(
+            config, export, workdir / "destination", run_label=label,
+            on_log=lambda message: status.update(f"destination-campus-grades write: {message[:100]}"),
+        )
+    if run.report is not None:
+        show_report(console, run.report)
+    if sandbox is not None:
+        run.campus_puts = sandbox.stats.puts - puts_before
+        console.print(f"PUT requests Campus received: {run.campus_puts:,}")
+    console.print(f"{run.states_echoed} of {run.states_sent} states confirmed; {run.seconds:.1f} s")
+    for error in run.errors:
+        console.print(f"[red]The destination failed: {error}[/red]")
+    if run.exit_code != 0 and not run.errors:
+        console.print(f"[red]The destination exited with status {run.exit_code}; its log is in the console above.[/red]")
+    return run
+
+
+def _verdict(console: Console, second: PassbackRun) -> int:
+    """Nothing re-sent means no create or update in the report and (with the sandbox) no PUT."""
+    totals = second.report["totals"] if second.report else {}
+    rewritten = totals.get("created", 0) + totals.get("updated", 0)
+    puts = second.campus_puts or 0
+    if rewritten or puts:
+        console.print(f"[red]The second run re-sent data: {rewritten:,} records created or updated, {puts:,} PUT requests.[/red]")
+        return 1
+    console.print(f"[green]Nothing was re-sent: {totals.get('unchanged', 0):,} records unchanged, 0 writes.[/green]")
+    return 0
+
+
+def _source_config(destination_config: Mapping[str, Any]) -> dict[str, Any]:
+    """The connection part of the destination's config: exactly the keys the source's spec has."""
+    properties = source_spec()["connectionSpecification"]["properties"]
+    return {key: value for key, value in destination_config.items() if key in properties}
+
+
+def _counts_table(counts: Mapping[str, int]) -> Table:
+    table = Table(title="Roster in the DuckDB cache", title_justify="left")
+    table.add_column("stream")
+    table.add_column("records", justify="right")
+    for stream, count in counts.items():
+        table.add_row(stream, f"{count:,}")
+    return table
+
+
+def _step(console: Console, number: int, text: str) -> None:
+    console.print(f"\n[bold]{number}. {text}[/bold]")
