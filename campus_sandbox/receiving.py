@@ -19,6 +19,7 @@ from datetime import date, datetime
 from campus_sandbox import calendar
 from campus_sandbox.district import District
 from campus_sandbox.errors import invalid_data
+from campus_sandbox.roster import ref
 
 PLACEHOLDER_CATEGORY_ID = "11111111-1111-1111-1111-111111111111"
 GRADING_TASK_CATEGORY_ID = "00000000-0000-0000-0000-000000000000"
@@ -60,14 +61,14 @@ def _number(kind: str, sourced_id: str, field: str, value) -> float:
     return float(value)
 
 
-def _guid_ref(kind: str, sourced_id: str) -> dict:
-    return {"href": f"/{kind}s/{sourced_id}" if kind != "category" else f"/categories/{sourced_id}",
-            "sourcedId": sourced_id, "type": kind}
+def _without_ids(body: dict) -> dict:
+    """The body's fields other than the ones the sandbox sets itself."""
+    return {k: v for k, v in body.items() if k not in ("sourcedId", "status", "dateLastModified")}
 
 
 def check_category(sourced_id: str, body: dict) -> dict:
     _required("category", sourced_id, body, ("title",))
-    return {**body, "sourcedId": sourced_id, "status": body.get("status") or "active"}
+    return {"sourcedId": sourced_id, "status": body.get("status") or "active", **_without_ids(body)}
 
 
 def check_line_item(d: District, sourced_id: str, body: dict, *, category_exists: Callable[[str], bool],
@@ -110,10 +111,9 @@ def check_line_item(d: District, sourced_id: str, body: dict, *, category_exists
         raise invalid_data(f"{WINDOW_CLOSED}: lineItem {sourced_id} belongs to grading period "
                            f"{calendar.SESSION_BY_ID[period_id].title} ({period_id}), whose grading window is "
                            "closed in Campus; ask the district to reopen it")
-    return {**body, "sourcedId": sourced_id, "status": body.get("status") or "active",
-            "class": _guid_ref("class", class_id), "category": _guid_ref("category", category_id),
-            "gradingPeriod": _guid_ref("academicSession", period_id),
-            "resultValueMin": body["resultValueMin"], "resultValueMax": body["resultValueMax"]}
+    return {"sourcedId": sourced_id, "status": body.get("status") or "active", **_without_ids(body),
+            "class": ref("classes", class_id), "category": ref("categories", category_id),
+            "gradingPeriod": ref("academicSessions", period_id)}
 
 
 def _score_key(score) -> str:
@@ -150,8 +150,7 @@ def check_result(d: District, sourced_id: str, body: dict, *, line_item: Callabl
     metadata = dict(body.get("metadata") or {})
     percent = metadata.get(percent_key)
     if percent is not None:
-        percent = _number("result", sourced_id, f"metadata.{percent_key}", percent)
-        if percent < 0:
+        if _number("result", sourced_id, f"metadata.{percent_key}", percent) < 0:
             raise invalid_data(f"result {sourced_id}: percent {percent:g} is below 0")
     score = body.get("score")
     group = d.score_group(item_id)
@@ -163,8 +162,8 @@ def check_result(d: District, sourced_id: str, body: dict, *, line_item: Callabl
         raise invalid_data(f"result {sourced_id}: a {body['scoreStatus']!r} result needs a score or "
                            f"metadata.{percent_key}")
     metadata[percent_key] = percent
-    return {**body, "sourcedId": sourced_id, "status": body.get("status") or "active",
-            "lineItem": _guid_ref("lineItem", item_id), "student": _guid_ref("user", student_id),
+    return {"sourcedId": sourced_id, "status": body.get("status") or "active", **_without_ids(body),
+            "lineItem": ref("lineItems", item_id), "student": ref("users", student_id),
             "score": score, "metadata": metadata}
 
 

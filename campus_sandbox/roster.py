@@ -1,5 +1,7 @@
 """The district's rostering collections as RecordSets: records built from indexes on demand."""
 
+import orjson
+
 from campus_sandbox import calendar
 from campus_sandbox.district import (
     DISTRICT_ORG_ID, FIRST_COURSE, FIRST_HISTORY, FIRST_ROSTER, FIRST_STUDENT, District,
@@ -159,10 +161,11 @@ def users(d: District) -> RecordSet:
 
 
 def enrollments(d: District) -> RecordSet:
-    """Student enrollments (24-ish per section, in section order), then teacher enrollments.
+    """Student enrollments (class_size per section, in section order), then teacher enrollments.
 
-    Built a page at a time: neighbouring enrollments share their section, so the section's
-    class, school and dates are computed once per section rather than once per record.
+    Rendered as JSON text a page at a time (every value is an id, a date or a fixed word, so no
+    escaping is needed): neighbouring enrollments share their section, whose class, school and
+    dates are rendered once. Dicts, when a caller needs them, are parsed from that text.
     """
     count = d.enrollment_count
     students = d.student_enrollment_count
@@ -175,38 +178,41 @@ def enrollments(d: District) -> RecordSet:
         terms = d.section_terms(i)
         j = d.school_of_section(i)
         first, n = d.student_range(j).start, len(d.student_range(j))
-        return (ref("classes", d.section_id(i)), ref("orgs", d.school_org_id(j)),
-                calendar.SESSION_BY_ID[terms[0]].start.isoformat(), calendar.SESSION_BY_ID[terms[-1]].end.isoformat(),
-                first, n, max(1, n // size), (i - d.section_range(j).start) * 7)
+        shared = (f'"class":{{"href":"/classes/{d.section_id(i)}","sourcedId":"{d.section_id(i)}","type":"class"}},'
+                  f'"school":{{"href":"/orgs/{d.school_org_id(j)}","sourcedId":"{d.school_org_id(j)}","type":"org"}}')
+        dates = (f'"beginDate":"{calendar.SESSION_BY_ID[terms[0]].start.isoformat()}",'
+                 f'"endDate":"{calendar.SESSION_BY_ID[terms[-1]].end.isoformat()}"')
+        return shared, dates, FIRST_STUDENT + first, n, max(1, n // size), (i - d.section_range(j).start) * 7
 
-    def build_page(indexes) -> list[dict]:
+    def placement(e: int) -> tuple[int, str, str, str]:
+        """(section, enrollment id, role, primary) of enrollment e."""
+        if e < students:
+            return e // size, f"s{FIRST_ROSTER + e}", "student", "false"
+        n = e - students
+        if n < d.section_count:
+            return n, f"t{FIRST_HISTORY + n}", "teacher", "true"
+        return d.co_teacher_section(n - d.section_count), f"t{FIRST_HISTORY + n}", "teacher", "false"
+
+    def render_page(indexes) -> bytes:
         parts: dict[int, tuple] = {}
-        page = []
+        rows = []
         for e in indexes:
-            if e < students:
-                i, seat = divmod(e, size)
-                role, primary, sid = "student", "false", f"s{FIRST_ROSTER + e}"
-            else:
-                n = e - students
-                i = n if n < d.section_count else d.co_teacher_section(n - d.section_count)
-                role, primary, sid = "teacher", "true" if n < d.section_count else "false", f"t{FIRST_HISTORY + n}"
+            i, sid, role, primary = placement(e)
             p = parts.get(i)
             if p is None:
                 p = parts[i] = section_parts(i)
-            class_ref, school_ref, begin, end, first, n_students, stride, offset = p
+            shared, dates, first_id, n_students, stride, offset = p
             if role == "student":
-                user_id = f"s{FIRST_STUDENT + first + (offset + seat * stride) % n_students}"
+                user_id = f"s{first_id + (offset + (e % size) * stride) % n_students}"
             else:
                 teachers = d.section_teachers(i)
                 user_id = d.teacher_id(teachers[0] if primary == "true" else teachers[-1])
-            page.append({
-                "sourcedId": sid, "status": "tobedeleted" if e % period == retired_at else "active",
-                "dateLastModified": stamps[(((e // 3) * 2654435761 + stamp_salt) & 0xFFFFFFFF) >> 20],
-                "metadata": {}, "user": {"href": f"/users/{user_id}", "sourcedId": user_id, "type": "user"},
-                "class": class_ref, "school": school_ref, "role": role, "primary": primary,
-                "beginDate": begin, "endDate": end,
-            })
-        return page
+            rows.append(
+                f'{{"sourcedId":"{sid}","status":"{"tobedeleted" if e % period == retired_at else "active"}",'
+                f'"dateLastModified":"{stamps[(((e // 3) * 2654435761 + stamp_salt) & 0xFFFFFFFF) >> 20]}",'
+                f'"metadata":{{}},"user":{{"href":"/users/{user_id}","sourcedId":"{user_id}","type":"user"}},'
+                f'{shared},"role":"{role}","primary":"{primary}",{dates}}}')
+        return ("[" + ",".join(rows) + "]").encode()
 
     def locate(sourced_id: str) -> int | None:
         if sourced_id.startswith("s"):
@@ -214,11 +220,25 @@ def enrollments(d: District) -> RecordSet:
         n = index_locator("t", FIRST_HISTORY, lambda: d.teacher_enrollment_count)(sourced_id)
         return None if n is None else students + n
 
+    def section_of(e: int) -> str:
+        return d.section_id(placement(e)[0])
+
+    def user_of(e: int) -> str:
+        i, _, role, primary = placement(e)
+        if role == "student":
+            return d.student_id(d.seat_student(i, e % size))
+        teachers = d.section_teachers(i)
+        return d.teacher_id(teachers[0] if primary == "true" else teachers[-1])
+
     return RecordSet("enrollments", "enrollment",
                      BASE_FIELDS | {"user", "class", "school", "role", "primary", "beginDate", "endDate"},
-                     lambda: count, build_page, locate,
+                     lambda: count, lambda indexes: orjson.loads(render_page(indexes)), locate,
                      {"role": lambda e: "student" if e < students else "teacher",
-                      "dateLastModified": lambda e: d.stamp(_SALT["enrollments"], e)})
+                      "dateLastModified": lambda e: d.stamp(_SALT["enrollments"], e),
+                      "status": lambda e: "tobedeleted" if e % period == retired_at else "active",
+                      "sourcedId": lambda e: placement(e)[1], "class": section_of, "user": user_of,
+                      "school": lambda e: d.school_org_id(d.school_of_section(placement(e)[0]))},
+                     render_page)
 
 
 def demographics(d: District) -> RecordSet:

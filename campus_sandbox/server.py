@@ -297,14 +297,18 @@ class CampusSandbox:
             indexes = self._cache.get_or_build(route.cache_key + q.ordering_key(),
                                                lambda: select(route.records, route.base, q))
         total = len(indexes)
-        page = project(route.records.page(indexes[q.offset:q.offset + q.limit]), q.fields)
+        window = indexes[q.offset:q.offset + q.limit]
         headers = {}
         if o.send_total_count:
             headers["X-Total-Count"] = str(total)
         if o.send_link:
             headers["Link"] = _link_header(f"http://{h.headers.get('Host')}{parts.path}", params, q.offset,
                                            q.limit, total)
-        return 200, orjson.dumps({route.records.wrapper: page}), headers
+        if q.fields:
+            body = orjson.dumps({route.records.wrapper: project(route.records.page(window), q.fields)})
+        else:
+            body = b'{"' + route.records.wrapper.encode() + b'":' + route.records.page_json(window) + b"}"
+        return 200, body, headers
 
 
 def _link_header(url: str, params: dict[str, str], offset: int, limit: int, total: int) -> str:
