@@ -42,6 +42,7 @@ class LineItemPlan:
     sourced_id: str
     assessment_id: str
     section_id: str
+    otus_id: str  # the Otus identity of the assessment, for the report
     body: dict[str, Any]
     notes: tuple[Reason, ...] = ()
 
@@ -99,7 +100,8 @@ def plan_line_item(assessment: Assessment, settings: PlanSettings) -> LineItemPl
         body["category"] = {"sourcedId": category, "type": "category"}
     if assessment.grading_period_id:
         body["gradingPeriod"] = {"sourcedId": assessment.grading_period_id, "type": "academicSession"}
-    return LineItemPlan(body["sourcedId"], assessment.assessment_id, assessment.section_id, body, notes)
+    return LineItemPlan(body["sourcedId"], assessment.assessment_id, assessment.section_id, assessment.otus_id,
+                        body, notes)
 
 
 def plan_score(score: Score, settings: PlanSettings) -> ResultPlan:
@@ -109,16 +111,15 @@ def plan_score(score: Score, settings: PlanSettings) -> ResultPlan:
     body = _result_body(lid, score.student_id, score.points, score.percent, score, settings.percent_key)
     body["comment"] = score.comment
     rid = score_result_id(namespace, score.assessment_id, score.section_id, score.student_id)
-    otus = f"assessment_id={score.assessment_id} section_id={score.section_id} student_id={score.student_id}"
-    return ResultPlan(rid, lid, score.section_id, score.student_id, otus, {"sourcedId": rid, **body})
+    return ResultPlan(rid, lid, score.section_id, score.student_id, score.otus_id, {"sourcedId": rid, **body})
 
 
 def plan_grade(grade: Grade, settings: PlanSettings) -> ResultPlan:
     """A grade is a result on Campus's own grading-task lineItem; Campus matches it to the score group."""
     rid = grade_result_id(settings.namespace, grade.grading_task_id, grade.student_id)
     body = _result_body(grade.grading_task_id, grade.student_id, grade.score, grade.percent, grade, settings.percent_key)
-    otus = f"grading_task_id={grade.grading_task_id} section_id={grade.section_id} student_id={grade.student_id}"
-    return ResultPlan(rid, grade.grading_task_id, grade.section_id, grade.student_id, otus, {"sourcedId": rid, **body})
+    return ResultPlan(rid, grade.grading_task_id, grade.section_id, grade.student_id, grade.otus_id,
+                      {"sourcedId": rid, **body})
 
 
 def _result_body(line_item: str, student: str, score: Any, percent: float | None,

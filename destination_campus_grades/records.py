@@ -10,7 +10,7 @@ leniently (a date, or an ISO 8601 instant with or without `Z`) and compared in U
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from importlib import resources
@@ -48,6 +48,10 @@ class Assessment:
         return (self.assessment_id, self.section_id)
 
     @property
+    def otus_id(self) -> str:
+        return f"assessment_id={self.assessment_id} section_id={self.section_id}"
+
+    @property
     def start(self) -> datetime | None:
         """PRODUCT.md rule 2: the start date is go_live_at if set, else assigned_at."""
         return self.go_live_at or self.assigned_at
@@ -70,6 +74,10 @@ class Score:
     def assessment_key(self) -> tuple[str, str]:
         return (self.assessment_id, self.section_id)
 
+    @property
+    def otus_id(self) -> str:
+        return f"assessment_id={self.assessment_id} section_id={self.section_id} student_id={self.student_id}"
+
 
 @dataclass(frozen=True, slots=True)
 class Grade:
@@ -83,6 +91,10 @@ class Grade:
     graded_at: datetime | None
     posted_by: str | None
 
+    @property
+    def otus_id(self) -> str:
+        return f"grading_task_id={self.grading_task_id} section_id={self.section_id} student_id={self.student_id}"
+
 
 @dataclass(frozen=True, slots=True)
 class InvalidRecord:
@@ -93,6 +105,7 @@ class InvalidRecord:
     reason: Reason
     field: str | None
     detail: str
+    assessment_key: tuple[str, str] | None = None  # so the scores of a bad assessment share its reason
 
 
 OtusRecord = Union[Assessment, Score, Grade]
@@ -133,12 +146,20 @@ def parse_record(role: str, data: Any) -> ParsedRecord:
     try:
         return _BUILDERS[role](data)
     except _BadDate as bad:
+        key = (str(data["assessment_id"]), str(data["section_id"])) if role == "assessments" else None
         return InvalidRecord(role, record_id(role, data), Reason.INVALID_FIELD_VALUE, bad.field,
-                             f"{bad.field} is not an ISO 8601 date or instant")
+                             f"{bad.field} is not an ISO 8601 date or instant", key)
 
 
 def _invalid(role: str, data: Mapping[str, Any], error: ValidationError) -> InvalidRecord:
     """Turn a schema violation into the reason code and the field it concerns."""
+    invalid = _classify(role, data, error)
+    if role == "assessments" and data.get("assessment_id") is not None and data.get("section_id") is not None:
+        return replace(invalid, assessment_key=(str(data["assessment_id"]), str(data["section_id"])))
+    return invalid
+
+
+def _classify(role: str, data: Mapping[str, Any], error: ValidationError) -> InvalidRecord:
     rid = record_id(role, data)
     if error.validator == "required":
         field = error.message.split("'")[1] if "'" in error.message else None

@@ -42,7 +42,6 @@ class PassbackReport:
         self.by_role: dict[str, Counter[Outcome]] = {}
         self.by_reason: Counter[Reason] = Counter()
         self.examples: dict[Reason, list[dict[str, Any]]] = {}
-        self.writes: Counter[str] = Counter()
 
     def add(self, outcome: RecordOutcome) -> None:
         self.totals[outcome.outcome] += 1
@@ -53,9 +52,6 @@ class PassbackReport:
     def note(self, reason: Reason, outcome: RecordOutcome) -> None:
         """A remark on a record that was still written (e.g. a truncated title)."""
         self._note(reason, outcome)
-
-    def count_write(self, method: str) -> None:
-        self.writes[method] += 1
 
     def _note(self, reason: Reason, outcome: RecordOutcome) -> None:
         self.by_reason[reason] += 1
@@ -80,7 +76,6 @@ class PassbackReport:
                 }
                 for reason, count in sorted(self.by_reason.items(), key=lambda item: (-item[1], item[0].value))
             },
-            "writes": dict(self.writes),
         }
 
     def lines(self, *, partial: bool = False, error: str | None = None) -> list[str]:

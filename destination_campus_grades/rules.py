@@ -66,6 +66,19 @@ def skip(reason: Reason, detail: str = "") -> PassbackDecision:
 
 def decide_assessment(assessment: Assessment, policy: PassbackPolicy, roster: RosterFacts) -> PassbackDecision:
     """Rules 1-5 for one assessment in one section, plus the input checks its lineItem needs."""
+    decided = decide_assessment_in_otus(assessment, policy)
+    if decided is not None:
+        return decided
+    if not roster.section_known(assessment.section_id):
+        return skip(Reason.UNKNOWN_SECTION, f"section_id {assessment.section_id} is not a Campus class")
+    return _acting_user(assessment.assigned_by, policy, roster)
+
+
+def decide_assessment_in_otus(assessment: Assessment, policy: PassbackPolicy) -> PassbackDecision | None:
+    """The rules Otus's own data settles (no Campus read); None when Campus must be asked.
+
+    The destination reads a section from Campus only for assessments that get past these.
+    """
     if assessment.state == "deleted":
         return skip(Reason.ASSESSMENT_DELETED)
     if assessment.state == "draft":
@@ -81,19 +94,17 @@ def decide_assessment(assessment: Assessment, policy: PassbackPolicy, roster: Ro
                     f"starts {day_of(assessment.start)}, passback starts {policy.start_date}")
     if assessment.grading_type == "points" and assessment.points_possible is None:
         return skip(Reason.MISSING_REQUIRED_FIELD, "points_possible is required for points grading")
-    if not roster.section_known(assessment.section_id):
-        return skip(Reason.UNKNOWN_SECTION, f"section_id {assessment.section_id} is not a Campus class")
-    return _acting_user(assessment.assigned_by, policy, roster)
+    return None
 
 
 def decide_score(score: Score, assessment: Assessment | None, assessment_decision: PassbackDecision | None,
                  policy: PassbackPolicy, roster: RosterFacts) -> PassbackDecision:
     """Rules 1, 6 and 7 for one score; a score of an assessment that is not sent shares its reason."""
-    if assessment is None or assessment_decision is None:
+    if assessment_decision is not None and not assessment_decision.send:
+        return assessment_decision
+    if assessment is None:
         return skip(Reason.ASSESSMENT_NOT_FOUND,
                     f"no assessment {score.assessment_id} for section {score.section_id} arrived")
-    if not assessment_decision.send:
-        return assessment_decision
     if score.status == "excluded":
         return skip(Reason.STUDENT_EXCLUDED)
     if score.graded_at is None:

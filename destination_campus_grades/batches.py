@@ -1,0 +1,207 @@
+"""One sync's records, in bounded batches: validate → decide → plan → diff → write → report.
+
+`PassbackRun` knows nothing of Airbyte messages: the destination hands it records, asks it to
+flush on every state (and whenever a batch fills), and asks which records are still undecided
+before it echoes a state.
+
+Records arrive in any order. A score whose assessment has not arrived yet is *waiting*: it is not
+decided, so a state after it is held back until the assessment arrives (or the input ends, when it
+is reported as assessment_not_found). Everything else in a flushed batch is finally decided or
+written before `flush` returns.
+
+Memory is bounded by: the batch (`batch_size` records), one small entry per assessment seen (its
+decision and lineItem refusal, needed by its scores in later batches), the roster cache (see
+`roster.py`), the report (counters and a few examples), and the waiting scores. The waiting
+scores are empty when the Otus source emits the assessments stream before the scores stream (the
+catalog order); a source that sends scores first makes them wait in memory until their assessment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from campus_oneroster.client import OneRosterClient
+from destination_campus_grades import rules
+from destination_campus_grades.diff import line_item_change, result_change
+from destination_campus_grades.plan import PlanSettings, line_item_id, plan_grade, plan_line_item, plan_score
+from destination_campus_grades.reasons import Outcome, Reason
+from destination_campus_grades.records import Assessment, Grade, InvalidRecord, Score, parse_record, record_id
+from destination_campus_grades.report import PassbackReport, RecordOutcome
+from destination_campus_grades.roster import CampusRoster
+from destination_campus_grades.rules import PassbackDecision, PassbackPolicy
+from destination_campus_grades.spec import DestinationConfig
+from destination_campus_grades.writer import GradebookWriter, LineItemWork, Refusal, Removal, ResultWork
+
+DEFAULT_BATCH_SIZE = 5_000
+REMOVABLE = frozenset({Reason.ASSESSMENT_DELETED, Reason.NOT_IN_FINAL_GRADE})
+
+
+@dataclass(slots=True)
+class AssessmentEntry:
+    """What later scores of an assessment need: the assessment, its decision, a lineItem refusal."""
+
+    assessment: Assessment | None
+    decision: PassbackDecision
+    refusal: Refusal | None = None
+
+
+class PassbackRun:
+    """The destination's work for one sync; see the module docstring for ordering and memory."""
+
+    def __init__(self, config: DestinationConfig, client: OneRosterClient, *,
+                 batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+        self._config = config
+        self._policy = PassbackPolicy(config.passback_start_date, frozenset(config.passback_teacher_group))
+        self._settings = PlanSettings(config.vendor_namespace, config.category_map, config.percent_metadata_key,
+                                      config.title_max_length)
+        self._roster = CampusRoster(client)
+        self._writer = GradebookWriter(client, self._roster, dry_run=config.dry_run)
+        self.report = PassbackReport(dry_run=config.dry_run)
+        self._batch_size = batch_size
+        self._pending: list[Assessment | Score | Grade | InvalidRecord] = []
+        self._pending_seqs: list[int] = []
+        self._entries: dict[tuple[str, str], AssessmentEntry] = {}
+        self._waiting: dict[tuple[str, str], list[tuple[int, Score]]] = {}
+        self.position = 0  # records received so far; a state received now covers seqs < position
+
+    # -- input ------------------------------------------------------------------------------
+
+    def add(self, stream: str, data: Any) -> None:
+        """Take one record of an incoming stream (validated now, decided at the next flush)."""
+        seq, self.position = self.position, self.position + 1
+        role = self._config.role_of(stream)
+        if role is None:
+            rid = record_id("", data) if isinstance(data, dict) else "<record>"
+            self.report.add(RecordOutcome(stream, Outcome.INVALID_INPUT, rid, reason=Reason.STREAM_NOT_MAPPED,
+                                          detail=f"stream {stream!r} is not mapped in stream_roles"))
+            return
+        self._pending.append(parse_record(role, data))
+        self._pending_seqs.append(seq)
+
+    @property
+    def full(self) -> bool:
+        return len(self._pending) >= self._batch_size
+
+    def oldest_undecided(self) -> int | None:
+        """The seq of the oldest waiting score, or None when every record so far is decided."""
+        return min((seq for scores in self._waiting.values() for seq, _ in scores[:1]), default=None)
+
+    def finish(self) -> None:
+        """End of input: flush, then every score still waiting has no assessment."""
+        self.flush()
+        for key, scores in self._waiting.items():
+            for _, score in scores:
+                decision = rules.decide_score(score, None, None, self._policy, self._roster)
+                self._skipped("scores", score.otus_id, decision)
+        self._waiting.clear()
+
+    # -- one batch --------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Decide, plan, diff and write everything pending that can be decided now."""
+        pending, seqs = self._pending, self._pending_seqs
+        self._pending, self._pending_seqs = [], []
+        if not pending:
+            return
+        assessments: dict[tuple[str, str], Assessment] = {}
+        scores: list[Score] = []
+        grades: list[Grade] = []
+        for seq, record in zip(seqs, pending):
+            if isinstance(record, Assessment):
+                assessments[record.key] = record
+            elif isinstance(record, Score):
+                self._waiting.setdefault(record.assessment_key, []).append((seq, record))
+            elif isinstance(record, Grade):
+                grades.append(record)
+            else:
+                self._invalid(record)
+        line_items, removals = self._decide_assessments(list(assessments.values()))
+        for key in [k for k in self._waiting if k in self._entries]:
+            scores.extend(score for _, score in self._waiting.pop(key))
+        results = self._decide_scores(scores) + self._decide_grades(grades)
+        outcomes, refused = self._writer.write(line_items, results, removals)
+        for work in line_items:
+            if work.plan.sourced_id in refused:
+                self._entries[(work.plan.assessment_id, work.plan.section_id)].refusal = refused[work.plan.sourced_id]
+        for outcome in outcomes:
+            self.report.add(outcome)
+
+    def _decide_assessments(self, assessments: list[Assessment]) -> tuple[list[LineItemWork], list[Removal]]:
+        in_otus = {a.key: rules.decide_assessment_in_otus(a, self._policy) for a in assessments}
+        removal = self._config.removal_policy == "delete"
+        self._roster.load_sections(
+            a.section_id for a in assessments
+            if in_otus[a.key] is None or removal and in_otus[a.key].reason in REMOVABLE)
+        works: list[LineItemWork] = []
+        removals: list[Removal] = []
+        for a in assessments:
+            decision = in_otus[a.key] or rules.decide_assessment(a, self._policy, self._roster)
+            self._entries[a.key] = AssessmentEntry(a, decision)
+            otus = a.otus_id
+            if decision.send:
+                plan = plan_line_item(a, self._settings)
+                for note in plan.notes:
+                    self.report.note(note, RecordOutcome("assessments", Outcome.CREATED, otus, plan.sourced_id))
+                held = self._roster.held_line_item(a.section_id, plan.sourced_id)
+                works.append(LineItemWork(plan, line_item_change(plan, held)))
+                continue
+            held_removal = self._removal(a, decision) if removal else None
+            if held_removal is not None:
+                removals.append(held_removal)
+            else:
+                self._skipped("assessments", otus, decision)
+        return works, removals
+
+    def _removal(self, a: Assessment, decision: PassbackDecision) -> Removal | None:
+        """removal_policy=delete: the lineItem (and results) Campus holds of a removed assessment."""
+        if decision.reason not in REMOVABLE:
+            return None
+        lid = line_item_id(self._settings.namespace, a.assessment_id, a.section_id)
+        holdings = self._roster.holdings(a.section_id)
+        if holdings is None or lid not in holdings.line_items:
+            return None
+        return Removal(a.section_id, lid, tuple(holdings.results_of(lid)), a.otus_id, decision.reason)
+
+    def _decide_scores(self, scores: list[Score]) -> list[ResultWork]:
+        self._roster.load_sections(s.section_id for s in scores if self._entries[s.assessment_key].decision.send)
+        works: list[ResultWork] = []
+        for s in scores:
+            entry = self._entries[s.assessment_key]
+            decision = rules.decide_score(s, entry.assessment, entry.decision, self._policy, self._roster)
+            if not decision.send:
+                self._skipped("scores", s.otus_id, decision)
+                continue
+            plan = plan_score(s, self._settings)
+            held = self._roster.held_result(s.section_id, plan.sourced_id)
+            change = result_change(plan, held, self._settings.percent_key)
+            works.append(ResultWork("scores", plan, change, entry.refusal))
+        return works
+
+    def _decide_grades(self, grades: list[Grade]) -> list[ResultWork]:
+        self._roster.load_sections(g.section_id for g in grades)
+        works: list[ResultWork] = []
+        for g in grades:
+            decision = rules.decide_grade(g, self._policy, self._roster)
+            if not decision.send:
+                self._skipped("grades", g.otus_id, decision)
+                continue
+            plan = plan_grade(g, self._settings)
+            held = self._roster.held_result(g.section_id, plan.sourced_id)
+            works.append(ResultWork("grades", plan, result_change(plan, held, self._settings.percent_key)))
+        return works
+
+    # -- records that are not written -------------------------------------------------------
+
+    def _invalid(self, record: InvalidRecord) -> None:
+        detail = f"{record.field}: {record.detail}" if record.field and not record.detail.startswith(record.field) \
+            else record.detail
+        self.report.add(RecordOutcome(record.role, Outcome.INVALID_INPUT, record.record_id, reason=record.reason,
+                                      detail=detail))
+        if record.assessment_key is not None:
+            self._entries[record.assessment_key] = AssessmentEntry(None, rules.skip(record.reason, detail))
+
+    def _skipped(self, role: str, otus_id: str, decision: PassbackDecision) -> None:
+        reason = decision.reason
+        self.report.add(RecordOutcome(role, reason.outcome, otus_id, reason=reason, detail=decision.detail or None))
+

@@ -1,0 +1,139 @@
+"""Carries out a batch's plan through the client and says what happened to every record.
+
+Order: every lineItem that changed is PUT first (concurrently, bounded by the client), then
+every result whose lineItem Campus holds; results of a lineItem Campus refused are recorded as
+refused with the lineItem's reason and never attempted. A Campus refusal (4xx invalid data, or an
+unknown object) is an outcome with Campus's own words, and the rest of the batch carries on.
+Anything else that fails after the client's retries (5xx, 429, drops, credentials) propagates:
+the sync must fail before the next state is echoed, so the platform's retry resumes without loss.
+
+Created/updated come from the diff (what Campus held before the batch), not from the HTTP status:
+after a retried PUT Campus answers 200 for a create it had already applied, and the report must
+not depend on faults.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+from campus_oneroster.client import OneRosterClient
+from campus_oneroster.errors import InvalidDataError, NotFoundError
+from destination_campus_grades.diff import Change
+from destination_campus_grades.plan import LineItemPlan, ResultPlan
+from destination_campus_grades.reasons import Outcome, Reason, reason_for_refusal
+from destination_campus_grades.report import RecordOutcome
+from destination_campus_grades.roster import CampusRoster
+
+WRITTEN = {Change.CREATE: Outcome.CREATED, Change.UPDATE: Outcome.UPDATED, Change.UNCHANGED: Outcome.UNCHANGED}
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why Campus refused an object: the reason code and Campus's description."""
+
+    reason: Reason
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class LineItemWork:
+    plan: LineItemPlan
+    change: Change
+
+
+@dataclass(frozen=True, slots=True)
+class ResultWork:
+    role: str  # scores | grades
+    plan: ResultPlan
+    change: Change
+    refused_line_item: Refusal | None = None  # set when the lineItem was refused in an earlier batch
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """An assessment Campus holds that Otus removed, under removal_policy=delete."""
+
+    section_id: str
+    line_item_id: str
+    result_ids: tuple[str, ...]
+    otus_id: str
+    reason: Reason
+
+
+class GradebookWriter:
+    """PUTs and DELETEs through the client; in dry run, the same outcomes without a request."""
+
+    def __init__(self, client: OneRosterClient, roster: CampusRoster, *, dry_run: bool) -> None:
+        self._client = client
+        self._roster = roster
+        self._dry_run = dry_run
+
+    def write(self, line_items: list[LineItemWork], results: list[ResultWork],
+              removals: list[Removal]) -> tuple[list[RecordOutcome], dict[str, Refusal]]:
+        """Outcomes of every work item, and the refusals of lineItems (by sourcedId) for later batches."""
+        outcomes: list[RecordOutcome] = []
+        refused: dict[str, Refusal] = {}
+        for work, refusal in zip(line_items, self._each(self._put_line_item, line_items)):
+            plan = work.plan
+            otus = plan.otus_id
+            if refusal is not None:
+                refused[plan.sourced_id] = refusal
+                outcomes.append(RecordOutcome("assessments", Outcome.REFUSED_BY_CAMPUS, otus, plan.sourced_id,
+                                              refusal.reason, refusal.description))
+            else:
+                outcomes.append(RecordOutcome("assessments", WRITTEN[work.change], otus, plan.sourced_id))
+        attempted = [w for w in results if w.refused_line_item is None and w.plan.line_item_id not in refused]
+        for work in results:
+            refusal = work.refused_line_item or refused.get(work.plan.line_item_id)
+            if refusal is not None:
+                outcomes.append(self._refused(work, refusal))
+        for work, refusal in zip(attempted, self._each(self._put_result, attempted)):
+            outcomes.append(self._refused(work, refusal) if refusal is not None else
+                            RecordOutcome(work.role, WRITTEN[work.change], work.plan.otus_id, work.plan.sourced_id))
+        for removal in removals:
+            self._remove(removal)
+            outcomes.append(RecordOutcome("assessments", Outcome.DELETED, removal.otus_id, removal.line_item_id,
+                                          removal.reason, f"deleted with {len(removal.result_ids)} results"))
+        return outcomes, refused
+
+    def _each(self, put, works: list) -> Iterator[Refusal | None]:
+        """Run `put` for every changed work item concurrently; unchanged ones need no request."""
+        changed = [w for w in works if w.change is not Change.UNCHANGED]
+        done = iter(self._client.map_concurrent(put, changed) if changed and not self._dry_run else
+                    (None for _ in changed))
+        for work in works:
+            yield next(done) if work.change is not Change.UNCHANGED else None
+
+    def _put_line_item(self, work: LineItemWork) -> Refusal | None:
+        plan = work.plan
+        refusal = self._put(f"/lineItems/{plan.sourced_id}", "lineItem", plan.body)
+        if refusal is None:
+            self._roster.remember_line_item(plan.section_id, plan.body)
+        return refusal
+
+    def _put_result(self, work: ResultWork) -> Refusal | None:
+        plan = work.plan
+        refusal = self._put(f"/results/{plan.sourced_id}", "result", plan.body)
+        if refusal is None:
+            self._roster.remember_result(plan.section_id, plan.body)
+        return refusal
+
+    def _put(self, path: str, envelope: str, body: dict) -> Refusal | None:
+        try:
+            self._client.put(path, envelope, body)
+        except (InvalidDataError, NotFoundError) as refused:
+            description = refused.description or str(refused)
+            return Refusal(reason_for_refusal(refused.description), description)
+        return None
+
+    def _remove(self, removal: Removal) -> None:
+        if not self._dry_run:
+            list(self._client.map_concurrent(self._client.delete, [f"/results/{r}" for r in removal.result_ids]))
+            self._client.delete(f"/lineItems/{removal.line_item_id}")
+        self._roster.forget(removal.section_id, removal.line_item_id, removal.result_ids)
+
+    @staticmethod
+    def _refused(work: ResultWork, refusal: Refusal) -> RecordOutcome:
+        return RecordOutcome(work.role, Outcome.REFUSED_BY_CAMPUS, work.plan.otus_id, work.plan.sourced_id,
+                             refusal.reason, refusal.description)
