@@ -151,12 +151,32 @@ def is_gradebook_path(path: str) -> bool:
     return any(segment in GRADEBOOK_COLLECTIONS for segment in path.split("?", 1)[0].split("/"))
 
 
-def vendor_headers(config: ConnectionConfig, path: str) -> dict[str, str]:
+class WithVendorHeader(AuthBase):
+    """Adds `x-vendor-authorization` after the inner auth has run.
+
+    requests-oauthlib logs every header it signs at DEBUG level, so the vendor secret must be
+    attached after signing, never before; the header is not part of an OAuth 1 signature anyway.
+    """
+
+    def __init__(self, inner: AuthBase, value: str) -> None:
+        self.inner = inner
+        self._value = value
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request = self.inner(request)
+        request.headers[VENDOR_HEADER] = self._value
+        return request
+
+    def __repr__(self) -> str:
+        return f"WithVendorHeader({self.inner!r}, <redacted>)"
+
+
+def with_vendor_header(auth: AuthBase, config: ConnectionConfig, path: str) -> AuthBase:
     """Campus's `x-vendor-authorization: key:secret`, on gradebook paths only, when configured."""
     value = config.vendor_authorization()
     if value is None or not is_gradebook_path(path):
-        return {}
-    return {VENDOR_HEADER: value}
+        return auth
+    return WithVendorHeader(auth, value)
 
 
 def _json_or_none(response: requests.Response) -> Any:

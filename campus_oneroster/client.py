@@ -22,7 +22,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 
-from campus_oneroster.auth import auth_for, is_gradebook_path, vendor_headers
+from campus_oneroster.auth import auth_for, is_gradebook_path, with_vendor_header
 from campus_oneroster.config import ConnectionConfig, require_secure_url
 from campus_oneroster.errors import (
     ConnectionFailedError,
@@ -224,7 +224,8 @@ class OneRosterClient:
     def _sequential_pages(self, path: str, query: dict, offset: int, limit: int) -> Iterator[Page]:
         while True:
             page, signals = self._read_page(path, query, offset=offset, limit=limit)
-            yield page
+            if page.records:
+                yield page
             if is_last_page(signals, offset, len(page.records)):
                 return
             offset += len(page.records)
@@ -247,13 +248,13 @@ class OneRosterClient:
             expected = stride
             while window:
                 page, signals = window.popleft().result()
+                if not page.records:
+                    return
                 if page.offset > expected:
                     yield from self._gap_pages(path, query, expected, page.offset)
                 submit_next()
                 yield page
                 expected = page.offset + len(page.records)
-                if not page.records:
-                    return
             if expected < total and signals.total is not None and signals.total > expected:
                 yield from self._sequential_pages(path, query, expected, stride)
         finally:
@@ -299,7 +300,7 @@ class OneRosterClient:
         """Send an API request with auth, vendor header, retries and one token renewal on 401."""
         path = "/" + path.lstrip("/")
         url = self._base_url + path + (("?" + urlencode(params, quote_via=quote, safe="")) if params else "")
-        headers = vendor_headers(self.config, path)
+        headers: dict[str, str] = {}
         data = None
         if body is not None:
             headers["Content-Type"] = "application/json"
@@ -308,7 +309,9 @@ class OneRosterClient:
         attempts = 0
         while True:
             auth = self._auth.current()
-            response, tries = self._send_with_retries(method, url, path, auth=auth, headers=headers, data=data)
+            response, tries = self._send_with_retries(
+                method, url, path, auth=with_vendor_header(auth, self.config, path), headers=headers, data=data
+            )
             attempts += tries
             if response.status_code == 401 and self._auth.renewable and not renewed:
                 logger.info("%s %s: 401, renewing the access token once", method, path)

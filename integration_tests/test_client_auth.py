@@ -1,0 +1,128 @@
+"""Authentication against the sandbox over real HTTP: both methods, renewal, and every refusal's message."""
+
+import socket
+
+import pytest
+
+from campus_oneroster.client import OneRosterClient
+from campus_oneroster.config import ConnectionConfig
+from campus_oneroster.errors import (
+    ConnectionFailedError,
+    CredentialsRejectedError,
+    ForbiddenError,
+    NotOneRosterEndpointError,
+    VendorAuthorizationError,
+)
+from campus_oneroster.filters import where
+
+FAST = {"retry_base_seconds": 0.01, "max_retries": 2}
+
+
+def client_for(sandbox, **overrides) -> OneRosterClient:
+    auth = overrides.pop("auth", "oauth2")
+    flags = {key: overrides.pop(key) for key in ("roster_only", "vendor") if key in overrides}
+    raw = sandbox.connection_config(auth=auth, **flags, **{**FAST, **overrides})
+    return OneRosterClient(ConnectionConfig.model_validate(raw))
+
+
+def test_oauth2_client_credentials_read_with_one_token(sandbox):
+    with client_for(sandbox, page_size=7) as client:
+        orgs = list(client.iter_records("/orgs"))
+        assert {org["type"] for org in orgs} >= {"district", "school"}
+        assert client.requests.snapshot()["POST"] == 1  # one token for the whole paged read
+
+
+def test_oauth1_signature_covers_filter_sort_and_paging(sandbox):
+    """Spaces, quotes and >= in the query must be signed exactly as sent, or the sandbox answers 401."""
+    with client_for(sandbox, auth="oauth1", page_size=5) as client:
+        expression = where("familyName", "=", "O'Brien") | where("role", "=", "administrator")
+        users = list(client.iter_records("/users", filter=expression, sort="sourcedId"))
+        assert users and all(u["familyName"] == "O'Brien" or u["role"] == "administrator" for u in users)
+        assert "POST" not in client.requests.snapshot()
+
+
+def test_token_renewed_when_the_provider_expires_it_mid_read(sandbox):
+    sandbox.faults.set(token_expiry_after_requests=3)
+    with client_for(sandbox, page_size=10, max_concurrent_requests=1) as client:
+        ids = [user["sourcedId"] for user in client.iter_records("/users")]
+        assert client.requests.snapshot()["POST"] >= 3
+    sandbox.faults.clear()
+    with client_for(sandbox, page_size=10_000) as client:
+        assert ids == [user["sourcedId"] for user in client.iter_records("/users")]
+
+
+def test_tokens_revoked_between_pages_are_renewed_once(sandbox):
+    with client_for(sandbox, page_size=10, max_concurrent_requests=1) as client:
+        pages = client.iter_pages("/users")
+        first = next(pages)
+        sandbox.expire_tokens()
+        rest = [record for page in pages for record in page.records]
+        assert len(first.records) + len(rest) == first.total
+        assert client.requests.snapshot()["POST"] == 2
+
+
+def test_renewed_secret_is_refused_with_the_renewal_instructions(sandbox):
+    with client_for(sandbox) as client:
+        client.count("/orgs")
+        sandbox.renew_secret()
+        sandbox.expire_tokens()
+        with pytest.raises(CredentialsRejectedError) as caught:
+            client.count("/orgs")
+    message = str(caught.value)
+    assert "the key or secret is wrong or has expired" in message
+    assert "Campus keys expire after one year by default" in message and "Renew Secret" in message
+    assert caught.value.transient is False
+
+
+def test_wrong_oauth1_secret_is_refused(sandbox):
+    raw = sandbox.connection_config(auth="oauth1", **FAST)
+    raw["credentials"]["consumer_secret"] = "not-the-secret-" + "x" * 20
+    with OneRosterClient(ConnectionConfig.model_validate(raw)) as client:
+        with pytest.raises(CredentialsRejectedError) as caught:
+            client.count("/orgs")
+    assert caught.value.status == 401 and "signature does not match" in caught.value.description
+
+
+def test_gradebook_without_vendor_header_names_the_vendor_pair(sandbox):
+    with client_for(sandbox, vendor=False) as client:
+        assert client.count("/classes")  # rostering needs no vendor header
+        with pytest.raises(VendorAuthorizationError) as caught:
+            client.count("/lineItems")
+    error = caught.value
+    assert (error.method, error.path, error.status) == ("GET", "/lineItems", 401)
+    assert "x-vendor-authorization" in error.description and "Vendor key and Vendor secret" in str(error)
+
+
+def test_gradebook_with_vendor_header_reads_nested_paths(sandbox):
+    with client_for(sandbox) as client:
+        section = next(client.iter_records("/classes", page_size=1))
+        assert isinstance(list(client.iter_records(f"/classes/{section['sourcedId']}/lineItems")), list)
+
+
+def test_roster_only_key_cannot_write_grades(sandbox):
+    with client_for(sandbox, roster_only=True) as client:
+        assert client.count("/users")
+        with pytest.raises(ForbiddenError) as caught:
+            client.put("/categories/roster-only-probe", "category", {
+                "sourcedId": "roster-only-probe", "status": "active", "title": "probe",
+                "dateLastModified": "2026-09-01T00:00:00Z"})
+    assert caught.value.status == 403 and "Grade Book Sync" in str(caught.value)
+
+
+def test_unreachable_host_is_a_connection_failure(sandbox):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    raw = sandbox.connection_config(auth="oauth1", max_retries=1, retry_base_seconds=0.01)
+    raw["base_url"] = f"http://127.0.0.1:{closed_port}/ims/oneroster/v1p1"
+    with OneRosterClient(ConnectionConfig.model_validate(raw)) as client:
+        with pytest.raises(ConnectionFailedError, match="could not connect"):
+            client.count("/orgs")
+
+
+def test_a_base_url_that_is_not_oneroster_is_told_apart_from_a_missing_object(sandbox):
+    raw = sandbox.connection_config(auth="oauth2", **FAST)
+    raw["base_url"] = raw["base_url"].split("/campus/")[0] + "/campus/not-oneroster"
+    with OneRosterClient(ConnectionConfig.model_validate(raw)) as client:
+        with pytest.raises(NotOneRosterEndpointError, match="check the Base URL"):
+            client.count("/orgs")
