@@ -5,12 +5,15 @@
 - `sandbox`: a fresh CampusSandbox on a tiny district for one test.
 - `make_sandbox(size="tiny", *, seed=7, faults=None, **options)`: start as many as a test needs;
   all are stopped at teardown.
+- `sandbox_session(sb, *, roster_only=False, vendor=True)`: a plain `requests.Session` holding a
+  fresh OAuth 2 bearer token (and the vendor header) for tests that speak HTTP directly.
 """
 
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 
 import pytest
+import requests
 
 from campus_sandbox.district import District, generate
 from campus_sandbox.options import Faults, SandboxOptions
@@ -44,3 +47,24 @@ def make_sandbox(district_cache) -> Iterator[Callable[..., CampusSandbox]]:
 @pytest.fixture
 def sandbox(make_sandbox) -> CampusSandbox:
     return make_sandbox("tiny")
+
+
+@pytest.fixture
+def sandbox_session() -> Iterator[Callable[..., requests.Session]]:
+    sessions: list[requests.Session] = []
+
+    def open_session(sb: CampusSandbox, *, roster_only: bool = False, vendor: bool = True) -> requests.Session:
+        c = sb.credentials
+        pair = (c.roster_client_id, c.roster_client_secret) if roster_only else (c.client_id, c.client_secret)
+        answer = requests.post(sb.token_url, data={"grant_type": "client_credentials"}, auth=pair, timeout=10)
+        answer.raise_for_status()
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
+        if vendor:
+            session.headers["x-vendor-authorization"] = f"{c.vendor_key}:{c.vendor_secret}"
+        sessions.append(session)
+        return session
+
+    yield open_session
+    for session in sessions:
+        session.close()

@@ -133,7 +133,7 @@ def users(d: District) -> RecordSet:
     def build(u: int) -> dict:
         role = _role(d, u)
         sid = d.user_id(u)
-        given = GIVEN_NAMES[(u * 7 + d.seed) % len(GIVEN_NAMES)]
+        given = GIVEN_NAMES[(u * 5 + d.seed) % len(GIVEN_NAMES)]
         family = FAMILY_NAMES[(u * 13 + d.seed * 3) % len(FAMILY_NAMES)]
         if role == "administrator":
             orgs_of, grades = [ref("orgs", DISTRICT_ORG_ID)], []
