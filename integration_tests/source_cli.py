@@ -1,7 +1,8 @@
 """Run `source-campus-oneroster` the way Airbyte does: a subprocess with config, catalog and state files.
 
 The integration tests of the source share this: nothing here imports the connector, so every test
-exercises the installed console script, its argument parsing and its stdout protocol.
+exercises the installed console script, its argument parsing and its stdout protocol. What the
+sandbox holds is read from the sandbox's own data, never through the client under test.
 """
 
 from __future__ import annotations
@@ -13,9 +14,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional
 
+import pytest
+
+from campus_sandbox.roster import roster_record_sets
+
 SCRIPT = Path(sys.executable).parent / "source-campus-oneroster"
 
 RecordKey = tuple[str, str, str]
+
+ALL_STREAMS = (
+    "orgs", "academic_sessions", "courses", "classes", "users", "enrollments", "demographics",
+    "categories", "line_items", "results",
+)
+ROSTER_STREAMS = {
+    "orgs": "orgs", "academicSessions": "academic_sessions", "courses": "courses", "classes": "classes",
+    "users": "users", "enrollments": "enrollments", "demographics": "demographics",
+}
 
 
 @dataclass
@@ -134,3 +148,43 @@ def stream_states(run: SourceRun) -> list[dict]:
 def record_keys(records: Iterable[dict]) -> set[RecordKey]:
     """(stream, sourcedId, dateLastModified) of Airbyte record messages: what "the same data" means."""
     return {(record["stream"], record["data"]["sourcedId"], record["data"]["dateLastModified"]) for record in records}
+
+
+def sandbox_keys(sb: Any) -> set[RecordKey]:
+    """Every record the sandbox serves, as record keys, from its own data."""
+    keys: set[RecordKey] = set()
+    for wrapper, records in roster_record_sets(sb.district).items():
+        for record in records.page(range(len(records))):
+            keys.add((ROSTER_STREAMS[wrapper], record["sourcedId"], record["dateLastModified"]))
+    line_items, indexes = sb.state.line_items_view()
+    gradebook = {
+        "line_items": line_items.page(indexes),
+        "categories": list(sb.state.categories.values()),
+        "results": list(sb.state.results.values()),
+    }
+    for stream, records in gradebook.items():
+        keys.update((stream, record["sourcedId"], record["dateLastModified"]) for record in records)
+    return keys
+
+
+def secrets_of(config: Mapping[str, Any]) -> list[str]:
+    credentials = config["credentials"]
+    candidates = (credentials.get("client_secret"), credentials.get("consumer_secret"), config.get("vendor_secret"))
+    return [secret for secret in candidates if secret]
+
+
+def assert_no_secret(run: SourceRun, config: Mapping[str, Any]) -> None:
+    for secret in secrets_of(config):
+        assert secret not in run.stdout and secret not in run.stderr, "a secret reached the output"
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The discovered catalog (discover reads no data, so any well-formed loopback config will do)."""
+    config = {
+        "base_url": "http://127.0.0.1:9/ims/oneroster/v1p1",
+        "credentials": {"auth_type": "oauth1_hmac_sha256", "consumer_key": "key", "consumer_secret": "discover-only-secret"},
+    }
+    run = run_source("discover", tmp_path_factory.mktemp("discover"), config=config)
+    assert run.returncode == 0, run.stderr
+    return run.catalog

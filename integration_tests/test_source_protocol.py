@@ -7,62 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from campus_sandbox.roster import roster_record_sets
-from integration_tests.source_cli import (
-    RecordKey,
+from integration_tests.source_cli import (  # noqa: F401  (catalog is a fixture)
+    ALL_STREAMS,
+    assert_no_secret,
+    catalog,
     configured_catalog,
     record_keys,
     run_source,
+    sandbox_keys,
 )
-
-STREAMS = (
-    "orgs", "academic_sessions", "courses", "classes", "users", "enrollments", "demographics",
-    "categories", "line_items", "results",
-)
-ROSTER_STREAMS = {
-    "orgs": "orgs", "academicSessions": "academic_sessions", "courses": "courses", "classes": "classes",
-    "users": "users", "enrollments": "enrollments", "demographics": "demographics",
-}
-
-
-def secrets_of(config: dict) -> list[str]:
-    credentials = config["credentials"]
-    return [v for v in (credentials.get("client_secret"), credentials.get("consumer_secret"), config.get("vendor_secret")) if v]
-
-
-def assert_no_secret(run, config: dict) -> None:
-    for secret in secrets_of(config):
-        assert secret not in run.stdout and secret not in run.stderr, "a secret reached the output"
-
-
-def sandbox_keys(sb) -> set[RecordKey]:
-    """Every record the sandbox serves, read from its own data (not through our client)."""
-    keys: set[RecordKey] = set()
-    for wrapper, records in roster_record_sets(sb.district).items():
-        for record in records.page(range(len(records))):
-            keys.add((ROSTER_STREAMS[wrapper], record["sourcedId"], record["dateLastModified"]))
-    line_items, indexes = sb.state.line_items_view()
-    gradebook = {
-        "line_items": line_items.page(indexes),
-        "categories": sb.state.categories_view().page(range(len(sb.state.categories))),
-        "results": list(sb.state.results.values()),
-    }
-    for stream, records in gradebook.items():
-        keys.update((stream, record["sourcedId"], record["dateLastModified"]) for record in records)
-    return keys
-
-
-@pytest.fixture(scope="module")
-def catalog(tmp_path_factory) -> dict:
-    """The discovered catalog (discover reads no data, so any well-formed loopback config will do)."""
-    config = {
-        "base_url": "http://127.0.0.1:9/ims/oneroster/v1p1",
-        "credentials": {"auth_type": "oauth1_hmac_sha256", "consumer_key": "key", "consumer_secret": "discover-only-secret"},
-    }
-    run = run_source("discover", tmp_path_factory.mktemp("discover"), config=config)
-    assert run.returncode == 0, run.stderr
-    return run.catalog
-
 
 def test_spec_describes_every_setting_and_hides_secrets(tmp_path: Path) -> None:
     run = run_source("spec", tmp_path)
@@ -136,7 +89,7 @@ def test_check_names_each_failure_without_a_stack_trace_or_secret(sandbox, tmp_p
 
 def test_discover_declares_every_stream_incremental_on_date_last_modified(catalog: dict) -> None:
     streams = {stream["name"]: stream for stream in catalog["streams"]}
-    assert set(streams) == set(STREAMS)
+    assert set(streams) == set(ALL_STREAMS)
     for stream in streams.values():
         assert stream["source_defined_primary_key"] == [["sourcedId"]]
         assert stream["default_cursor_field"] == ["dateLastModified"]
@@ -149,7 +102,7 @@ def test_discover_declares_every_stream_incremental_on_date_last_modified(catalo
 
 def test_full_refresh_reads_exactly_the_districts_records(sandbox, tmp_path: Path, catalog: dict) -> None:
     config = sandbox.connection_config(page_size=25)
-    run = run_source("read", tmp_path, config=config, catalog=configured_catalog(catalog, {s: "full_refresh" for s in STREAMS}))
+    run = run_source("read", tmp_path, config=config, catalog=configured_catalog(catalog, {s: "full_refresh" for s in ALL_STREAMS}))
     assert run.returncode == 0, run.stderr
     assert not run.errors
     assert record_keys(run.records) == sandbox_keys(sandbox)
