@@ -211,8 +211,10 @@ class CampusSandbox:
         _send(h, status, orjson.dumps(answer), {"Cache-Control": "no-store"})
 
     def _handle_api(self, h: "_Handler", method: str, parts, body: bytes) -> None:
+        """Answer one API request; stats are counted before the answer leaves, so a client that
+        has its response can already see it counted."""
         resolved: Resolved | None = None
-        status = 500
+        headers: dict[str, str] = {}
         try:
             self._apply_faults(method)
             scope = self._authenticate(h, method, parts)
@@ -224,21 +226,20 @@ class CampusSandbox:
             if method in ("PUT", "DELETE") and self.faults.roll(self.faults.rate_500_after_write):
                 raise SandboxError(500, "internal_server_error",
                                    f"Internal server error after the {method} was applied (injected fault)")
-            _send(h, status, payload, headers)
         except _DroppedConnection:
-            h.close_connection = True
-            status = 0
+            status, payload = 0, None
         except SandboxError as exc:
-            status = exc.status
-            _send(h, exc.status, exc.body(), exc.headers)
+            status, payload, headers = exc.status, exc.body(), exc.headers
         except Exception:  # noqa: BLE001 - the server must answer; the trace goes to stderr
             traceback.print_exc(file=sys.stderr)
-            status = 500
-            _send(h, 500, status_info_set("internal_server_error", "Internal server error"), {})
-        finally:
-            collection = resolved.collection if resolved else (parts.path[len(self._api_prefix) + 1:].split("/")[0]
-                                                               or "(base)")
-            self.stats.record(method, status, collection)
+            status, payload = 500, status_info_set("internal_server_error", "Internal server error")
+        collection = resolved.collection if resolved else (
+            parts.path[len(self._api_prefix) + 1:].split("/")[0] or "(base)")
+        self.stats.record(method, status, collection)
+        if payload is None:
+            h.close_connection = True
+        else:
+            _send(h, status, payload, headers)
 
     def _authenticate(self, h: "_Handler", method: str, parts) -> str:
         header = h.headers.get("Authorization") or ""
