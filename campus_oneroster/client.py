@@ -32,7 +32,7 @@ from campus_oneroster.errors import (
     error_for_status,
 )
 from campus_oneroster.filters import Filter, Predicate, filter_text
-from campus_oneroster.paging import Page, is_last_page, records_in, signals_of, single_object_in
+from campus_oneroster.paging import Page, PageSignals, is_last_page, records_in, signals_of, single_object_in
 from campus_oneroster.retry import (
     RetryPolicy,
     is_connect_failure,
@@ -122,18 +122,23 @@ class OneRosterClient:
         limit = page_size or self.config.page_size
         query = _query(filter=filter, sort=sort, order_by=order_by, fields=fields)
         first, signals = self._read_page(path, query, offset=0, limit=limit)
+        received = len(first.records)
         yield first
-        if is_last_page(signals, 0, len(first.records)):
+        del first  # a 50,000-record page is ~90 MB of dicts: hold none the consumer is done with
+        if is_last_page(signals, 0, received):
             return
         if signals.total is None:
-            yield from self._sequential_pages(path, query, len(first.records), limit)
+            yield from self._sequential_pages(path, query, received, limit)
             return
-        yield from self._prefetched_pages(path, query, len(first.records), signals.total)
+        yield from self._prefetched_pages(path, query, received, signals.total)
 
     def iter_records(self, path: str, **options: Any) -> Iterator[dict]:
         """Every record of a collection, in page order; same options as `iter_pages`."""
         for page in self.iter_pages(path, **options):
-            yield from page.records
+            records = page.records
+            del page
+            yield from records
+            del records  # released before the next page is decoded, not after
 
     def count(self, path: str, *, filter: FilterLike = None) -> Optional[int]:
         """The provider's X-Total-Count for a collection (a limit=1 read), or None if it sends none."""
@@ -210,9 +215,14 @@ class OneRosterClient:
 
     # ----- paging internals ------------------------------------------------------------------
 
-    def _read_page(self, path: str, query: dict, *, offset: int, limit: int) -> tuple[Page, Any]:
-        params = {**query, "limit": str(limit), "offset": str(offset)}
-        response = self._request("GET", path, params=params)
+    def _read_page(self, path: str, query: dict, *, offset: int, limit: int) -> tuple[Page, PageSignals]:
+        return self._decode_page(self._fetch_page(path, query, offset=offset, limit=limit), path, offset)
+
+    def _fetch_page(self, path: str, query: dict, *, offset: int, limit: int) -> requests.Response:
+        """The undecoded response: prefetched pages wait as bytes, several times smaller than dicts."""
+        return self._request("GET", path, params={**query, "limit": str(limit), "offset": str(offset)})
+
+    def _decode_page(self, response: requests.Response, path: str, offset: int) -> tuple[Page, PageSignals]:
         body = _json_body(response, "GET", path)
         try:
             records = records_in(body, path)
@@ -224,41 +234,51 @@ class OneRosterClient:
     def _sequential_pages(self, path: str, query: dict, offset: int, limit: int) -> Iterator[Page]:
         while True:
             page, signals = self._read_page(path, query, offset=offset, limit=limit)
-            if page.records:
+            received = len(page.records)
+            if received:
                 yield page
-            if is_last_page(signals, offset, len(page.records)):
+            del page
+            if is_last_page(signals, offset, received):
                 return
-            offset += len(page.records)
+            offset += received
 
     def _prefetched_pages(self, path: str, query: dict, stride: int, total: int) -> Iterator[Page]:
-        """Pages from offset `stride` to `total`, fetched ahead by a bounded window, yielded in order."""
+        """Pages from offset `stride` to `total`, fetched ahead by a bounded window, yielded in order.
+
+        Workers only fetch; pages are decoded here, one at a time as the consumer asks, so memory
+        holds at most `max_concurrent_requests` pages of JSON bytes plus the page being consumed.
+        """
         ahead = self.config.max_concurrent_requests
         offsets = iter(range(stride, total, stride))
-        window: Deque[Future] = collections.deque()
+        window: Deque[tuple[int, Future]] = collections.deque()
         pool = ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="oneroster-page")
 
         def submit_next() -> None:
             offset = next(offsets, None)
             if offset is not None:
-                window.append(pool.submit(self._read_page, path, query, offset=offset, limit=stride))
+                window.append((offset, pool.submit(self._fetch_page, path, query, offset=offset, limit=stride)))
 
         try:
             for _ in range(ahead):
                 submit_next()
-            expected = stride
+            expected, signals = stride, None
             while window:
-                page, signals = window.popleft().result()
+                offset, fetched = window.popleft()
+                response = fetched.result()
+                submit_next()
+                page, signals = self._decode_page(response, path, offset)
+                del response
                 if not page.records:
                     return
                 if page.offset > expected:
                     yield from self._gap_pages(path, query, expected, page.offset)
-                submit_next()
-                yield page
                 expected = page.offset + len(page.records)
-            if expected < total and signals.total is not None and signals.total > expected:
+                yield page
+                del page
+            if signals is not None and signals.total is not None and signals.total > expected:
                 yield from self._sequential_pages(path, query, expected, stride)
         finally:
-            for future in window:
+            for _, future in window:
                 future.cancel()
             pool.shutdown(wait=False, cancel_futures=True)
 

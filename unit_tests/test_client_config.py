@@ -4,10 +4,12 @@ import json
 
 import jsonschema
 import pytest
+from airbyte_cdk.models import ConnectorSpecificationSerializer
+from airbyte_cdk.sources.utils.schema_helpers import check_config_against_spec_or_exit
 from airbyte_cdk.test.standard_tests._spec_lint import find_secret_marking_errors
 from pydantic import ValidationError
 
-from campus_oneroster.config import ConnectionConfig
+from campus_oneroster.config import ConnectionConfig, require_secure_url
 from campus_oneroster.errors import InsecureUrlError
 from campus_oneroster.spec_schema import airbyte_spec
 
@@ -55,7 +57,6 @@ def test_loopback_hosts_may_use_http(host):
 
 def test_a_url_without_scheme_is_refused_naming_the_setting():
     with pytest.raises(InsecureUrlError, match="must be a full URL starting with https://"):
-        from campus_oneroster.config import require_secure_url
         require_secure_url("district.infinitecampus.org/campus", "OneRoster (1.1) Base URL")
 
 
@@ -117,3 +118,9 @@ def test_spec_accepts_both_auth_shapes_and_rejects_a_missing_secret():
     del broken["credentials"]["client_secret"]
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(broken, connection)
+
+
+def test_the_cdk_accepts_a_sandbox_config_against_the_spec(sandbox):
+    spec = ConnectorSpecificationSerializer.load(airbyte_spec(ConnectionConfig, "https://docs.example.org/campus"))
+    for auth in ("oauth2", "oauth1"):
+        check_config_against_spec_or_exit(sandbox.connection_config(auth=auth), spec)
