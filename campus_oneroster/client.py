@@ -15,7 +15,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Deque, Iterable, Iterator, Mapping, Optional, TypeVar, Union
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 import orjson
 import requests
@@ -44,6 +44,9 @@ from campus_oneroster.retry import (
 logger = logging.getLogger("campus_oneroster")
 
 DEFAULT_USER_AGENT = "campus-passback/0.1 (OneRoster 1.1 client)"
+# RFC 3986 path characters: a sourcedId with a space or non-ASCII letters is escaped, while an
+# already-escaped one (%XX) and Campus's role-prefixed user ids (s+123456) pass unchanged.
+PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 
 FilterLike = Union[Filter, Predicate, str, None]
 Item = TypeVar("Item")
@@ -318,7 +321,7 @@ class OneRosterClient:
         allow_not_found: bool = False,
     ) -> tuple[requests.Response, int]:
         """Send an API request with auth, vendor header, retries and one token renewal on 401."""
-        path = "/" + path.lstrip("/")
+        path = "/" + quote(path.lstrip("/"), safe=PATH_SAFE)
         url = self._base_url + path + (("?" + urlencode(params, quote_via=quote, safe="")) if params else "")
         headers: dict[str, str] = {}
         data = None
@@ -380,7 +383,7 @@ class OneRosterClient:
                     )
             except requests.exceptions.RequestException as error:
                 if not is_retryable_exception(error) or attempt > self._policy.max_retries:
-                    raise _transport_error(error, method, path, attempt) from error
+                    raise _transport_error(error, method, path, urlsplit(url).hostname or "", attempt) from error
                 waited = self._policy.sleep(attempt)
                 logger.warning(
                     "%s %s: %s, retry %d/%d after %.2f s",
@@ -445,23 +448,37 @@ def _json_body(response: requests.Response, method: str, path: str) -> Any:
     return body
 
 
-def _transport_error(error: requests.exceptions.RequestException, method: str, path: str, attempts: int) -> OneRosterError:
-    """A typed error for a request that never got a usable response; the URL and headers stay out."""
-    kind = type(error).__name__
+def _transport_error(
+    error: requests.exceptions.RequestException, method: str, path: str, host: str, attempts: int
+) -> OneRosterError:
+    """A typed error for a request that never got a usable response; only the host name is shown,
+    never the URL's query or any header."""
+    tries = f"{attempts} attempt{'s' if attempts > 1 else ''}"
     if isinstance(error, requests.exceptions.SSLError):
         return ConnectionFailedError(
-            "TLS verification failed: the server's certificate is not trusted", method=method, path=path
+            f"TLS verification failed for {host}: its certificate is not trusted", method=method, path=path
         )
     if is_connect_failure(error):
         return ConnectionFailedError(
-            f"could not connect to the host ({kind}, {attempts} attempt{'s' if attempts > 1 else ''})",
+            f"could not connect to {host} ({_failure_kind(error)}, {tries})",
             method=method,
             path=path,
             transient=is_retryable_exception(error),
         )
-    return RetriesExhaustedError(
-        f"the connection kept failing ({kind}) after {attempts} attempts", method=method, path=path
-    )
+    return RetriesExhaustedError(f"{_failure_kind(error)} on every try ({tries})", method=method, path=path)
+
+
+def _failure_kind(error: requests.exceptions.RequestException) -> str:
+    if isinstance(error, requests.exceptions.Timeout):
+        return "the request timed out"
+    if not is_retryable_exception(error):
+        return "the host name does not resolve"
+    if isinstance(error, requests.exceptions.ChunkedEncodingError):
+        return "the connection dropped mid-response"
+    text = repr(error)
+    if "NewConnectionError" in text:
+        return "connection refused"
+    return "the connection dropped"
 
 
 def _outcome(future: Future, return_exceptions: bool) -> Any:
