@@ -81,8 +81,8 @@ class Router:
         gradebook = head in GRADEBOOK_COLLECTIONS or (
             head == "classes" and len(segments) >= 3 and segments[2] in ("lineItems", "results")) or (
             head == "classes" and len(segments) == 5 and segments[4] == "results")
-        if method in ("PUT", "DELETE"):
-            if head not in WRITABLE or len(segments) != 2:
+        if method != "GET":
+            if method not in ("PUT", "DELETE") or head not in WRITABLE or len(segments) != 2:
                 raise SandboxError(405, "invaliddata", f"{method} is not allowed on /{'/'.join(segments)}: "
                                    "OneRoster 1.1 writes only /categories/{id}, /lineItems/{id} and /results/{id}")
             return Resolved(head, True, None, WRITABLE[head], segments[1])
