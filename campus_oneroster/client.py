@@ -36,6 +36,7 @@ from campus_oneroster.paging import Page, PageSignals, is_last_page, records_in,
 from campus_oneroster.retry import (
     RetryPolicy,
     is_connect_failure,
+    is_name_resolution_failure,
     is_retryable_exception,
     is_retryable_status,
     retry_after_seconds,
@@ -150,7 +151,7 @@ class OneRosterClient:
 
     def get(self, path: str) -> dict:
         """One object, unwrapped from its singular envelope (`{"class": {...}}` → `{...}`)."""
-        response = self._request("GET", path)
+        response, _ = self._request("GET", path)
         body = _json_body(response, "GET", path)
         try:
             return single_object_in(body, path)
@@ -161,7 +162,7 @@ class OneRosterClient:
 
     def put(self, path: str, envelope_key: str, record: Mapping[str, Any]) -> WriteResult:
         """Upsert one object under a client-chosen sourcedId: 201 created, 200 updated."""
-        response, attempts = self._request_counting_attempts("PUT", path, body={envelope_key: record})
+        response, attempts = self._request("PUT", path, body={envelope_key: record})
         body = _json_or_none(response)
         return WriteResult(
             status=response.status_code,
@@ -172,7 +173,7 @@ class OneRosterClient:
 
     def delete(self, path: str) -> bool:
         """Delete one object; False when it was already gone (404), so repeating a delete is harmless."""
-        response = self._request("DELETE", path, allow_not_found=True)
+        response, _ = self._request("DELETE", path, allow_not_found=True)
         return response.status_code != 404
 
     # ----- concurrency -----------------------------------------------------------------------
@@ -223,7 +224,8 @@ class OneRosterClient:
 
     def _fetch_page(self, path: str, query: dict, *, offset: int, limit: int) -> requests.Response:
         """The undecoded response: prefetched pages wait as bytes, several times smaller than dicts."""
-        return self._request("GET", path, params={**query, "limit": str(limit), "offset": str(offset)})
+        response, _ = self._request("GET", path, params={**query, "limit": str(limit), "offset": str(offset)})
+        return response
 
     def _decode_page(self, response: requests.Response, path: str, offset: int) -> tuple[Page, PageSignals]:
         body = _json_body(response, "GET", path)
@@ -305,22 +307,11 @@ class OneRosterClient:
         params: Optional[dict] = None,
         body: Optional[dict] = None,
         allow_not_found: bool = False,
-    ) -> requests.Response:
-        response, _ = self._request_counting_attempts(
-            method, path, params=params, body=body, allow_not_found=allow_not_found
-        )
-        return response
-
-    def _request_counting_attempts(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Optional[dict] = None,
-        body: Optional[dict] = None,
-        allow_not_found: bool = False,
     ) -> tuple[requests.Response, int]:
-        """Send an API request with auth, vendor header, retries and one token renewal on 401."""
+        """Send an API request with auth, vendor header, retries and one token renewal on 401.
+
+        Returns the response and how many attempts it took (a PUT retried after a 5xx may have
+        been applied by an earlier attempt: `WriteResult.attempts` tells the writer so)."""
         path = "/" + quote(path.lstrip("/"), safe=PATH_SAFE)
         url = self._base_url + path + (("?" + urlencode(params, quote_via=quote, safe="")) if params else "")
         headers: dict[str, str] = {}
@@ -387,7 +378,7 @@ class OneRosterClient:
                 waited = self._policy.sleep(attempt)
                 logger.warning(
                     "%s %s: %s, retry %d/%d after %.2f s",
-                    method, path, type(error).__name__, attempt, self._policy.max_retries, waited,
+                    method, path, _failure_kind(error), attempt, self._policy.max_retries, waited,
                 )
                 continue
             if not is_retryable_status(response.status_code) or attempt > self._policy.max_retries:
@@ -469,16 +460,18 @@ def _transport_error(
 
 
 def _failure_kind(error: requests.exceptions.RequestException) -> str:
+    """What went wrong, in words, without the URL (which requests puts in its messages)."""
     if isinstance(error, requests.exceptions.Timeout):
         return "the request timed out"
-    if not is_retryable_exception(error):
+    if is_name_resolution_failure(error):
         return "the host name does not resolve"
     if isinstance(error, requests.exceptions.ChunkedEncodingError):
         return "the connection dropped mid-response"
-    text = repr(error)
-    if "NewConnectionError" in text:
+    if "NewConnectionError" in repr(error):
         return "connection refused"
-    return "the connection dropped"
+    if isinstance(error, requests.exceptions.ConnectionError):
+        return "the connection dropped"
+    return f"the request failed ({type(error).__name__})"
 
 
 def _outcome(future: Future, return_exceptions: bool) -> Any:

@@ -67,7 +67,7 @@ def is_retryable_exception(error: BaseException) -> bool:
     """
     if isinstance(error, requests.exceptions.SSLError):
         return False
-    if isinstance(error, requests.exceptions.ConnectionError) and _is_name_resolution_failure(error):
+    if isinstance(error, requests.exceptions.ConnectionError) and is_name_resolution_failure(error):
         return False
     return isinstance(error, RETRYABLE_EXCEPTIONS)
 
@@ -82,7 +82,8 @@ def is_connect_failure(error: BaseException) -> bool:
     )
 
 
-def _is_name_resolution_failure(error: BaseException) -> bool:
+def is_name_resolution_failure(error: BaseException) -> bool:
+    """The host name did not resolve (a typo in the Base URL, or no DNS from this network)."""
     text = repr(error)
     return "NameResolutionError" in text or "Failed to resolve" in text or "Name or service not known" in text
 

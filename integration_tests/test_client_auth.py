@@ -1,8 +1,17 @@
 """Authentication against the sandbox over real HTTP: both methods, renewal, and every refusal's message."""
 
+import ipaddress
 import socket
+import ssl
+import threading
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from campus_oneroster.client import OneRosterClient
 from campus_oneroster.config import ConnectionConfig
@@ -126,3 +135,40 @@ def test_a_base_url_that_is_not_oneroster_is_told_apart_from_a_missing_object(sa
     with OneRosterClient(ConnectionConfig.model_validate(raw)) as client:
         with pytest.raises(NotOneRosterEndpointError, match="check the Base URL"):
             client.count("/orgs")
+
+
+def test_an_untrusted_certificate_is_refused_not_retried(tmp_path):
+    """TLS verification is on: a self-signed https endpoint on loopback is refused at once."""
+    certificate, key = _self_signed_pair(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificate, key)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    raw = {"base_url": f"https://127.0.0.1:{server.server_address[1]}/ims/oneroster/v1p1", "max_retries": 3,
+           "credentials": {"auth_type": "oauth1_hmac_sha256", "consumer_key": "key", "consumer_secret": "secret-123456"}}
+    try:
+        with OneRosterClient(ConnectionConfig.model_validate(raw)) as client:
+            with pytest.raises(ConnectionFailedError, match="TLS verification failed for 127.0.0.1") as caught:
+                client.count("/orgs")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert caught.value.transient is False
+
+
+def _self_signed_pair(directory) -> tuple[str, str]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+                   .not_valid_after(now + timedelta(days=1))
+                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                                  critical=False)
+                   .sign(key, hashes.SHA256()))
+    certificate_path, key_path = directory / "cert.pem", directory / "key.pem"
+    certificate_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(certificate_path), str(key_path)
