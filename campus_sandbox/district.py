@@ -15,6 +15,7 @@ Id scheme (Infinite Campus 1.1 style):
 """
 
 from bisect import bisect_right
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -272,7 +273,7 @@ class District:
         u = self.user_index(sourced_id)
         return None if u is None or u <= self.teacher_count else u - 1 - self.teacher_count
 
-    def user_ids(self, role: str) -> range | list[str]:
+    def user_ids(self, role: str) -> Sequence[str]:
         """All user sourcedIds of a role (`student`, `teacher`, `administrator`), lazily."""
         if role == "administrator":
             return [ADMIN_ID]
@@ -339,7 +340,7 @@ class District:
             status="tobedeleted" if self.retired(i, self.section_count) else "active",
         )
 
-    def sections(self, *, active_only: bool = False):
+    def sections(self, *, active_only: bool = False) -> Iterator[Section]:
         """Every section in order (a generator: large districts have 40,000)."""
         for i in range(self.section_count):
             s = self.section(i)
@@ -364,7 +365,7 @@ class District:
         }
 
 
-class _Ids:
+class _Ids(Sequence):
     """A lazy, indexable list of ids (`ids[k]`, `len(ids)`, iteration)."""
 
     def __init__(self, make, count: int) -> None:
@@ -373,7 +374,9 @@ class _Ids:
     def __len__(self) -> int:
         return self._count
 
-    def __getitem__(self, k: int) -> str:
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self[j] for j in range(*k.indices(self._count))]
         if not -self._count <= k < self._count:
             raise IndexError(k)
         return self._make(k % self._count)

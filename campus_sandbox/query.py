@@ -171,10 +171,15 @@ def _sort_key(v: Any) -> tuple:
 
 
 class IndexCache:
-    """Filtered/sorted index arrays of recent queries (a small LRU, thread-safe)."""
+    """Filtered/sorted index arrays of recent queries (a small LRU, thread-safe).
+
+    Concurrent first pages of one query (a client fetching pages in parallel) wait for a single
+    build instead of each filtering a million records.
+    """
 
     def __init__(self, capacity: int = 16) -> None:
         self._items: OrderedDict = OrderedDict()
+        self._building: dict[tuple, threading.Lock] = {}
         self._capacity = capacity
         self._lock = threading.Lock()
 
@@ -183,16 +188,18 @@ class IndexCache:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        built = build()
-        with self._lock:
-            self._items[key] = built
-            while len(self._items) > self._capacity:
-                self._items.popitem(last=False)
+            building = self._building.setdefault(key, threading.Lock())
+        with building:
+            with self._lock:
+                if key in self._items:
+                    return self._items[key]
+            built = build()
+            with self._lock:
+                self._items[key] = built
+                self._building.pop(key, None)
+                while len(self._items) > self._capacity:
+                    self._items.popitem(last=False)
         return built
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
 
 
 def select(records: RecordSet, base: Sequence[int], query: Query) -> Sequence[int]:
