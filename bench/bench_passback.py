@@ -1,0 +1,183 @@
+"""How fast and how lean destination-campus-grades passes scores back, next to baselines of the same run.
+
+    .venv/bin/python bench/bench_passback.py          # 40 sections: 2,000 results; 100,000 scores for memory
+    .venv/bin/python bench/bench_passback.py --full   # 400 sections: 20,000 results; 1,000,000 scores
+
+The sandbox (medium district) runs in a subprocess with --latency-ms added to every request; the
+destination runs as its console script with max_concurrent_requests (default 5), records on stdin.
+
+1. New results: wall time of the first sync next to the bound PUTs × latency ÷ concurrency (the
+   time the PUTs alone take at that latency and concurrency), and next to a baseline measured in
+   the same run: the bare client PUTting the same number of lineItems, with no rules, plan or diff.
+   Target: ≤ 1.25× the bound.
+2. The unchanged re-run: its writes (target 0; read from the passback report) and wall time.
+3. Memory: peak RSS of the destination for --memory-scores input scores (a dry run in which every
+   assessment starts before the passback start date, so each score is decided by rule 1 with no
+   Campus read: what is measured is the destination's own buffering), next to the same run with
+   --memory-scores / 100 scores. What bounds it: one batch of 5,000 records, one small entry per
+   assessment, the report's counters; nothing grows with the number of scores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import timedelta
+from itertools import islice
+from pathlib import Path
+from typing import Iterable
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import PeakRss, mib, print_table, sandbox_process  # noqa: E402
+
+from campus_oneroster.client import OneRosterClient  # noqa: E402
+from campus_oneroster.config import ConnectionConfig  # noqa: E402
+from campus_sandbox.district import Section, generate  # noqa: E402
+from destination_campus_grades.report import parse_report_line  # noqa: E402
+from otus_export import bulk_export  # noqa: E402
+from otus_export.sample import PASSBACK_START_DATE, open_day  # noqa: E402
+
+SCRIPT = Path(sys.executable).parent / "destination-campus-grades"
+STUDENTS = 25
+ASSESSMENTS = 2
+MEMORY_SECTIONS = 400
+
+
+def _lines(records: Iterable[tuple[str, dict]]) -> Iterable[bytes]:
+    n = 0
+    for n, (stream, data) in enumerate(records, start=1):
+        yield json.dumps({"type": "RECORD", "record": {"stream": stream, "data": data, "emitted_at": 0}}).encode() + b"\n"
+        if n % 5000 == 0:
+            yield _state(n)
+    yield _state(n)
+
+
+def _state(n: int) -> bytes:
+    return json.dumps({"type": "STATE", "state": {"type": "STREAM", "stream": {
+        "stream_descriptor": {"name": "scores"}, "stream_state": {"position": n}}}}).encode() + b"\n"
+
+
+def run_destination(config: dict, records: Iterable[tuple[str, dict]], workdir: Path) -> tuple[float, int, dict]:
+    """Run the console script, streaming records to stdin; (seconds, peak RSS, passback report)."""
+    (workdir / "config.json").write_text(json.dumps(config))
+    (workdir / "catalog.json").write_text(json.dumps({"streams": [{
+        "stream": {"name": n, "json_schema": {}, "supported_sync_modes": ["full_refresh"]},
+        "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"} for n in ("assessments", "scores")]}))
+    start = time.perf_counter()
+    process = subprocess.Popen([str(SCRIPT), "write", "--config", str(workdir / "config.json"),
+                                "--catalog", str(workdir / "catalog.json")],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    report: dict = {}
+    stderr: list[bytes] = []
+
+    def feed() -> None:
+        for line in _lines(records):
+            process.stdin.write(line)
+        process.stdin.close()
+
+    def read() -> None:
+        for line in process.stdout:
+            message = json.loads(line)
+            if message.get("type") == "LOG":
+                report.update(parse_report_line(message["log"]["message"]) or {})
+
+    threads = [threading.Thread(target=feed), threading.Thread(target=read),
+               threading.Thread(target=lambda: stderr.append(process.stderr.read()))]
+    with PeakRss(process.pid) as rss:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        process.wait()
+    seconds = time.perf_counter() - start
+    if process.returncode != 0 or not report:
+        raise RuntimeError(f"the destination failed ({process.returncode}): {b''.join(stderr).decode()[-2000:]}")
+    return seconds, rss.peak, report
+
+
+def startup_seconds() -> float:
+    """The console script's own start-up (Python + CDK import), measured with `spec`."""
+    start = time.perf_counter()
+    subprocess.run([str(SCRIPT), "spec"], capture_output=True, check=True)
+    return time.perf_counter() - start
+
+
+def bare_client_puts(config: dict, sections: list[Section], count: int) -> float:
+    """Baseline: the bare client PUTs `count` lineItems (no rules, plan, diff, report), same concurrency."""
+    bodies = []
+    for k in range(count):
+        section = sections[k % len(sections)]
+        day = open_day(section)
+        bodies.append({"sourcedId": str(uuid.uuid4()), "status": "active", "title": "baseline",
+                       "assignDate": day.isoformat(), "dueDate": (day + timedelta(days=5)).isoformat(),
+                       "class": {"sourcedId": section.sourced_id}, "resultValueMin": 0.0, "resultValueMax": 20.0})
+    with OneRosterClient(ConnectionConfig.model_validate(config)) as client:
+        client.count("/classes")  # token fetched outside the timing
+        start = time.perf_counter()
+        for _ in client.map_concurrent(lambda b: client.put(f"/lineItems/{b['sourcedId']}", "lineItem", b), bodies):
+            pass
+        return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--full", action="store_true", help="400 sections (20,000 results), 1,000,000 scores")
+    parser.add_argument("--sections", type=int, default=None, help="sections for the write benchmark (default 40)")
+    parser.add_argument("--memory-scores", type=int, default=None, help="input scores for the memory check")
+    parser.add_argument("--latency-ms", type=float, default=20.0)
+    parser.add_argument("--concurrency", type=int, default=5)
+    args = parser.parse_args()
+    sections = args.sections or (400 if args.full else 40)
+    memory_scores = args.memory_scores or (1_000_000 if args.full else 100_000)
+    district = generate("medium")
+    work = Path(tempfile.mkdtemp(prefix="bench-passback-"))
+    with sandbox_process("medium", latency_ms=args.latency_ms) as sb:
+        config = {**sb.config, "passback_start_date": PASSBACK_START_DATE.isoformat(),
+                  "max_concurrent_requests": args.concurrency, "page_size": 50_000}
+        startup = startup_seconds()
+
+        def export():
+            return bulk_export(district, sections=sections, students_per_section=STUDENTS,
+                               assessments_per_section=ASSESSMENTS)
+
+        first_s, _, first = run_destination(config, export(), work)
+        puts = first["totals"]["created"] + first["totals"]["updated"]
+        bound = puts * args.latency_ms / 1000 / args.concurrency
+        rerun_s, _, rerun = run_destination(config, export(), work)
+        rerun_writes = rerun["totals"]["created"] + rerun["totals"]["updated"] + rerun["totals"]["deleted"]
+        chosen = list(islice(district.sections(active_only=True), sections))
+        baseline_s = bare_client_puts(sb.config | {"max_concurrent_requests": args.concurrency}, chosen, puts)
+    print_table(f"New results: {sections} sections x {STUDENTS} students x {ASSESSMENTS} assessments, "
+                f"{args.latency_ms:g} ms latency, {args.concurrency} in flight", [
+        {"run": "bound: PUTs x latency / concurrency", "writes": puts, "seconds": bound, "x bound": 1.0},
+        {"run": "baseline: bare client PUTs, same count", "writes": puts, "seconds": baseline_s,
+         "x bound": baseline_s / bound},
+        {"run": "destination first sync (wall)", "writes": puts, "seconds": first_s, "x bound": first_s / bound},
+        {"run": "  of which process start-up (spec)", "writes": 0, "seconds": startup, "x bound": startup / bound},
+        {"run": "destination unchanged re-run (wall)", "writes": rerun_writes, "seconds": rerun_s,
+         "x bound": rerun_s / bound},
+    ])
+    assessments_needed = max(1, memory_scores // (MEMORY_SECTIONS * STUDENTS))
+    rows = []
+    for scores in (memory_scores // 100, memory_scores):
+        per_section = max(1, scores // (MEMORY_SECTIONS * STUDENTS)) if scores >= MEMORY_SECTIONS * STUDENTS else 1
+        n_sections = MEMORY_SECTIONS if scores >= MEMORY_SECTIONS * STUDENTS else max(1, scores // STUDENTS)
+        records = bulk_export(district, sections=n_sections, students_per_section=STUDENTS,
+                              assessments_per_section=per_section, before_start_date=True)
+        with sandbox_process("tiny") as sb:
+            seconds, peak, report = run_destination({**sb.config, "passback_start_date": PASSBACK_START_DATE.isoformat(),
+                                                     "dry_run": True}, records, work)
+        rows.append({"input scores": report["by_role"]["scores"]["skipped_by_rule"], "seconds": seconds,
+                     "records/s": sum(report["totals"].values()) / seconds, "peak RSS MiB": mib(peak)})
+    print_table(f"Memory: dry run, every assessment before the start date ({assessments_needed} per section)", rows)
+
+
+if __name__ == "__main__":
+    main()

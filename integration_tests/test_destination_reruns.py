@@ -1,0 +1,135 @@
+"""Re-runs, dry runs, regrades, reopened windows, removals and the state echo, against the sandbox.
+
+What the nightly full refresh relies on: the same input twice writes nothing the second time
+(only what Campus refused is tried again), a regrade writes exactly one result, a score refused
+for a closed window passes back by itself once the window reopens, and a state is echoed only
+after everything before it is decided.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Iterator
+
+from airbyte_cdk.models import AirbyteMessage, AirbyteMessageSerializer, ConfiguredAirbyteCatalogSerializer, Type
+
+from campus_sandbox import calendar
+from destination_campus_grades.destination import DestinationCampusGrades
+from integration_tests.test_destination_cli import catalog, run_destination, state_message
+from integration_tests.test_destination_rules import campus_ids
+from otus_export import bulk_export, sample_export
+
+
+def test_rerun_of_the_same_input_makes_no_write(sandbox, tmp_path: Path) -> None:
+    records = list(bulk_export(sandbox.district, sections=4, students_per_section=10, assessments_per_section=2))
+    config = sandbox.connection_config(passback_start_date="2026-09-01")
+    first = run_destination(config, records, tmp_path, state_every=25)
+    assert first.report["totals"]["created"] == 4 * 2 + 4 * 2 * 10
+    assert sandbox.stats.puts == 88
+    assert len(sandbox.state.line_items) == 8 and len(sandbox.state.results) == 80
+    second = run_destination(config, records, tmp_path, state_every=25)
+    assert sandbox.stats.puts == 88, "the unchanged re-run wrote something"
+    assert second.report["totals"]["unchanged"] == 88
+    assert len(second.states) == len(first.states) == 4
+
+
+def test_rerun_of_the_sample_retries_only_what_campus_refused(sandbox, tmp_path: Path) -> None:
+    export = sample_export(sandbox.district)
+    config = sandbox.connection_config(**export.config_values())
+    first = run_destination(config, export.records, tmp_path)
+    puts = sandbox.stats.puts
+    run_destination(config, export.records, tmp_path)
+    refused_attempts = first.report["by_role"]["assessments"]["refused_by_campus"] + \
+        first.report["by_role"]["grades"]["refused_by_campus"]
+    assert sandbox.stats.puts - puts == refused_attempts == 4
+
+
+def test_dry_run_writes_nothing_and_decides_the_same(make_sandbox, tmp_path: Path) -> None:
+    real_sb, dry_sb = make_sandbox("tiny"), make_sandbox("tiny")
+    export = sample_export(real_sb.district)
+    real = run_destination(real_sb.connection_config(**export.config_values()), export.records, tmp_path)
+    dry = run_destination(dry_sb.connection_config(**export.config_values(), dry_run=True), export.records, tmp_path)
+    assert dry_sb.stats.puts == 0 and dry_sb.stats.deletes == 0 and not dry_sb.state.results
+    assert dry.report["dry_run"] is True
+    decided = {code: entry["count"] for code, entry in dry.report["reasons"].items()}
+    expected = {code: entry["count"] for code, entry in real.report["reasons"].items()
+                if entry["outcome"] != "refused_by_campus"}
+    assert decided == expected
+    # Campus's refusals cannot be known without writing: in a dry run they count as writes.
+    assert dry.report["totals"]["created"] == real.report["totals"]["created"] + real.report["totals"]["refused_by_campus"]
+    assert len(dry.states) == len(real.states)
+
+
+def test_regrade_updates_exactly_one_result(sandbox, tmp_path: Path) -> None:
+    records = list(bulk_export(sandbox.district, sections=2, students_per_section=5, assessments_per_section=1))
+    config = sandbox.connection_config(passback_start_date="2026-09-01")
+    run_destination(config, records, tmp_path)
+    puts = sandbox.stats.puts
+    regraded = copy.deepcopy(records)
+    score = next(r for s, r in regraded if s == "scores")
+    score["points"] = (score["points"] + 1) % 21
+    second = run_destination(config, regraded, tmp_path)
+    assert sandbox.stats.puts - puts == 1
+    assert second.report["totals"]["updated"] == 1
+    assert score["points"] in [r["score"] for r in sandbox.state.results.values()]
+
+
+def test_reopened_window_sends_the_refused_score_on_the_next_full_refresh(sandbox, tmp_path: Path) -> None:
+    export = sample_export(sandbox.district)
+    config = sandbox.connection_config(**export.config_values())
+    first = run_destination(config, export.records, tmp_path)
+    line_item, _ = campus_ids(export.cases["closed_window"])
+    _, grade_result = campus_ids(export.cases["grade:closed_window"])
+    assert first.reason_count("grading_window_closed") == 3
+    assert line_item not in sandbox.state.line_items and grade_result not in sandbox.state.results
+    sandbox.set_grading_window(calendar.Q1_ID, True)
+    second = run_destination(config, export.records, tmp_path)
+    assert second.reason_count("grading_window_closed") == 0
+    assert line_item in sandbox.state.line_items and grade_result in sandbox.state.results
+    closed_scores = [rid for rid, r in sandbox.state.results.items() if r["lineItem"]["sourcedId"] == line_item]
+    assert len(closed_scores) == 1
+    assert second.report["totals"]["created"] == 3
+
+
+def test_removal_policy_delete_removes_what_was_passed_back(sandbox, tmp_path: Path) -> None:
+    export = sample_export(sandbox.district)
+    config = sandbox.connection_config(**export.config_values())
+    run_destination(config, export.records, tmp_path)
+    line_item, _ = campus_ids(export.cases["points"])
+    held_results = [rid for rid, r in sandbox.state.results.items() if r["lineItem"]["sourcedId"] == line_item]
+    assert len(held_results) == 4
+    removed = copy.deepcopy(export.records)
+    next(r for s, r in removed if s == "assessments" and r.get("assessment_id") == "points")["state"] = "deleted"
+    kept = run_destination(config, removed, tmp_path)
+    assert line_item in sandbox.state.line_items and kept.report["totals"]["deleted"] == 0
+    deleted = run_destination({**config, "removal_policy": "delete"}, removed, tmp_path)
+    assert line_item not in sandbox.state.line_items
+    assert not set(held_results) & set(sandbox.state.results)
+    assert deleted.report["totals"]["deleted"] == 1 and sandbox.stats.deletes == 5
+
+
+def test_state_after_a_waiting_score_is_held_until_its_assessment_is_written(sandbox) -> None:
+    export = sample_export(sandbox.district)
+    case = export.cases["spring_score_first"]
+    score = next(r for s, r in export.records if s == "scores" and r["assessment_id"] == "spring_score_first")
+    consumed: list[int] = []
+
+    def messages() -> Iterator[AirbyteMessage]:
+        stream = [("scores", score), "state", case.subject, "state"]
+        for n, item in enumerate(stream):
+            consumed.append(n)
+            if item == "state":
+                yield AirbyteMessageSerializer.load(state_message(n))
+            else:
+                yield AirbyteMessageSerializer.load({"type": "RECORD", "record": {
+                    "stream": item[0], "data": item[1], "emitted_at": 0}})
+
+    config = sandbox.connection_config(**export.config_values())
+    output = DestinationCampusGrades().write(config, ConfiguredAirbyteCatalogSerializer.load(catalog()), messages())
+    echoed_after = []
+    for message in output:
+        if message.type == Type.STATE:
+            echoed_after.append(len(consumed))
+            assert len(sandbox.state.results) == 1, "a state was echoed before the waiting score was written"
+    assert echoed_after == [4, 4]
