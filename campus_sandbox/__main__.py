@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             line = json.dumps({"base_url": sb.base_url, "token_url": sb.token_url,
                                "credentials": sb.credentials.as_dict(), "config": sb.connection_config(),
-                               "district": district.describe()}, ensure_ascii=False)
+                               "district": district.describe()})
         else:
             line = (f"Campus sandbox ({args.size} district, seed {args.seed}) serving {sb.base_url} "
                     f"token URL {sb.token_url} (Ctrl-C to stop; --json prints credentials)")

@@ -1,5 +1,7 @@
 """Gradebook writes over HTTP under Campus's receiving rules, and what GETs show afterwards."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from campus_sandbox import calendar
@@ -212,3 +214,20 @@ def test_many_writes_are_counted_and_all_stored(gb):
     assert gb.sb.stats.puts == 1 + len(gb.section.student_ids)
     assert gb.get(f"/classes/{gb.section.sourced_id}/lineItems/li-many/results").headers["X-Total-Count"] == \
         str(len(gb.section.student_ids))
+
+
+def test_concurrent_writers_lose_nothing(gb, sandbox_session):
+    gb.put("lineItem", "li-conc", gb.line_item())
+    sessions = [sandbox_session(gb.sb) for _ in range(5)]
+    students = gb.section.student_ids
+
+    def write(n: int) -> int:
+        record = {"result": gb.result("li-conc", score=n % 20, student={"sourcedId": students[n % len(students)]})}
+        return sessions[n % 5].put(f"{gb.sb.base_url}/results/conc-{n}", json=record).status_code
+
+    with ThreadPoolExecutor(5) as pool:
+        statuses = list(pool.map(write, range(200)))
+    assert statuses == [201] * 200
+    assert len(gb.sb.state.results) == 200
+    listed = gb.get(f"/classes/{gb.section.sourced_id}/lineItems/li-conc/results", limit=500)
+    assert listed.headers["X-Total-Count"] == "200" and len(listed.json()["results"]) == 200

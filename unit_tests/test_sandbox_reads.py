@@ -2,6 +2,7 @@
 
 import re
 
+import psutil
 import pytest
 import requests
 
@@ -195,3 +196,29 @@ def test_unknown_method_on_a_read_only_path(sandbox, sandbox_session):
     session = sandbox_session(sandbox)
     assert session.put(sandbox.base_url + "/users/a9", json={"user": {}}).status_code == 405
     assert session.post(sandbox.base_url + "/lineItems", json={"lineItem": {}}).status_code == 405  # 1.2 only
+
+
+def _read_every_enrollment(sb, session, page_size: int) -> list[str]:
+    ids, offset, total = [], 0, None
+    while total is None or offset < total:
+        answer = session.get(sb.base_url + "/enrollments", params={"limit": page_size, "offset": offset})
+        total = int(answer.headers["X-Total-Count"])
+        ids += [e["sourcedId"] for e in answer.json()["enrollments"]]
+        offset += page_size
+    return ids
+
+
+def test_medium_district_enrollments_in_50k_pages(make_sandbox, sandbox_session):
+    sb = make_sandbox("medium")
+    ids = _read_every_enrollment(sb, sandbox_session(sb), 50_000)
+    assert len(ids) == len(set(ids)) == sb.district.enrollment_count
+    assert sb.stats.requests == 2
+
+
+@pytest.mark.soak
+def test_large_district_serves_a_million_enrollments_in_bounded_memory(make_sandbox, sandbox_session):
+    sb = make_sandbox("large")
+    before = psutil.Process().memory_info().rss
+    ids = _read_every_enrollment(sb, sandbox_session(sb), 50_000)
+    assert len(ids) == len(set(ids)) == sb.district.enrollment_count >= 1_000_000
+    assert psutil.Process().memory_info().rss - before < 800 * 1024 * 1024  # the client holds 1M ids itself
