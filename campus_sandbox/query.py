@@ -135,31 +135,35 @@ def _lookup(get: Callable[[int], Any], path: str) -> Callable[[int], Any]:
 
 
 def _compare(op: str, wanted: str) -> Callable[[Any], bool]:
-    def one(v: Any) -> bool:
+    """A test of one value against a filter predicate.
+
+    Numbers compare numerically, everything else as text (instants are fixed-width text, so
+    text order is time order); `~` is a case-insensitive contains. A list matches when any
+    element does (`!=`: when none equals); a missing value matches only `!=`.
+    """
+    def scalar(v: Any) -> bool:
+        if isinstance(v, (int, float)):
+            try:
+                v, w = float(v), float(wanted)
+            except ValueError:
+                return op == "!="
+        else:
+            v, w = str(v), wanted
+        if op == "~":
+            return str(w).lower() in str(v).lower()
+        return {"=": v == w, "!=": v != w, ">": v > w, ">=": v >= w, "<": v < w, "<=": v <= w}[op]
+
+    def test(v: Any) -> bool:
         if v is None:
             return op == "!="
         if isinstance(v, list):
-            return any(one(_value(x)) for x in v) if op != "!=" else not any(one_eq(_value(x)) for x in v)
-        if isinstance(v, (int, float)):
-            try:
-                w: Any = float(wanted)
-            except ValueError:
-                return op == "!="
-            v = float(v)
-        else:
-            v, w = str(v), wanted
-        if op == "=":
-            return v == w
-        if op == "!=":
-            return v != w
-        if op == "~":
-            return str(w).lower() in str(v).lower()
-        return {">": v > w, ">=": v >= w, "<": v < w, "<=": v <= w}[op]
+            values = [_value(x) for x in v]
+            if op == "!=":
+                return not any(str(x) == wanted for x in values)
+            return any(x is not None and scalar(x) for x in values)
+        return scalar(v)
 
-    def one_eq(v: Any) -> bool:
-        return v is not None and str(v) == wanted
-
-    return one
+    return test
 
 
 def _sort_key(v: Any) -> tuple:

@@ -222,3 +222,14 @@ def test_large_district_serves_a_million_enrollments_in_bounded_memory(make_sand
     ids = _read_every_enrollment(sb, sandbox_session(sb), 50_000)
     assert len(ids) == len(set(ids)) == sb.district.enrollment_count >= 1_000_000
     assert psutil.Process().memory_info().rss - before < 800 * 1024 * 1024  # the client holds 1M ids itself
+
+
+def test_filters_on_references_and_lists(read, sandbox):
+    d = sandbox.district
+    in_s2 = read("/classes", filter=f"terms='{calendar.S2_ID}'").json()["classes"]
+    assert {c["sourcedId"] for c in in_s2} == {s.sourced_id for s in d.sections() if calendar.S2_ID in s.term_ids}
+    not_s2 = read("/classes", filter=f"terms!='{calendar.S2_ID}'").json()["classes"]
+    assert len(in_s2) + len(not_s2) == d.section_count
+    section = d.section(5)
+    mine = read("/enrollments", filter=f"class.sourcedId='{section.sourced_id}'").json()["enrollments"]
+    assert len(mine) == len(section.student_ids) + len(section.teacher_ids)
