@@ -128,7 +128,10 @@ def _lookup(get: Callable[[int], Any], path: str) -> Callable[[int], Any]:
     def dig(i: int) -> Any:
         v = get(i)
         for part in rest:
-            v = v.get(part) if isinstance(v, dict) else None
+            if isinstance(v, dict):
+                v = v.get(part)
+            elif not (isinstance(v, str) and part == "sourcedId"):  # fast accessors give a GUIDRef's id
+                v = None
         return _value(v)
 
     return dig

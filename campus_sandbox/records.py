@@ -29,7 +29,7 @@ class RecordSet:
     size: Callable[[], int]
     build_page: Callable[[Sequence[int]], list[dict]]
     locate: Callable[[str], int | None]
-    accessors: dict[str, Callable[[int], Any]] = field(default_factory=dict)
+    accessors: dict[str, Callable[[int], Any]] = field(default_factory=dict)  # a GUIDRef field may give its id
     render_page: Callable[[Sequence[int]], bytes] | None = None
 
     def __len__(self) -> int:
