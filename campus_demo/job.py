@@ -65,7 +65,7 @@ def _run_steps(options: DemoOptions, console: Console, stack: ExitStack) -> int:
         export = read_export(options.export_dir)
     elif sandbox is not None:
         _step(console, 3, "Building a sample Otus export that matches the roster")
-        export = sandbox.export()
+        export = sandbox.export
     else:
         console.print("\nNo --export given: a sample export cannot match a real district's roster, so the demo stops after the roster sync.")
         return 0
@@ -76,6 +76,9 @@ def _run_steps(options: DemoOptions, console: Console, stack: ExitStack) -> int:
     if not first.succeeded:
         return 1
 
+    if options.dry_run:
+        _step(console, 5, "Skipped the second run: a dry run writes nothing, so there is nothing to re-send")
+        return 0
     _step(console, 5, "Running the same passback again: nothing should be re-sent")
     second = _passback(console, destination_config, export, workdir, "second", sandbox)
     if not second.succeeded:
@@ -88,7 +91,7 @@ def _passback(
     sandbox: SandboxDistrict | None,
 ) -> PassbackRun:
     """One destination `write`, with a spinner showing the destination's latest log line."""
-    puts_before = sandbox.stats.puts if sandbox is not None else 0
+    before = (sandbox.stats.puts, sandbox.gradebook_version) if sandbox is not None else None
     with console.status("destination-campus-grades write: starting") as status:
         run = run_destination(
             config, export, workdir / "destination", run_label=label,
@@ -97,25 +100,43 @@ def _passback(
     if run.report is not None:
         show_report(console, run.report)
     if sandbox is not None:
-        run.campus_puts = sandbox.stats.puts - puts_before
-        console.print(f"PUT requests Campus received: {run.campus_puts:,}")
+        run.campus_puts = sandbox.stats.puts - before[0]
+        run.campus_changes = sandbox.gradebook_version - before[1]
+        console.print(
+            f"Campus received {run.campus_puts:,} PUT requests and stored {run.campus_changes:,} changes "
+            "(the rest were refused)."
+        )
     console.print(f"{run.states_echoed} of {run.states_sent} states confirmed; {run.seconds:.1f} s")
     for error in run.errors:
         console.print(f"[red]The destination failed: {error}[/red]")
     if run.exit_code != 0 and not run.errors:
-        console.print(f"[red]The destination exited with status {run.exit_code}; its log is in the console above.[/red]")
+        console.print(f"[red]The destination exited with status {run.exit_code}.[/red]")
     return run
 
 
 def _verdict(console: Console, second: PassbackRun) -> int:
-    """Nothing re-sent means no create or update in the report and (with the sandbox) no PUT."""
+    """Nothing re-sent: no create or update in the report and, with the sandbox, no change stored.
+
+    PUTs may still happen: the records Campus refused are tried again on every run (that is how
+    they pass back once a grading window reopens), and Campus refuses them again.
+    """
     totals = second.report["totals"] if second.report else {}
     rewritten = totals.get("created", 0) + totals.get("updated", 0)
-    puts = second.campus_puts or 0
-    if rewritten or puts:
-        console.print(f"[red]The second run re-sent data: {rewritten:,} records created or updated, {puts:,} PUT requests.[/red]")
+    changes = second.campus_changes or 0
+    if rewritten or changes:
+        console.print(f"[red]The second run re-sent data: {rewritten:,} records created or updated, {changes:,} changes stored in Campus.[/red]")
         return 1
-    console.print(f"[green]Nothing was re-sent: {totals.get('unchanged', 0):,} records unchanged, 0 writes.[/green]")
+    retried = second.campus_puts or 0
+    console.print(
+        f"[green]Nothing was re-sent: {totals.get('unchanged', 0):,} records unchanged, "
+        f"and Campus's gradebook did not change.[/green]"
+    )
+    if retried:
+        console.print(
+            f"The {retried:,} PUT requests of this run re-tried what Campus refused "
+            f"({totals.get('refused_by_campus', 0):,} records): refusals are re-tried on every run, so they pass "
+            "back by themselves once the district reopens the grading window or the record is fixed."
+        )
     return 0
 
 

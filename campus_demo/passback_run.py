@@ -34,7 +34,8 @@ class PassbackRun:
     errors: list[str] = field(default_factory=list)
     exit_code: int | None = None
     seconds: float = 0.0
-    campus_puts: int | None = None  # PUT requests the server counted, when it is the sandbox
+    campus_puts: int | None = None  # PUT requests the sandbox received (None: a real district)
+    campus_changes: int | None = None  # lineItems and results the sandbox stored or deleted
 
     @property
     def succeeded(self) -> bool:

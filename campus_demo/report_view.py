@@ -57,20 +57,14 @@ def reasons_table(report: Mapping[str, Any]) -> Table:
     return table
 
 
-def writes_line(report: Mapping[str, Any]) -> str:
-    """The writes the destination sent to Campus, by HTTP method."""
-    writes = report.get("writes") or {}
-    if not any(writes.values()):
-        return "Writes sent to Campus: none"
-    return "Writes sent to Campus: " + ", ".join(f"{method} {_count(n)}" for method, n in sorted(writes.items()))
-
-
 def show_report(console: Console, report: Mapping[str, Any]) -> None:
     """Print the whole report: outcomes, reasons, writes, and the failure if the sync failed."""
     parts: list[Any] = [outcomes_table(report)]
     if report["reasons"]:
         parts.append(reasons_table(report))
-    parts.append(writes_line(report))
+    writes = report.get("writes") or {}
+    if any(writes.values()):
+        parts.append("Writes the destination sent: " + ", ".join(f"{method} {_count(n)}" for method, n in sorted(writes.items())))
     if report.get("partial"):
         parts.append(f"[red]The sync stopped early: {report.get('error')}[/red]")
     console.print(Group(*parts))

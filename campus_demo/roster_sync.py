@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -53,7 +54,9 @@ def sync_roster(config: Mapping[str, Any], workdir: Path) -> dict[str, int]:
     source's own explanation instead of a half-read cache.
     """
     use_private_pyairbyte_dirs(workdir)
-    import airbyte as ab  # imported late: the environment above must be in place first
+    with warnings.catch_warnings():  # Google client libraries PyAirbyte imports warn about Python 3.11
+        warnings.simplefilter("ignore", FutureWarning)
+        import airbyte as ab  # imported late: the environment above must be in place first
 
     source = ab.get_source(
         SOURCE_NAME,

@@ -25,15 +25,22 @@ BULK_VOLUME = {"tiny": (2, 2), "small": (10, 3), "medium": (40, 3), "large": (20
 
 @dataclass
 class SandboxDistrict:
-    """A running sandbox with the district it serves and the sample export that matches it."""
+    """A running sandbox, the district it serves, and the Otus export made for it."""
 
     district: District
     sandbox: CampusSandbox
     sample: SampleExport
+    export: dict[str, list[dict[str, Any]]]
+    teacher_group: list[str]
 
     @property
     def stats(self) -> RequestStats:
         return self.sandbox.stats
+
+    @property
+    def gradebook_version(self) -> int:
+        """Grows by one with every lineItem or result Campus stores or deletes."""
+        return self.sandbox.state.version
 
     def describe(self) -> str:
         d = self.district
@@ -44,25 +51,45 @@ class SandboxDistrict:
         )
 
     def destination_config(self) -> dict[str, Any]:
-        """An OAuth 2 connection to the sandbox plus the passback settings the sample assumes."""
-        return {**self.sandbox.connection_config(auth="oauth2"), **self.sample.config_values()}
+        """An OAuth 2 connection to the sandbox plus the passback settings the export assumes."""
+        return {
+            **self.sandbox.connection_config(auth="oauth2"),
+            **self.sample.config_values(),
+            "passback_teacher_group": self.teacher_group,
+        }
 
-    def export(self) -> dict[str, list[dict[str, Any]]]:
-        """Records per role: the sample's cases first, then the bulk of ordinary scores."""
-        sections, assessments = BULK_VOLUME[self.district.size.name]
-        bulk = bulk_export(
-            self.district, sections=sections, students_per_section=self.district.class_size,
-            assessments_per_section=assessments,
-        )
-        export: dict[str, list[dict[str, Any]]] = {role: [] for role in ROLES}
-        for stream, record in [*self.sample.records, *bulk]:
+
+def build_export(district: District, sample: SampleExport) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
+    """Records per role (the sample's cases, then the bulk) and the teacher group they assume.
+
+    The bulk's teachers join the passback teacher group, except the sample's outsider, whose
+    assessments must stay skipped by rule 4; the bulk leaves that teacher's sections out.
+    """
+    outsider = sample.sections["outsider"].teacher_ids[0]
+    outsider_sections = {s.sourced_id for s in district.sections() if s.teacher_ids[0] == outsider}
+    active = sum(1 for _ in district.sections(active_only=True))
+    sections, assessments = BULK_VOLUME[district.size.name]
+    bulk = bulk_export(
+        district, sections=min(active, sections + len(outsider_sections)),
+        students_per_section=district.class_size, assessments_per_section=assessments,
+    )
+    export: dict[str, list[dict[str, Any]]] = {role: [] for role in ROLES}
+    for stream, record in sample.records:
+        export[stream].append(record)
+    teacher_group = set(sample.teacher_group)
+    for stream, record in bulk:
+        if record["section_id"] not in outsider_sections:
             export[stream].append(record)
-        return export
+            if stream == "assessments":
+                teacher_group.add(record["assigned_by"])
+    return export, sorted(teacher_group)
 
 
 @contextmanager
 def start(size: str) -> Iterator[SandboxDistrict]:
     """Generate a district of `size`, serve it on 127.0.0.1, and stop the server on exit."""
     district = generate(size)
+    sample = sample_export(district)
+    export, teacher_group = build_export(district, sample)
     with CampusSandbox(district, options=SandboxOptions()) as sandbox:
-        yield SandboxDistrict(district, sandbox, sample_export(district))
+        yield SandboxDistrict(district, sandbox, sample, export, teacher_group)

@@ -1,0 +1,168 @@
+"""The README's first command, run as a user runs it: `./dev.sh demo --size tiny`.
+
+One run (module-scoped: it is the slow part) is checked step by step against the district the
+sandbox serves and the sample export's own expectations: roster counts per stream, a first
+passback that creates lineItems and results and reports every reason the sample provokes, a
+second passback that sends nothing, no secret in the output, and nothing left running or lying
+around afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from campus_sandbox.district import generate
+from otus_export.sample import sample_export
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_TIMEOUT_SECONDS = 300
+
+
+def _demo_temp_dirs() -> set[str]:
+    return {path.name for path in Path(tempfile.gettempdir()).glob("campus-demo-*")}
+
+
+def _run_demo(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COLUMNS": "200", "NO_LIVE_PROGRESS": "1"}
+    return subprocess.run(
+        [str(ROOT / "dev.sh"), "demo", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=DEMO_TIMEOUT_SECONDS,
+    )
+
+
+def _section(output: str, step: int) -> str:
+    """The output of one numbered step of the demo."""
+    match = re.search(rf"^{step}\. .*?(?=^{step + 1}\. |\Z)", output, re.MULTILINE | re.DOTALL)
+    assert match, f"step {step} is missing from the demo's output:\n{output}"
+    return match.group(0)
+
+
+def _table_count(text: str, row: str) -> int:
+    """The number on a table row that starts with `row` (rich draws the row between │ bars)."""
+    match = re.search(rf"^\W*{re.escape(row)}\W+([\d,]+)\W*$", text, re.MULTILINE)
+    assert match, f"no row {row!r} in:\n{text}"
+    return int(match.group(1).replace(",", ""))
+
+
+@pytest.fixture(scope="module")
+def demo_run():
+    before = _demo_temp_dirs()
+    completed = _run_demo("--size", "tiny")
+    return completed, before
+
+
+def test_demo_succeeds_and_cleans_up(demo_run) -> None:
+    completed, temp_dirs_before = demo_run
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "6. Stopped everything the demo started" in completed.stdout
+    assert _demo_temp_dirs() <= temp_dirs_before, "the demo left its temporary directory behind"
+    # The connectors the demo starts get their config files from its temporary directory.
+    leftovers = [
+        p.info["cmdline"] for p in psutil.process_iter(["cmdline"])
+        if any("/campus-demo-" in part for part in p.info["cmdline"] or ())
+    ]
+    assert not leftovers, f"processes left running: {leftovers}"
+
+
+def test_roster_counts_match_the_district(demo_run) -> None:
+    output = _section(demo_run[0].stdout, 2)
+    district = generate("tiny")
+    assert _table_count(output, "classes") == district.section_count
+    assert _table_count(output, "users") == district.user_count
+    assert _table_count(output, "enrollments") == district.enrollment_count
+    for stream in ("orgs", "academic_sessions", "courses"):
+        assert _table_count(output, stream) > 0
+
+
+def _campus_counts(step_output: str) -> tuple[int, int]:
+    """(PUT requests received, changes stored) as the demo reports them from the sandbox."""
+    match = re.search(r"Campus received ([\d,]+) PUT requests and stored ([\d,]+) changes", step_output)
+    assert match, f"no sandbox counts in:\n{step_output}"
+    return int(match.group(1).replace(",", "")), int(match.group(2).replace(",", ""))
+
+
+def test_first_passback_writes_and_reports_every_sample_reason(demo_run) -> None:
+    output = _section(demo_run[0].stdout, 4)
+    puts, stored = _campus_counts(output)
+    assert 0 < stored <= puts
+    expected_reasons = {case.expected for case in sample_export(generate("tiny")).cases.values() if case.expected}
+    missing = sorted(reason for reason in expected_reasons if reason not in output)
+    assert not missing, f"reasons the sample provokes but the report does not show: {missing}\n{output}"
+    assert "3 of 3 states confirmed" in output
+
+
+def test_second_passback_sends_nothing_new(demo_run) -> None:
+    """Only refusals are tried again (they pass back once a window reopens); Campus stores nothing."""
+    output = _section(demo_run[0].stdout, 5)
+    puts, stored = _campus_counts(output)
+    assert stored == 0
+    assert "Nothing was re-sent" in output
+    assert re.search(r"^\W*total\W+0\W+0\W+[1-9]", output, re.MULTILINE), "the second run created or updated records"
+    assert puts <= _refused_total(output)
+
+
+def _refused_total(step_output: str) -> int:
+    """The 'refused by Campus' cell of the outcomes table's total row."""
+    header = next(line for line in step_output.splitlines() if "refused by Campus" in line and "created" in line)
+    total = next(line for line in step_output.splitlines() if re.match(r"^\W*total\W", line))
+    cells = [cell.strip() for cell in re.split(r"[│┃|]", total) if cell.strip()]
+    columns = [cell.strip() for cell in re.split(r"[│┃|]", header) if cell.strip()]
+    return int(cells[columns.index("refused by Campus")].replace(",", ""))
+
+
+def test_a_real_district_with_its_own_export_in_dry_run(make_sandbox, tmp_path) -> None:
+    """--config and --export, as a district admin trying their own data: the demo starts no
+    sandbox of its own, reads the given export, writes nothing with --dry-run, and never prints a
+    secret from the config file."""
+    campus = make_sandbox("tiny")
+    sample = sample_export(campus.state.district)
+    config = {**campus.connection_config(auth="oauth2"), **sample.config_values()}
+    (tmp_path / "district.json").write_text(json.dumps(config))
+    export_dir = tmp_path / "export"
+    export_dir.mkdir()
+    for role in ("assessments", "scores", "grades"):
+        (export_dir / f"{role}.jsonl").write_text("".join(json.dumps(record) + "\n" for record in sample.stream(role)))
+
+    completed = _run_demo("--config", str(tmp_path / "district.json"), "--export", str(export_dir), "--dry-run")
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, output
+    assert "Starting the Campus sandbox" not in output
+    assert f"{len(sample.stream('scores')):,} scores" in _section(completed.stdout, 3)
+    assert "dry run: nothing written" in _section(completed.stdout, 4)
+    assert campus.stats.puts == 0 and campus.stats.deletes == 0
+    assert campus.stats.by_method.get("GET", 0) > 0  # the roster sync and the passback read this district
+    for secret in (config["credentials"]["client_secret"], config["vendor_secret"]):
+        assert secret not in output
+
+
+def test_ctrl_c_stops_everything_it_started() -> None:
+    before = _demo_temp_dirs()
+    env = {**os.environ, "COLUMNS": "200", "NO_LIVE_PROGRESS": "1"}
+    process = subprocess.Popen(
+        [str(ROOT / "dev.sh"), "demo", "--size", "tiny"], cwd=ROOT, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    output = []
+    for line in process.stdout:
+        output.append(line)
+        if line.startswith("2. "):
+            break
+    time.sleep(1.0)
+    children = psutil.Process(process.pid).children(recursive=True)
+    process.send_signal(signal.SIGINT)
+    rest, _ = process.communicate(timeout=60)
+    assert process.returncode == 130, "".join(output) + rest
+    assert "Stopped (Ctrl-C)" in rest
+    gone, alive = psutil.wait_procs(children, timeout=10)
+    assert not alive, f"still running after Ctrl-C: {[p.cmdline() for p in alive]}"
+    assert _demo_temp_dirs() <= before
