@@ -182,7 +182,9 @@ class Router:
         if head == "schools":
             j = self._member("schools", parent) - 1
             if j >= d.school_count:  # the retired school holds nothing
-                return CollectionRoute(sets["classes"], range(0), key)
+                name = {"courses": "courses", "classes": "classes", "enrollments": "enrollments",
+                        "terms": "academicSessions"}.get(sub if len(seg) == 3 else seg[4], "users")
+                return CollectionRoute(sets[name], range(0), key)
             sections = d.section_range(j)
             if len(seg) == 3:
                 by_sub = {

@@ -233,3 +233,11 @@ def test_filters_on_references_and_lists(read, sandbox):
     section = d.section(5)
     mine = read("/enrollments", filter=f"class.sourcedId='{section.sourced_id}'").json()["enrollments"]
     assert len(mine) == len(section.student_ids) + len(section.teacher_ids)
+
+
+def test_the_retired_school_is_listed_but_holds_nothing(read):
+    retired = [o for o in read("/schools").json()["orgs"] if o["status"] == "tobedeleted"]
+    assert len(retired) == 1
+    school = retired[0]["sourcedId"]
+    assert read(f"/schools/{school}/students").json() == {"users": []}
+    assert read(f"/schools/{school}/classes").json() == {"classes": []}
