@@ -127,6 +127,7 @@ class Gradebook:
 
     def results_view(self, *, class_id: str | None = None, line_item_id: str | None = None,
                      student_id: str | None = None) -> RecordSet:
+        """Results, all or of one lineItem / class / student in a class (a snapshot)."""
         with self.lock:
             if line_item_id is not None:
                 ids = self._results_by_item.get(line_item_id, {})
@@ -134,11 +135,10 @@ class Gradebook:
                 ids = self._results_by_class.get(class_id, {})
             else:
                 ids = self.results
-            items = [self.results[r] for r in ids]
+            items = [self.results[r] for r in ids
+                     if class_id is None or self._result_class.get(r) == class_id]
         if student_id is not None:
             items = [r for r in items if r["student"]["sourcedId"] == student_id]
-        if class_id is not None and line_item_id is not None:
-            items = [r for r in items if r["sourcedId"] in self._results_by_class.get(class_id, {})]
         return _listed("results", "result", RESULT_FIELDS, items)
 
     def categories_view(self) -> RecordSet:
