@@ -7,6 +7,7 @@ a new reason code from shipping undocumented (or a removed one from lingering in
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 from typing import Any, Iterator
@@ -40,14 +41,12 @@ def _property_names(schema: dict[str, Any]) -> Iterator[str]:
 
 
 def _spec(connector: str) -> dict[str, Any]:
+    """The connectionSpecification the connector itself answers `spec` with."""
     if connector == "source":
-        from source_campus_oneroster.spec import source_spec
-
-        return source_spec()["connectionSpecification"]
-    from campus_oneroster.spec_schema import airbyte_spec
-    from destination_campus_grades.spec import DestinationConfig
-
-    return airbyte_spec(DestinationConfig, "https://docs.airbyte.com/integrations/destinations/campus-grades")["connectionSpecification"]
+        from source_campus_oneroster.source import SourceCampusOneroster as Connector
+    else:
+        from destination_campus_grades.destination import DestinationCampusGrades as Connector
+    return Connector().spec(logging.getLogger(connector)).connectionSpecification
 
 
 def test_troubleshooting_table_lists_every_reason_code() -> None:

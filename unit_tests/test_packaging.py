@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import logging
 import re
 import uuid
 from pathlib import Path
@@ -103,6 +104,10 @@ def test_console_scripts_are_the_connector_names() -> None:
         assert name.startswith(f"{kind}-")
         assert repositories[kind] == f"airbyte/{name}"
         assert _metadata(kind)["data"]["githubIssueLabel"] == name
+        module, function = _console_scripts()[name].split(":")
+        module_file = ROOT / (module.replace(".", "/") + ".py")
+        assert module_file.exists(), f"{name} points at {module}, which does not exist"
+        assert re.search(rf"^def {function}\(", module_file.read_text(), re.MULTILINE), f"{module} has no {function}()"
 
 
 @pytest.mark.parametrize("kind", sorted(METADATA_FILES))
@@ -111,6 +116,19 @@ def test_documentation_url_has_a_page_here(kind: str) -> None:
     prefix = "https://docs.airbyte.com/integrations/"
     assert url.startswith(prefix)
     assert (ROOT / "docs" / "integrations" / f"{url.removeprefix(prefix)}.md").is_file()
+
+
+def test_source_spec_points_at_the_registry_documentation_url() -> None:
+    from source_campus_oneroster.source import SourceCampusOneroster
+
+    spec = SourceCampusOneroster().spec(logging.getLogger("source"))
+    assert spec.documentationUrl == _metadata("source")["data"]["documentationUrl"]
+
+
+def test_acceptance_test_config_names_the_source_image() -> None:
+    """The CDK's standard suite finds the connector root by this file; its image must be ours."""
+    config = yaml.safe_load((ROOT / "acceptance-test-config.yml").read_text())
+    assert config["connector_image"] == f"{_metadata('source')['data']['dockerRepository']}:dev"
 
 
 def test_versions_agree() -> None:
