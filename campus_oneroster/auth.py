@@ -73,49 +73,43 @@ class OAuth2ClientCredentialsAuth:
     def current(self) -> AuthBase:
         with self._lock:
             if self._bearer is None or time.monotonic() >= self._renew_at:
-                self._fetch()
-            assert self._bearer is not None
+                self._bearer = self._fetch()
             return self._bearer
 
     def renew(self, rejected: AuthBase) -> None:
         with self._lock:
             if self._bearer is rejected or self._bearer is None:
-                self._fetch()
+                self._bearer = self._fetch()
 
-    def _fetch(self) -> None:
+    def _fetch(self) -> BearerToken:
         response = self._post_token(self._token_url, {"grant_type": "client_credentials"}, self._basic)
         body = _json_or_none(response)
+        oauth_error = body if isinstance(body, dict) else {}
+        refusal = {
+            "method": "POST",
+            "path": "token URL",
+            "status": response.status_code,
+            "code_minor": oauth_error.get("error"),
+            "description": oauth_error.get("error_description"),
+        }
         if response.status_code in (400, 401, 403) and _is_client_refusal(response.status_code, body):
-            raise CredentialsRejectedError(
-                "the token URL refused the client key and secret",
-                method="POST",
-                path="token URL",
-                status=response.status_code,
-                code_minor=(body or {}).get("error") if isinstance(body, dict) else None,
-            )
-        if not response.ok:
+            raise CredentialsRejectedError("the token URL refused the client key and secret", **refusal)
+        if response.status_code in (429,) or response.status_code >= 500:
             raise error_for_status(
-                response.status_code,
-                body,
-                method="POST",
-                path="token URL",
-                gradebook_path=False,
-                vendor_configured=False,
-                token_was_renewed=False,
+                response.status_code, body, gradebook_path=False, vendor_configured=False, token_was_renewed=False,
+                method="POST", path="token URL",
             )
-        token = body.get("access_token") if isinstance(body, dict) else None
+        token = oauth_error.get("access_token") if response.ok else None
         if not isinstance(token, str) or not token:
             raise OneRosterError(
-                "the token URL answered without an access_token; check that Token URL is the OAuth 2 "
-                "token URL of the district's OneRoster connection",
-                method="POST",
-                path="token URL",
-                status=response.status_code,
+                "the token URL did not answer with an access token; check that Token URL is the OAuth 2 token URL "
+                "of the district's OneRoster connection (it usually ends in /campus/oauth2/token?appName=<appName>)",
+                **refusal,
             )
-        lifetime = _expires_in(body)
-        self._bearer = BearerToken(token)
+        lifetime = _expires_in(oauth_error)
         self._renew_at = time.monotonic() + max(lifetime - RENEW_EARLY_SECONDS, lifetime / 2)
         self.tokens_fetched += 1
+        return BearerToken(token)
 
 
 class OAuth1SigningAuth:

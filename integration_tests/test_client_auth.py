@@ -20,6 +20,7 @@ from campus_oneroster.errors import (
     CredentialsRejectedError,
     ForbiddenError,
     NotOneRosterEndpointError,
+    OneRosterError,
     VendorAuthorizationError,
 )
 from campus_oneroster.filters import where
@@ -172,3 +173,22 @@ def _self_signed_pair(directory) -> tuple[str, str]:
     key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                            serialization.NoEncryption()))
     return str(certificate_path), str(key_path)
+
+
+def test_a_wrong_token_url_is_named_as_such(sandbox):
+    raw = sandbox.connection_config(auth="oauth2", **FAST)
+    raw["credentials"]["token_url"] = raw["credentials"]["token_url"].replace("/oauth2/token", "/oauth2/tokens")
+    with OneRosterClient(ConnectionConfig.model_validate(raw)) as client:
+        with pytest.raises(OneRosterError, match="check that Token URL is the OAuth 2 token URL") as caught:
+            client.count("/orgs")
+    assert (caught.value.method, caught.value.path, caught.value.status) == ("POST", "token URL", 404)
+    assert not isinstance(caught.value, CredentialsRejectedError)
+
+
+def test_an_unknown_app_name_is_refused_with_the_providers_words(sandbox):
+    raw = sandbox.connection_config(auth="oauth2", **FAST)
+    raw["credentials"]["token_url"] = raw["credentials"]["token_url"].replace("appName=", "appName=other")
+    with OneRosterClient(ConnectionConfig.model_validate(raw)) as client:
+        with pytest.raises(CredentialsRejectedError) as caught:
+            client.count("/orgs")
+    assert caught.value.code_minor == "invalid_client" and "appName" in caught.value.description

@@ -103,3 +103,10 @@ def test_a_filter_on_an_unknown_field_is_refused_in_the_providers_words(sandbox)
 
 def _after(stamp: str, since: datetime) -> bool:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00")) > since
+
+
+@pytest.mark.soak
+def test_soak_large_district_enrollments_read_once_each_in_campus_sized_pages(make_sandbox):
+    with make_sandbox("large") as sandbox, client_for(sandbox, page_size=50_000, max_concurrent_requests=5) as client:
+        ids = [e["sourcedId"] for e in client.iter_records("/enrollments")]
+        assert len(ids) == len(set(ids)) == client.count("/enrollments") > 1_000_000
