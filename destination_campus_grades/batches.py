@@ -39,10 +39,10 @@ REMOVABLE = frozenset({Reason.ASSESSMENT_DELETED, Reason.NOT_IN_FINAL_GRADE})
 
 @dataclass(slots=True)
 class AssessmentEntry:
-    """What later scores of an assessment need: the assessment, its decision, a lineItem refusal."""
+    """What later scores of an assessment need: its decision, points possible, a lineItem refusal."""
 
-    assessment: Assessment | None
     decision: PassbackDecision
+    points_possible: float | None = None
     refusal: Refusal | None = None
 
 
@@ -88,13 +88,23 @@ class PassbackRun:
         return min((seq for scores in self._waiting.values() for seq, _ in scores[:1]), default=None)
 
     def finish(self) -> None:
-        """End of input: flush, then every score still waiting has no assessment."""
+        """End of input: flush, then decide the scores whose assessment never arrived.
+
+        An incremental sync (or a sync resumed from a state) sends a changed score without its
+        unchanged assessment. If Campus holds the assessment's lineItem, it was passed back
+        earlier: the score is decided against it (points possible = its resultValueMax).
+        Otherwise the score is reported as assessment_not_found.
+        """
         self.flush()
-        for key, scores in self._waiting.items():
-            for _, score in scores:
-                decision = rules.decide_score(score, None, None, self._policy, self._roster)
-                self._skipped("scores", score.otus_id, decision)
+        waiting = [score for scores in self._waiting.values() for _, score in scores]
         self._waiting.clear()
+        self._roster.load_sections(s.section_id for s in waiting)
+        for assessment_id, section_id in {s.assessment_key for s in waiting}:
+            held = self._roster.held_line_item(
+                section_id, line_item_id(self._settings.namespace, assessment_id, section_id))
+            if held is not None:
+                self._entries[(assessment_id, section_id)] = AssessmentEntry(rules.SEND, float(held["resultValueMax"]))
+        self._write([], self._decide_scores(waiting), [])
 
     # -- one batch --------------------------------------------------------------------------
 
@@ -119,7 +129,9 @@ class PassbackRun:
         line_items, removals = self._decide_assessments(list(assessments.values()))
         for key in [k for k in self._waiting if k in self._entries]:
             scores.extend(score for _, score in self._waiting.pop(key))
-        results = self._decide_scores(scores) + self._decide_grades(grades)
+        self._write(line_items, self._decide_scores(scores) + self._decide_grades(grades), removals)
+
+    def _write(self, line_items: list[LineItemWork], results: list[ResultWork], removals: list[Removal]) -> None:
         outcomes, refused = self._writer.write(line_items, results, removals)
         for work in line_items:
             if work.plan.sourced_id in refused:
@@ -137,7 +149,7 @@ class PassbackRun:
         removals: list[Removal] = []
         for a in assessments:
             decision = in_otus[a.key] or rules.decide_assessment(a, self._policy, self._roster)
-            self._entries[a.key] = AssessmentEntry(a, decision)
+            self._entries[a.key] = AssessmentEntry(decision, a.points_possible)
             otus = a.otus_id
             if decision.send:
                 plan = plan_line_item(a, self._settings)
@@ -164,11 +176,14 @@ class PassbackRun:
         return Removal(a.section_id, lid, tuple(holdings.results_of(lid)), a.otus_id, decision.reason)
 
     def _decide_scores(self, scores: list[Score]) -> list[ResultWork]:
-        self._roster.load_sections(s.section_id for s in scores if self._entries[s.assessment_key].decision.send)
+        entries = {s.assessment_key: self._entries.get(s.assessment_key) for s in scores}
+        self._roster.load_sections(s.section_id for s in scores
+                                   if entries[s.assessment_key] and entries[s.assessment_key].decision.send)
         works: list[ResultWork] = []
         for s in scores:
-            entry = self._entries[s.assessment_key]
-            decision = rules.decide_score(s, entry.assessment, entry.decision, self._policy, self._roster)
+            entry = entries[s.assessment_key]
+            decision = rules.decide_score(s, entry.decision if entry else None, entry.points_possible if entry else None,
+                                          self._policy, self._roster)
             if not decision.send:
                 self._skipped("scores", s.otus_id, decision)
                 continue
@@ -199,7 +214,7 @@ class PassbackRun:
         self.report.add(RecordOutcome(record.role, Outcome.INVALID_INPUT, record.record_id, reason=record.reason,
                                       detail=detail))
         if record.assessment_key is not None:
-            self._entries[record.assessment_key] = AssessmentEntry(None, rules.skip(record.reason, detail))
+            self._entries[record.assessment_key] = AssessmentEntry(rules.skip(record.reason, detail))
 
     def _skipped(self, role: str, otus_id: str, decision: PassbackDecision) -> None:
         reason = decision.reason

@@ -97,14 +97,18 @@ def decide_assessment_in_otus(assessment: Assessment, policy: PassbackPolicy) ->
     return None
 
 
-def decide_score(score: Score, assessment: Assessment | None, assessment_decision: PassbackDecision | None,
+def decide_score(score: Score, assessment_decision: PassbackDecision | None, points_possible: float | None,
                  policy: PassbackPolicy, roster: RosterFacts) -> PassbackDecision:
-    """Rules 1, 6 and 7 for one score; a score of an assessment that is not sent shares its reason."""
-    if assessment_decision is not None and not assessment_decision.send:
-        return assessment_decision
-    if assessment is None:
+    """Rules 1, 6 and 7 for one score; a score of an assessment that is not sent shares its reason.
+
+    `assessment_decision` is None when the score's assessment is unknown (neither in this sync nor
+    passed back earlier); `points_possible` is the assessment's (or the held lineItem's maximum).
+    """
+    if assessment_decision is None:
         return skip(Reason.ASSESSMENT_NOT_FOUND,
                     f"no assessment {score.assessment_id} for section {score.section_id} arrived")
+    if not assessment_decision.send:
+        return assessment_decision
     if score.status == "excluded":
         return skip(Reason.STUDENT_EXCLUDED)
     if score.graded_at is None:
@@ -115,9 +119,8 @@ def decide_score(score: Score, assessment: Assessment | None, assessment_decisio
         if score.status in UNSCORED_STATUSES:
             return skip(Reason.STATUS_NOT_PASSED_BACK, f"status {score.status} without points or percent")
         return skip(Reason.NO_SCORE_VALUE)
-    if score.points is not None and assessment.points_possible is not None and score.points > assessment.points_possible:
-        return skip(Reason.SCORE_ABOVE_POINTS_POSSIBLE,
-                    f"points {score.points:g} > points_possible {assessment.points_possible:g}")
+    if score.points is not None and points_possible is not None and score.points > points_possible:
+        return skip(Reason.SCORE_ABOVE_POINTS_POSSIBLE, f"points {score.points:g} > points_possible {points_possible:g}")
     if score.percent is not None and score.percent > 100:
         return skip(Reason.SCORE_ABOVE_POINTS_POSSIBLE, f"percent {score.percent:g} > 100")
     if not roster.is_enrolled(score.section_id, score.student_id):

@@ -133,3 +133,16 @@ def test_state_after_a_waiting_score_is_held_until_its_assessment_is_written(san
             echoed_after.append(len(consumed))
             assert len(sandbox.state.results) == 1, "a state was echoed before the waiting score was written"
     assert echoed_after == [4, 4]
+
+
+def test_incremental_score_without_its_assessment_updates_campus(sandbox, tmp_path: Path) -> None:
+    records = list(bulk_export(sandbox.district, sections=1, students_per_section=3, assessments_per_section=1))
+    config = sandbox.connection_config(passback_start_date="2026-09-01")
+    run_destination(config, records, tmp_path)
+    changed = copy.deepcopy(next(r for s, r in records if s == "scores"))
+    changed["points"] = 20 - changed["points"]
+    orphan = {**changed, "assessment_id": "never-passed-back"}
+    incremental = run_destination(config, [("scores", changed), ("scores", orphan)], tmp_path)
+    assert incremental.report["by_role"]["scores"] == {"updated": 1, "invalid_input": 1}
+    assert incremental.reason_count("assessment_not_found") == 1
+    assert changed["points"] in [r["score"] for r in sandbox.state.results.values()]
