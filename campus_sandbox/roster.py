@@ -175,14 +175,17 @@ def enrollments(d: District) -> RecordSet:
     retired_at = period // 2
 
     def section_parts(i: int) -> tuple:
+        """What every enrollment of section i shares: the JSON after `user`, per role/primary."""
         terms = d.section_terms(i)
         j = d.school_of_section(i)
         first, n = d.student_range(j).start, len(d.student_range(j))
         shared = (f'"class":{{"href":"/classes/{d.section_id(i)}","sourcedId":"{d.section_id(i)}","type":"class"}},'
                   f'"school":{{"href":"/orgs/{d.school_org_id(j)}","sourcedId":"{d.school_org_id(j)}","type":"org"}}')
         dates = (f'"beginDate":"{calendar.SESSION_BY_ID[terms[0]].start.isoformat()}",'
-                 f'"endDate":"{calendar.SESSION_BY_ID[terms[-1]].end.isoformat()}"')
-        return shared, dates, FIRST_STUDENT + first, n, max(1, n // size), (i - d.section_range(j).start) * 7
+                 f'"endDate":"{calendar.SESSION_BY_ID[terms[-1]].end.isoformat()}"}}')
+        tails = {(role, primary): f'{shared},"role":"{role}","primary":"{primary}",{dates}'
+                 for role, primary in (("student", "false"), ("teacher", "true"), ("teacher", "false"))}
+        return tails, FIRST_STUDENT + first, n, max(1, n // size), (i - d.section_range(j).start) * 7
 
     def placement(e: int) -> tuple[int, str, str, str]:
         """(section, enrollment id, role, primary) of enrollment e."""
@@ -196,22 +199,22 @@ def enrollments(d: District) -> RecordSet:
     def render_page(indexes) -> bytes:
         parts: dict[int, tuple] = {}
         rows = []
+        append = rows.append
         for e in indexes:
             i, sid, role, primary = placement(e)
             p = parts.get(i)
             if p is None:
                 p = parts[i] = section_parts(i)
-            shared, dates, first_id, n_students, stride, offset = p
+            tails, first_id, n_students, stride, offset = p
             if role == "student":
                 user_id = f"s{first_id + (offset + (e % size) * stride) % n_students}"
             else:
                 teachers = d.section_teachers(i)
                 user_id = d.teacher_id(teachers[0] if primary == "true" else teachers[-1])
-            rows.append(
-                f'{{"sourcedId":"{sid}","status":"{"tobedeleted" if e % period == retired_at else "active"}",'
-                f'"dateLastModified":"{stamps[(((e // 3) * 2654435761 + stamp_salt) & 0xFFFFFFFF) >> 20]}",'
-                f'"metadata":{{}},"user":{{"href":"/users/{user_id}","sourcedId":"{user_id}","type":"user"}},'
-                f'{shared},"role":"{role}","primary":"{primary}",{dates}}}')
+            append(f'{{"sourcedId":"{sid}","status":"{"tobedeleted" if e % period == retired_at else "active"}",'
+                   f'"dateLastModified":"{stamps[(((e // 3) * 2654435761 + stamp_salt) & 0xFFFFFFFF) >> 20]}",'
+                   f'"metadata":{{}},"user":{{"href":"/users/{user_id}","sourcedId":"{user_id}","type":"user"}},'
+                   f'{tails[role, primary]}')
         return ("[" + ",".join(rows) + "]").encode()
 
     def locate(sourced_id: str) -> int | None:
