@@ -32,8 +32,11 @@ class OneRosterError(Exception):
         code_minor: Optional[str] = None,
         description: Optional[str] = None,
         transient: Optional[bool] = None,
+        hint: Optional[str] = None,
     ) -> None:
         self.summary = summary
+        if hint is not None:
+            self.hint = hint
         self.method = method
         self.path = path
         self.status = status
@@ -84,8 +87,12 @@ class ForbiddenError(OneRosterError):
     """The credentials are valid but not allowed here (scope, connection type, school limits)."""
 
     hint = (
-        "The connection's type or scope does not allow this call: writing grades needs a Grade Book "
+        "The connection's type or scope does not allow this call: gradebook calls need a Grade Book "
         "Sync connection in Campus, not a roster-only one; ask the district to enable Grade Book on it."
+    )
+    roster_hint = (
+        "The connection's scope does not cover this collection (for example demographics, or schools "
+        "the connection is limited to); ask the district to extend the OneRoster connection in Campus."
     )
 
 
@@ -174,7 +181,8 @@ def error_for_status(
             return VendorAuthorizationError("the gradebook call was not authorized", **common)
         return CredentialsRejectedError("the provider refused the credentials", **common)
     if status == 403:
-        return ForbiddenError("the credentials are not allowed to do this", **common)
+        hint = None if gradebook_path else ForbiddenError.roster_hint
+        return ForbiddenError("the credentials are not allowed to do this", hint=hint, **common)
     if status == 404:
         if not isinstance(body, dict):
             return NotOneRosterEndpointError("the address answered 404 without a OneRoster body", **common)
