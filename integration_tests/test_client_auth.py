@@ -116,7 +116,9 @@ def test_roster_only_key_cannot_write_grades(sandbox):
             client.put("/categories/roster-only-probe", "category", {
                 "sourcedId": "roster-only-probe", "status": "active", "title": "probe",
                 "dateLastModified": "2026-09-01T00:00:00Z"})
-    assert caught.value.status == 403 and "Grade Book Sync" in str(caught.value)
+    error = caught.value
+    assert (error.method, error.path, error.status) == ("PUT", "/categories/roster-only-probe", 403)
+    assert "Roster Sync connection" in error.description and "enable Grade Book" in str(error)
 
 
 def test_unreachable_host_is_a_connection_failure(sandbox):

@@ -6,7 +6,7 @@ import pytest
 
 from campus_oneroster.client import OneRosterClient
 from campus_oneroster.config import ConnectionConfig
-from campus_oneroster.errors import NotFoundError, RetriesExhaustedError, ThrottledError
+from campus_oneroster.errors import NotFoundError, RetriesExhaustedError, ServerError, ThrottledError
 
 FAST = {"retry_base_seconds": 0.01}
 
@@ -91,6 +91,20 @@ def test_throttling_that_outlives_the_retries_is_a_transient_error(sandbox):
     error = caught.value
     assert error.transient and (error.method, error.path, error.status) == ("GET", "/orgs", 429)
     assert sandbox.stats.by_status.get(429) == 3  # the first try and two retries
+
+
+def test_server_errors_that_outlive_the_retries_carry_the_providers_words(sandbox):
+    sandbox.faults.set(rate_500_before_write=1.0)
+    with client_for(sandbox, max_retries=1) as client:
+        with pytest.raises(ServerError) as caught:
+            client.put("/categories/retry-500", "category", {"sourcedId": "retry-500", "title": "never stored"})
+        sandbox.faults.clear()
+        with pytest.raises(NotFoundError):
+            client.get("/categories/retry-500")
+    error = caught.value
+    assert error.transient and (error.method, error.path, error.status) == ("PUT", "/categories/retry-500", 500)
+    assert "before the PUT was processed" in error.description and error.description in str(error)
+    assert sandbox.stats.by_status.get(500) == 2
 
 
 def test_dropped_connections_that_outlive_the_retries_are_a_transient_error(sandbox):
