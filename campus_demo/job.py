@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from campus_demo import sandbox_district
@@ -90,12 +91,18 @@ def _passback(
     console: Console, config: Mapping[str, Any], export: Mapping[str, list], workdir: Path, label: str,
     sandbox: SandboxDistrict | None,
 ) -> PassbackRun:
-    """One destination `write`, with a spinner showing the destination's latest log line."""
+    """One destination `write`, with a progress bar of the records it has taken so far."""
     before = (sandbox.stats.puts, sandbox.gradebook_version) if sandbox is not None else None
-    with console.status("destination-campus-grades write: starting") as status:
+    total = sum(len(records) for records in export.values())
+    progress = Progress(
+        SpinnerColumn(), TextColumn("destination-campus-grades write"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("records"), TimeElapsedColumn(), console=console, transient=True,
+    )
+    with progress:
+        task = progress.add_task("write", total=total)
         run = run_destination(
             config, export, workdir / "destination", run_label=label,
-            on_log=lambda message: status.update(f"destination-campus-grades write: {message[:100]}"),
+            on_progress=lambda taken: progress.update(task, completed=taken),
         )
     if run.report is not None:
         show_report(console, run.report)

@@ -21,6 +21,7 @@ from campus_demo.roster_sync import console_script
 from destination_campus_grades.report import parse_report_line
 
 DESTINATION_NAME = "destination-campus-grades"
+PROGRESS_EVERY = 50  # records between two progress updates
 SCHEMAS = files("destination_campus_grades") / "schemas"
 
 
@@ -75,11 +76,12 @@ def run_destination(
     workdir: Path,
     *,
     run_label: str,
-    on_log: Callable[[str], None] = lambda message: None,
+    on_progress: Callable[[int], None] = lambda records_taken: None,
 ) -> PassbackRun:
     """Run one `write` of `export` (stream name -> records) and return what it reported.
 
-    `on_log` receives each log line the destination prints, for a progress display.
+    `on_progress` hears how many records the destination has taken from its stdin so far (it
+    reads as it writes, so the pipe's back-pressure keeps the count close to its real progress).
     """
     workdir.mkdir(parents=True, exist_ok=True)
     config_path = workdir / "destination_config.json"
@@ -98,11 +100,13 @@ def run_destination(
             text=True,
             bufsize=1,
         )
-        feeder = threading.Thread(target=_feed, args=(process, _input_messages(export, run_label)), daemon=True)
+        feeder = threading.Thread(
+            target=_feed, args=(process, _input_messages(export, run_label), on_progress), daemon=True,
+        )
         feeder.start()
         try:
             for line in process.stdout:
-                _take(line, run, on_log)
+                _take(line, run)
             run.exit_code = process.wait()
         finally:
             if process.poll() is None:
@@ -113,17 +117,19 @@ def run_destination(
     return run
 
 
-def _feed(process: subprocess.Popen, lines: Iterable[str]) -> None:
+def _feed(process: subprocess.Popen, lines: Iterable[str], on_progress: Callable[[int], None]) -> None:
     """Write every input line, then close stdin so the destination sees the end of the sync."""
     try:
-        for line in lines:
+        for taken, line in enumerate(lines, start=1):
             process.stdin.write(line + "\n")
+            if taken % PROGRESS_EVERY == 0:
+                on_progress(taken)
         process.stdin.close()
     except BrokenPipeError:
         pass  # the destination stopped early; its exit code and TRACE say why
 
 
-def _take(line: str, run: PassbackRun, on_log: Callable[[str], None]) -> None:
+def _take(line: str, run: PassbackRun) -> None:
     """Account for one Airbyte message the destination printed."""
     try:
         message = json.loads(line)
@@ -137,7 +143,5 @@ def _take(line: str, run: PassbackRun, on_log: Callable[[str], None]) -> None:
         report = parse_report_line(text)
         if report is not None:
             run.report = report
-        else:
-            on_log(text)
     elif kind == "TRACE" and message.get("trace", {}).get("type") == "ERROR":
         run.errors.append(message["trace"]["error"].get("message", "the destination failed"))
