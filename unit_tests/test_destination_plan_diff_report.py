@@ -1,0 +1,149 @@
+"""Records, plan, diff and report: pure modules, no network."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date, datetime, timezone
+
+import pytest
+
+from destination_campus_grades.diff import Change, line_item_change, result_change
+from destination_campus_grades.plan import PlanSettings, plan_grade, plan_line_item, plan_score
+from destination_campus_grades.reasons import Outcome, Reason, reason_for_refusal
+from destination_campus_grades.records import Assessment, InvalidRecord, Score, parse_record
+from destination_campus_grades.report import REPORT_PREFIX, EXAMPLES_PER_REASON, PassbackReport, RecordOutcome, parse_report_line
+from unit_tests.test_destination_rules import ASSESSMENT, GRADE, SCORE
+
+SETTINGS = PlanSettings("district-42", {"Quizzes": "cat-1"}, "percent", 50)
+
+
+def test_records_validate_and_name_the_bad_field() -> None:
+    good = {"assessment_id": 7, "section_id": "100", "student_id": "s1", "points": 3, "graded_at": "2026-10-02",
+            "unknown_extra": {"ignored": True}}
+    score = parse_record("scores", good)
+    assert isinstance(score, Score) and score.assessment_id == "7" and score.points == 3.0
+    assert score.graded_at == datetime(2026, 10, 2, tzinfo=timezone.utc)
+    for data, reason, field in (
+        ({**good, "points": "ten"}, Reason.WRONG_FIELD_TYPE, "points"),
+        ({k: v for k, v in good.items() if k != "student_id"}, Reason.MISSING_REQUIRED_FIELD, "student_id"),
+        ({**good, "student_id": ""}, Reason.MISSING_REQUIRED_FIELD, "student_id"),
+        ({**good, "graded_at": "next tuesday"}, Reason.INVALID_FIELD_VALUE, "graded_at"),
+        ({**good, "status": "lost"}, Reason.INVALID_FIELD_VALUE, "status"),
+        ({**good, "points": -1}, Reason.INVALID_FIELD_VALUE, "points"),
+    ):
+        invalid = parse_record("scores", data)
+        assert isinstance(invalid, InvalidRecord), data
+        assert (invalid.reason, invalid.field) == (reason, field)
+        assert "section_id=100" in invalid.record_id
+    assert parse_record("scores", ["not", "an", "object"]).reason is Reason.WRONG_FIELD_TYPE
+
+
+def test_bad_assessment_keeps_its_key_so_its_scores_share_the_reason() -> None:
+    bad = parse_record("assessments", {"assessment_id": "a1", "section_id": "100", "title": "T",
+                                       "include_in_final_grade": "yes", "grading_type": "points", "state": "assigned"})
+    assert bad.reason is Reason.WRONG_FIELD_TYPE and bad.assessment_key == ("a1", "100")
+    good = parse_record("assessments", {"assessment_id": "a1", "section_id": "100", "title": "T",
+                                        "include_in_final_grade": True, "grading_type": "points", "state": "assigned",
+                                        "assigned_at": "2026-10-20T08:00:00-05:00", "points_possible": 10})
+    assert isinstance(good, Assessment) and good.start == datetime(2026, 10, 20, 13, tzinfo=timezone.utc)
+
+
+def test_line_item_plan_follows_rule_2_and_maps_the_category() -> None:
+    plan = plan_line_item(replace(ASSESSMENT, category="Quizzes"), SETTINGS)
+    body = plan.body
+    assert (body["assignDate"], body["dueDate"]) == ("2026-10-20", "2026-10-27")
+    assert body["category"]["sourcedId"] == "cat-1" and "gradingPeriod" not in body
+    assert (body["resultValueMin"], body["resultValueMax"]) == (0.0, 20.0)
+    due = plan_line_item(replace(ASSESSMENT, due_at=datetime(2026, 11, 2, 3, tzinfo=timezone.utc),
+                                 grading_period_id="7012", grading_type="percent", category="Other"), SETTINGS).body
+    assert due["dueDate"] == "2026-11-02" and due["gradingPeriod"]["sourcedId"] == "7012"
+    assert due["resultValueMax"] == 100.0 and "category" not in due
+
+
+def test_ids_are_deterministic_per_namespace() -> None:
+    same = plan_line_item(ASSESSMENT, SETTINGS).sourced_id
+    assert same == plan_line_item(ASSESSMENT, SETTINGS).sourced_id
+    assert same != plan_line_item(ASSESSMENT, replace(SETTINGS, vendor_namespace="other")).sourced_id
+    assert same != plan_line_item(replace(ASSESSMENT, section_id="101"), SETTINGS).sourced_id
+    result = plan_score(SCORE, SETTINGS)
+    assert result.line_item_id == same
+    assert result.sourced_id != plan_score(replace(SCORE, student_id="s2"), SETTINGS).sourced_id
+    assert plan_grade(GRADE, SETTINGS).line_item_id == GRADE.grading_task_id
+
+
+def test_long_title_is_truncated_with_a_note() -> None:
+    plan = plan_line_item(replace(ASSESSMENT, title="x" * 80), SETTINGS)
+    assert len(plan.body["title"]) == 50 and plan.body["title"].endswith("...")
+    assert plan.notes == (Reason.TITLE_TRUNCATED,)
+    assert plan_line_item(replace(ASSESSMENT, title="x" * 50), SETTINGS).notes == ()
+
+
+def test_result_plan_carries_rule_7_shapes() -> None:
+    points = plan_score(SCORE, SETTINGS).body
+    assert points["score"] == 18.0 and points["metadata"] == {"percent": None}
+    assert points["scoreDate"] == "2026-10-25" and points["scoreStatus"] == "fully graded"
+    percent = plan_score(replace(SCORE, points=None, percent=85.0), SETTINGS).body
+    assert percent["score"] is None and percent["metadata"] == {"percent": 85.0}
+
+
+def test_diff_compares_only_what_we_send_as_campus_stores_it() -> None:
+    plan = plan_line_item(ASSESSMENT, SETTINGS)
+    assert line_item_change(plan, None) is Change.CREATE
+    held = {**plan.body, "assignDate": "2026-10-20T00:00:00.000Z", "resultValueMax": 20,
+            "category": {"sourcedId": "11111111-1111-1111-1111-111111111111"}, "gradingPeriod": {"sourcedId": "7012"},
+            "dateLastModified": "2026-10-21T00:00:00.000Z", "class": {"sourcedId": "100", "href": "/classes/100"}}
+    assert line_item_change(plan, held) is Change.UNCHANGED
+    assert line_item_change(plan, {**held, "title": "Renamed"}) is Change.UPDATE
+    assert line_item_change(plan, {**held, "status": "tobedeleted"}) is Change.UPDATE
+
+    percent_only = plan_score(replace(SCORE, points=None, percent=85.0), SETTINGS)
+    derived = {**percent_only.body, "score": 17.0, "metadata": {"percent": 85}}
+    assert result_change(percent_only, derived, "percent") is Change.UNCHANGED
+    assert result_change(percent_only, {**derived, "metadata": {"percent": 80}}, "percent") is Change.UPDATE
+    points = plan_score(SCORE, SETTINGS)
+    assert result_change(points, {**points.body, "score": "18", "metadata": {}}, "percent") is Change.UNCHANGED
+    assert result_change(points, {**points.body, "score": 17}, "percent") is Change.UPDATE
+    assert result_change(points, {**points.body, "metadata": {"percent": 90}}, "percent") is Change.UPDATE
+    assert result_change(points, {**points.body, "comment": ""}, "percent") is Change.UNCHANGED
+
+
+@pytest.mark.parametrize(("description", "reason"), [
+    ("Grading window is closed: lineItem x belongs to Q1", Reason.GRADING_WINDOW_CLOSED),
+    ("Score is not in the score group: result y", Reason.SCORE_NOT_IN_SCORE_GROUP),
+    ("Due date is outside the term: lineItem z", Reason.DUE_DATE_OUTSIDE_TERM),
+    ("lineItem x: field 'dueDate' is required", Reason.REFUSED_INVALID_DATA),
+    (None, Reason.REFUSED_INVALID_DATA),
+])
+def test_refusals_classify_on_campus_words(description: str | None, reason: Reason) -> None:
+    assert reason_for_refusal(description) is reason
+
+
+def test_every_reason_says_what_to_do() -> None:
+    for reason in Reason:
+        assert reason.what_to_do.strip().endswith(".") and len(reason.what_to_do) > 30, reason
+    assert {r.outcome for r in Reason} == {None, Outcome.SKIPPED_BY_RULE, Outcome.INVALID_INPUT,
+                                           Outcome.REFUSED_BY_CAMPUS}
+
+
+def test_report_counts_examples_and_one_json_line() -> None:
+    report = PassbackReport(dry_run=False)
+    for n in range(5):
+        report.add(RecordOutcome("scores", Outcome.REFUSED_BY_CAMPUS, f"student {n}", f"r{n}",
+                                 Reason.GRADING_WINDOW_CLOSED, "Grading window is closed: Q1"))
+    report.add(RecordOutcome("assessments", Outcome.CREATED, "a1", "li1"))
+    report.note(Reason.TITLE_TRUNCATED, RecordOutcome("assessments", Outcome.CREATED, "a1", "li1"))
+    lines = report.lines()
+    (json_line,) = [line for line in lines if line.startswith(REPORT_PREFIX)]
+    parsed = parse_report_line(json_line)
+    assert parsed == json.loads(json_line[len(REPORT_PREFIX):])
+    assert parsed["totals"]["refused_by_campus"] == 5 and parsed["totals"]["created"] == 1
+    entry = parsed["reasons"]["grading_window_closed"]
+    assert entry["count"] == 5 and len(entry["examples"]) == EXAMPLES_PER_REASON
+    assert entry["examples"][0] == {"otus_id": "student 0", "campus_id": "r0", "detail": "Grading window is closed: Q1"}
+    assert parsed["reasons"]["title_truncated"]["outcome"] == "note"
+    assert any("grading_window_closed: 5" in line for line in lines)
+    partial = report.as_dict(partial=True, error="boom")
+    assert partial["partial"] and partial["error"] == "boom"
+    assert parse_report_line("something else") is None
+    assert "DRY RUN" in PassbackReport(dry_run=True).lines()[0]
