@@ -38,7 +38,6 @@ from campus_oneroster.retry import (
     is_connect_failure,
     is_name_resolution_failure,
     is_retryable_exception,
-    is_retryable_status,
     retry_after_seconds,
 )
 
@@ -373,7 +372,7 @@ class OneRosterClient:
                         method, url, auth=auth, headers=headers, data=data, timeout=self._timeout
                     )
             except requests.exceptions.RequestException as error:
-                if not is_retryable_exception(error) or attempt > self._policy.max_retries:
+                if not self._policy.retries_exception(error, attempt):
                     raise _transport_error(error, method, path, urlsplit(url).hostname or "", attempt) from error
                 waited = self._policy.sleep(attempt)
                 logger.warning(
@@ -381,7 +380,7 @@ class OneRosterClient:
                     method, path, _failure_kind(error), attempt, self._policy.max_retries, waited,
                 )
                 continue
-            if not is_retryable_status(response.status_code) or attempt > self._policy.max_retries:
+            if not self._policy.retries_status(response.status_code, attempt):
                 return response, attempt
             waited = self._policy.sleep(attempt, retry_after_seconds(response.headers.get("Retry-After")))
             logger.warning(

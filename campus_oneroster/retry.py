@@ -34,6 +34,21 @@ class RetryPolicy:
     base_seconds: float = 1.0
     max_backoff_seconds: float = 60.0
     max_retry_after_seconds: float = 600.0
+    max_refused_retries: int = 2
+
+    def retries_exception(self, error: BaseException, attempt: int) -> bool:
+        """Whether attempt number `attempt` (1-based), which raised `error`, earns another try.
+
+        A refused connection gets at most `max_refused_retries`: a host that refuses for several
+        seconds is down or wrong, and `check` should say so promptly rather than after a minute.
+        """
+        if not is_retryable_exception(error) or attempt > self.max_retries:
+            return False
+        return not (is_connect_failure(error) and attempt > self.max_refused_retries)
+
+    def retries_status(self, status: int, attempt: int) -> bool:
+        """Whether a response with `status` on attempt `attempt` earns another try."""
+        return is_retryable_status(status) and attempt <= self.max_retries
 
     def wait_seconds(self, retry_number: int, retry_after: Optional[float] = None) -> float:
         """Seconds to sleep before retry `retry_number` (1-based): Retry-After, else full-jitter expo."""
