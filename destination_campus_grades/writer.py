@@ -15,7 +15,7 @@ not depend on faults.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 from campus_oneroster.client import OneRosterClient
 from campus_oneroster.errors import InvalidDataError, NotFoundError
@@ -106,25 +106,19 @@ class GradebookWriter:
             yield next(done) if work.change is not Change.UNCHANGED else None
 
     def _put_line_item(self, work: LineItemWork) -> Refusal | None:
-        plan = work.plan
-        refusal = self._put(f"/lineItems/{plan.sourced_id}", "lineItem", plan.body)
-        if refusal is None:
-            self._roster.remember_line_item(plan.section_id, plan.body)
-        return refusal
+        return self._put("lineItems", "lineItem", work.plan, self._roster.remember_line_item)
 
     def _put_result(self, work: ResultWork) -> Refusal | None:
-        plan = work.plan
-        refusal = self._put(f"/results/{plan.sourced_id}", "result", plan.body)
-        if refusal is None:
-            self._roster.remember_result(plan.section_id, plan.body)
-        return refusal
+        return self._put("results", "result", work.plan, self._roster.remember_result)
 
-    def _put(self, path: str, envelope: str, body: dict) -> Refusal | None:
+    def _put(self, collection: str, envelope: str, plan: LineItemPlan | ResultPlan,
+             remember: Callable[[str, dict], None]) -> Refusal | None:
+        """PUT one object; Campus's refusal is returned, what it accepted is remembered in the cache."""
         try:
-            self._client.put(path, envelope, body)
+            self._client.put(f"/{collection}/{plan.sourced_id}", envelope, plan.body)
         except (InvalidDataError, NotFoundError) as refused:
-            description = refused.description or str(refused)
-            return Refusal(reason_for_refusal(refused.description), description)
+            return Refusal(reason_for_refusal(refused.description), refused.description or str(refused))
+        remember(plan.section_id, plan.body)
         return None
 
     def _remove(self, removal: Removal) -> None:
