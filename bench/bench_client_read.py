@@ -28,6 +28,7 @@ import requests
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_sandbox import _read_all  # noqa: E402
+from bench_source_read import bearer_session  # noqa: E402
 from harness import PeakRss, mib, print_table, sandbox_process  # noqa: E402
 
 from campus_oneroster.client import OneRosterClient  # noqa: E402
@@ -36,16 +37,6 @@ from campus_oneroster.config import ConnectionConfig  # noqa: E402
 PAGE_SIZE = 50_000
 NAIVE_PAGE_SIZE = 100
 CONTENDERS = ("raw", "decoded", "client", "naive")
-
-
-def bearer_session(info: dict) -> requests.Session:
-    """A keep-alive session carrying a token from the sandbox's token URL."""
-    session = requests.Session()
-    credentials = info["credentials"]
-    token = session.post(info["token_url"], data={"grant_type": "client_credentials"},
-                         auth=(credentials["client_id"], credentials["client_secret"])).json()["access_token"]
-    session.headers["Authorization"] = f"Bearer {token}"
-    return session
 
 
 def read_raw(info: dict, pages: int) -> dict:

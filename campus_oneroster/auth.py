@@ -68,7 +68,6 @@ class OAuth2ClientCredentialsAuth:
         self._lock = threading.Lock()
         self._bearer: Optional[BearerToken] = None
         self._renew_at = 0.0
-        self.tokens_fetched = 0
 
     def current(self) -> AuthBase:
         with self._lock:
@@ -108,7 +107,6 @@ class OAuth2ClientCredentialsAuth:
             )
         lifetime = _expires_in(oauth_error)
         self._renew_at = time.monotonic() + max(lifetime - RENEW_EARLY_SECONDS, lifetime / 2)
-        self.tokens_fetched += 1
         return BearerToken(token)
 
 
