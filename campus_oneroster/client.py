@@ -126,14 +126,15 @@ class OneRosterClient:
         query = _query(filter=filter, sort=sort, order_by=order_by, fields=fields)
         first, signals = self._read_page(path, query, offset=0, limit=limit)
         received = len(first.records)
+        if signals.total is not None and not is_last_page(signals, 0, received):
+            prefetched = self._prefetched_pages(path, query, first, signals.total)
+            del first  # a 50,000-record page is ~90 MB of dicts: hold none the consumer is done with
+            yield from prefetched
+            return
         yield first
-        del first  # a 50,000-record page is ~90 MB of dicts: hold none the consumer is done with
-        if is_last_page(signals, 0, received):
-            return
-        if signals.total is None:
+        del first
+        if not is_last_page(signals, 0, received):
             yield from self._sequential_pages(path, query, received, limit)
-            return
-        yield from self._prefetched_pages(path, query, received, signals.total)
 
     def iter_records(self, path: str, **options: Any) -> Iterator[dict]:
         """Every record of a collection, in page order; same options as `iter_pages`."""
@@ -246,13 +247,16 @@ class OneRosterClient:
                 return
             offset += received
 
-    def _prefetched_pages(self, path: str, query: dict, stride: int, total: int) -> Iterator[Page]:
-        """Pages from offset `stride` to `total`, fetched ahead by a bounded window, yielded in order.
+    def _prefetched_pages(self, path: str, query: dict, first: Page, total: int) -> Iterator[Page]:
+        """`first`, then the pages up to `total`, fetched ahead by a bounded window, yielded in order.
 
-        Workers only fetch; pages are decoded here, one at a time as the consumer asks, so memory
-        holds at most `max_concurrent_requests` pages of JSON bytes plus the page being consumed.
+        The window is filled before `first` is handed over, so fetching overlaps the consumer's work
+        from the start. Workers only fetch; pages are decoded here, one at a time as the consumer
+        asks, so memory holds at most `max_concurrent_requests` pages of JSON bytes plus the page
+        being consumed.
         """
         ahead = self.config.max_concurrent_requests
+        stride = len(first.records)
         offsets = iter(range(stride, total, stride))
         window: Deque[tuple[int, Future]] = collections.deque()
         pool = ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="oneroster-page")
@@ -265,6 +269,8 @@ class OneRosterClient:
         try:
             for _ in range(ahead):
                 submit_next()
+            yield first
+            del first
             expected, signals = stride, None
             while window:
                 offset, fetched = window.popleft()

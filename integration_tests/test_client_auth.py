@@ -196,3 +196,13 @@ def test_an_unknown_app_name_is_refused_with_the_providers_words(sandbox):
         with pytest.raises(CredentialsRejectedError) as caught:
             client.count("/orgs")
     assert caught.value.code_minor == "invalid_client" and "appName" in caught.value.description
+
+
+def test_token_renewed_before_it_expires_without_a_401(make_sandbox):
+    """A 2 s token is renewed at half its life (60 s early is more than it has), never after a refusal."""
+    sandbox = make_sandbox("tiny", token_lifetime_seconds=2)
+    sandbox.faults.set(latency_ms=150)
+    with client_for(sandbox, page_size=4, max_concurrent_requests=1) as client:
+        users = list(client.iter_records("/users"))
+        assert client.requests.snapshot()["POST"] >= 2
+    assert len(users) > 40 and 401 not in sandbox.stats.by_status

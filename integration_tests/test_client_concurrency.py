@@ -71,3 +71,18 @@ def test_map_concurrent_reads_its_items_lazily(sandbox):
     with client_for(sandbox, max_concurrent_requests=2) as client:
         first = next(client.map_concurrent(lambda n: n * 2, items()))
     assert first == 0 and len(pulled) <= 8
+
+
+def test_prefetch_runs_at_most_the_bound_ahead_of_the_consumer(sandbox):
+    """Memory stays bounded: while the consumer sits on page one, only `bound` more pages are fetched;
+    leaving the read early leaves the client usable."""
+    with client_for(sandbox, max_concurrent_requests=2, page_size=4) as client:
+        pages = client.iter_pages("/users")
+        first = next(pages)
+        time.sleep(0.3)
+        fetched_while_waiting = sandbox.stats.by_method["GET"]
+        second = next(pages)
+        pages.close()
+        assert client.count("/users") == first.total
+    assert first.total > 20 and second.offset == 4
+    assert fetched_while_waiting == 1 + 2
