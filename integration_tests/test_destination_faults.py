@@ -31,19 +31,24 @@ from otus_export import bulk_export, sample_export
 PATIENT = {"max_retries": 15, "retry_base_seconds": 0.01, "max_concurrent_requests": 4}
 
 
-def mixed_export(district) -> list[tuple[str, dict]]:
-    """The sample (every rule and refusal) followed by a bulk export: ~140 records."""
+def mixed_export(district, sections: int, assessments: int) -> list[tuple[str, dict]]:
+    """The sample (every rule and refusal) followed by a bulk export of 10 students per section."""
     export = sample_export(district)
-    bulk = bulk_export(district, sections=4, students_per_section=10, assessments_per_section=2)
+    bulk = bulk_export(district, sections=sections, students_per_section=10, assessments_per_section=assessments)
     return export.records + list(bulk)
 
 
-def test_faults_end_identical_to_a_fault_free_run(make_sandbox, tmp_path: Path) -> None:
-    clean = make_sandbox("tiny")
-    faulty = make_sandbox("tiny", faults=Faults(rate_500_before_write=0.15, rate_500_after_write=0.05, rate_drop=0.05,
+@pytest.mark.parametrize(("size", "sections", "assessments"), [
+    ("tiny", 4, 2),  # ~140 records
+    pytest.param("small", 60, 5, marks=pytest.mark.soak),  # ~3,400 records
+])
+def test_faults_end_identical_to_a_fault_free_run(make_sandbox, tmp_path: Path, size: str, sections: int,
+                                                   assessments: int) -> None:
+    clean = make_sandbox(size)
+    faulty = make_sandbox(size, faults=Faults(rate_500_before_write=0.15, rate_500_after_write=0.05, rate_drop=0.05,
                                                 rate_429=0.10, retry_after_seconds=0.01, token_expiry_after_requests=40,
                                                 seed=11))
-    records = mixed_export(clean.district)
+    records = mixed_export(clean.district, sections, assessments)
     settings = {**sample_export(clean.district).config_values(), "passback_teacher_group": [], **PATIENT}
     reference = run_destination(clean.connection_config(**settings), records, tmp_path, state_every=30)
     faulted = run_destination(faulty.connection_config(**settings), records, tmp_path, state_every=30)
