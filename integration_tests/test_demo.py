@@ -14,7 +14,6 @@ import os
 import re
 import signal
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
@@ -28,16 +27,26 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO_TIMEOUT_SECONDS = 300
 
 
-def _demo_temp_dirs() -> set[str]:
-    return {path.name for path in Path(tempfile.gettempdir()).glob("campus-demo-*")}
+def _demo_env(temp_root: Path) -> dict[str, str]:
+    """The user's environment with a private TMPDIR, so what the demo leaves behind is visible
+    even while other test runs use the shared temporary directory."""
+    return {**os.environ, "COLUMNS": "200", "NO_LIVE_PROGRESS": "1", "TMPDIR": str(temp_root)}
 
 
-def _run_demo(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "COLUMNS": "200", "NO_LIVE_PROGRESS": "1"}
+def _run_demo(temp_root: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(ROOT / "dev.sh"), "demo", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+        [str(ROOT / "dev.sh"), "demo", *args], cwd=ROOT, env=_demo_env(temp_root), capture_output=True, text=True,
         timeout=DEMO_TIMEOUT_SECONDS,
     )
+
+
+def _processes_using(temp_root: Path) -> list[list[str]]:
+    """Processes whose command line names a file under `temp_root` (the connectors the demo
+    starts get their config files from its temporary directory)."""
+    return [
+        p.info["cmdline"] for p in psutil.process_iter(["cmdline"])
+        if any(str(temp_root) in part for part in p.info["cmdline"] or ())
+    ]
 
 
 def _section(output: str, step: int) -> str:
@@ -55,23 +64,17 @@ def _table_count(text: str, row: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def demo_run():
-    before = _demo_temp_dirs()
-    completed = _run_demo("--size", "tiny")
-    return completed, before
+def demo_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
+    temp_root = tmp_path_factory.mktemp("demo-tmp")
+    return _run_demo(temp_root, "--size", "tiny"), temp_root
 
 
 def test_demo_succeeds_and_cleans_up(demo_run) -> None:
-    completed, temp_dirs_before = demo_run
+    completed, temp_root = demo_run
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "6. Stopped everything the demo started" in completed.stdout
-    assert _demo_temp_dirs() <= temp_dirs_before, "the demo left its temporary directory behind"
-    # The connectors the demo starts get their config files from its temporary directory.
-    leftovers = [
-        p.info["cmdline"] for p in psutil.process_iter(["cmdline"])
-        if any("/campus-demo-" in part for part in p.info["cmdline"] or ())
-    ]
-    assert not leftovers, f"processes left running: {leftovers}"
+    assert not list(temp_root.iterdir()), "the demo left its temporary directory behind"
+    assert not _processes_using(temp_root)
 
 
 def test_roster_counts_match_the_district(demo_run) -> None:
@@ -133,7 +136,9 @@ def test_a_real_district_with_its_own_export_in_dry_run(make_sandbox, tmp_path) 
     for role in ("assessments", "scores", "grades"):
         (export_dir / f"{role}.jsonl").write_text("".join(json.dumps(record) + "\n" for record in sample.stream(role)))
 
-    completed = _run_demo("--config", str(tmp_path / "district.json"), "--export", str(export_dir), "--dry-run")
+    temp_root = tmp_path / "tmp"
+    temp_root.mkdir()
+    completed = _run_demo(temp_root, "--config", str(tmp_path / "district.json"), "--export", str(export_dir), "--dry-run")
     output = completed.stdout + completed.stderr
     assert completed.returncode == 0, output
     assert "Starting the Campus sandbox" not in output
@@ -145,11 +150,10 @@ def test_a_real_district_with_its_own_export_in_dry_run(make_sandbox, tmp_path) 
         assert secret not in output
 
 
-def test_ctrl_c_stops_everything_it_started() -> None:
-    before = _demo_temp_dirs()
-    env = {**os.environ, "COLUMNS": "200", "NO_LIVE_PROGRESS": "1"}
+def test_ctrl_c_stops_everything_it_started(tmp_path) -> None:
+    """Ctrl-C while PyAirbyte runs the source: every process stopped, the temporary files gone."""
     process = subprocess.Popen(
-        [str(ROOT / "dev.sh"), "demo", "--size", "tiny"], cwd=ROOT, env=env,
+        [str(ROOT / "dev.sh"), "demo", "--size", "tiny"], cwd=ROOT, env=_demo_env(tmp_path),
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     output = []
@@ -161,8 +165,10 @@ def test_ctrl_c_stops_everything_it_started() -> None:
     children = psutil.Process(process.pid).children(recursive=True)
     process.send_signal(signal.SIGINT)
     rest, _ = process.communicate(timeout=60)
-    assert process.returncode == 130, "".join(output) + rest
+    # 130 from the demo's handler; -SIGINT is seen now and then when the interrupt lands while
+    # PyAirbyte is being imported (a shell reports both as 130).
+    assert process.returncode in (130, -signal.SIGINT), "".join(output) + rest
     assert "Stopped (Ctrl-C)" in rest
     gone, alive = psutil.wait_procs(children, timeout=10)
     assert not alive, f"still running after Ctrl-C: {[p.cmdline() for p in alive]}"
-    assert _demo_temp_dirs() <= before
+    assert not list(tmp_path.iterdir()), "the demo left its temporary directory behind"
