@@ -250,7 +250,8 @@ def demographics(d: District) -> RecordSet:
 
     def build(k: int) -> dict:
         h = (k * 2654435761 + d.seed) & 0xFFFF
-        rec = _base(d.student_id(k), "active", d.stamp(_SALT["demographics"], k))
+        rec = _base(d.student_id(k), "tobedeleted" if d.retired(k, count) else "active",
+                    d.stamp(_SALT["demographics"], k))
         rec.update(birthDate=f"{2008 + k % 5}-{1 + h % 12:02d}-{1 + h % 28:02d}", sex=("female", "male")[k % 2],
                    **{flag: "true" if (h >> 4) % len(_RACE_FLAGS) == n else "false"
                       for n, flag in enumerate(_RACE_FLAGS)},

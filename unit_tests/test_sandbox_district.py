@@ -72,7 +72,7 @@ def test_sections_carry_teachers_co_teachers_students_and_grading_tasks():
 
 def test_every_collection_has_a_few_tobedeleted_and_timestamps_spread_and_shared():
     records = _all_records("small")
-    for name in ("orgs", "academicSessions", "courses", "classes", "users", "enrollments"):
+    for name in ("orgs", "academicSessions", "courses", "classes", "users", "enrollments", "demographics"):
         statuses = [r["status"] for r in records[name]]
         assert 0 < statuses.count("tobedeleted") < len(statuses) / 2, name
     stamps = [u["dateLastModified"] for u in records["users"]]
