@@ -26,7 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import requests
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import PeakRss, mib, print_table, sandbox_process  # noqa: E402
+from harness import PeakRss, measure, mib, print_table, sandbox_process  # noqa: E402
 
 from campus_sandbox.district import generate  # noqa: E402
 from campus_sandbox.roster import enrollments  # noqa: E402
@@ -138,9 +138,8 @@ def main() -> None:
         return
     size = args.size or ("large" if args.full else "medium")
 
-    start = time.perf_counter()
-    district = generate(size)
-    generation = time.perf_counter() - start
+    generation = measure(f"generate {size}", lambda: generate(size))
+    district = generation.result
     records = enrollments(district)
     window = range(min(args.page_size, len(records)))
     start = time.perf_counter()
@@ -151,7 +150,8 @@ def main() -> None:
     json.dumps({"enrollments": page}).encode()
     encoded_json = time.perf_counter() - start
     print(f"district {size}: {district.enrollment_count:,} enrollments, {district.user_count:,} users, "
-          f"{district.section_count:,} sections; generated in {generation:.3f} s")
+          f"{district.section_count:,} sections; generated in {generation.seconds:.3f} s "
+          f"(this process at {mib(generation.peak_rss_bytes):.0f} MiB)")
     print(f"one page of {len(page):,} ({mib(len(body)):.1f} MiB) in-process: rendered in {rendered:.3f} s; "
           f"baseline json.dumps of the same records {encoded_json:.3f} s")
 

@@ -1,7 +1,8 @@
 """Helpers for benchmark scripts: a sandbox in a subprocess, wall time and peak memory, a table.
 
 The sandbox runs in its own process so its CPU and memory never count against the client being
-measured. Peak RSS is sampled with psutil (a callable in this process, or a child process).
+measured. Peak RSS is sampled with psutil (`PeakRss(pid)` for any process, `measure` for a
+callable in this one).
 """
 
 import json
@@ -12,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import psutil
@@ -112,7 +113,6 @@ class Measurement:
     seconds: float
     peak_rss_bytes: int
     result: Any = None
-    figures: dict[str, Any] = field(default_factory=dict)
 
 
 def measure(name: str, fn: Callable[[], Any], *, pid: int | None = None) -> Measurement:
@@ -122,20 +122,6 @@ def measure(name: str, fn: Callable[[], Any], *, pid: int | None = None) -> Meas
         result = fn()
         seconds = time.perf_counter() - start
     return Measurement(name, seconds, rss.peak, result)
-
-
-def measure_subprocess(name: str, cmd: list[str], *, stdin: bytes | None = None,
-                       env: dict[str, str] | None = None) -> Measurement:
-    """Run a command to completion, timing it and sampling its peak RSS (children included)."""
-    start = time.perf_counter()
-    process = subprocess.Popen(cmd, stdin=subprocess.PIPE if stdin is not None else None,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    with PeakRss(process.pid, children=True) as rss:
-        out, err = process.communicate(stdin)
-    seconds = time.perf_counter() - start
-    if process.returncode != 0:
-        raise RuntimeError(f"{name}: {cmd[0]} exited {process.returncode}: {err.decode(errors='replace')[-2000:]}")
-    return Measurement(name, seconds, rss.peak, out)
 
 
 def mib(n_bytes: float) -> float:
