@@ -177,3 +177,11 @@ def test_connection_config_uses_the_product_keys(sandbox):
     assert sandbox.connection_config("oauth1")["credentials"] == {
         "auth_type": "oauth1_hmac_sha256", "consumer_key": sandbox.credentials.consumer_key,
         "consumer_secret": sandbox.credentials.consumer_secret}
+
+
+def test_oauth1_signed_gradebook_write_with_vendor_header(sandbox):
+    c = sandbox.credentials
+    auth = OAuth1(c.consumer_key, c.consumer_secret, signature_method=SIGNATURE_HMAC_SHA256)
+    answer = requests.put(sandbox.base_url + "/categories/cat-oauth1", json={"category": {"title": "Labs"}}, auth=auth,
+                          headers={"x-vendor-authorization": f"{c.vendor_key}:{c.vendor_secret}"})
+    assert answer.status_code == 201 and sandbox.state.categories["cat-oauth1"]["title"] == "Labs"
