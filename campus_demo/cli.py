@@ -6,12 +6,14 @@ Parsing and checking options is all this module does; `job.py` runs the steps.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from rich.console import Console
 
+from campus_demo.export_files import read_export
 from campus_demo.job import DemoOptions, run_demo
 
 DESCRIPTION = """\
@@ -62,10 +64,41 @@ def parse_options(argv: Sequence[str]) -> DemoOptions:
     args = parser.parse_args(argv)
     if args.config is not None and args.size != parser.get_default("size"):
         parser.error("--size applies to the sandbox only; with --config the district is the real one")
-    for option, path, want_dir in (("--config", args.config, False), ("--export", args.export, True)):
-        if path is not None and not (path.is_dir() if want_dir else path.is_file()):
-            parser.error(f"{option} {path}: no such {'directory' if want_dir else 'file'}")
-    return DemoOptions(size=args.size, config_file=args.config, export_dir=args.export, dry_run=args.dry_run)
+    return DemoOptions(
+        size=args.size,
+        district_config=_district_config(parser, args.config),
+        config_name=str(args.config) if args.config else None,
+        export=_export(parser, args.export),
+        export_name=str(args.export) if args.export else None,
+        dry_run=args.dry_run,
+    )
+
+
+def _district_config(parser: argparse.ArgumentParser, path: Path | None) -> dict[str, Any] | None:
+    """The --config file, checked before anything starts (a typo should not cost a roster sync)."""
+    if path is None:
+        return None
+    if not path.is_file():
+        parser.error(f"--config {path}: no such file")
+    try:
+        config = json.loads(path.read_text())
+    except json.JSONDecodeError as error:
+        parser.error(f"--config {path}: not JSON ({error.msg}, line {error.lineno}); it holds the destination's config as one JSON object")
+    if not isinstance(config, dict):
+        parser.error(f"--config {path}: must hold one JSON object (the destination's config)")
+    return config
+
+
+def _export(parser: argparse.ArgumentParser, directory: Path | None) -> dict[str, list[dict[str, Any]]] | None:
+    """The --export records, read before anything starts."""
+    if directory is None:
+        return None
+    if not directory.is_dir():
+        parser.error(f"--export {directory}: no such directory")
+    try:
+        return read_export(directory)
+    except ValueError as error:
+        parser.error(f"--export: {error}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

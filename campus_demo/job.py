@@ -7,7 +7,6 @@ step or a Ctrl-C unwinds them all. Each step prints what it did; the long ones s
 
 from __future__ import annotations
 
-import json
 import tempfile
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -20,18 +19,21 @@ from rich.table import Table
 
 from campus_demo import sandbox_district
 from campus_demo.sandbox_district import SandboxDistrict
-from campus_demo.export_files import read_export
 from campus_demo.passback_run import PassbackRun, run_destination
 from campus_demo.report_view import show_report
-from campus_demo.roster_sync import sync_roster
+from campus_demo.roster_sync import RosterSyncFailed, sync_roster
 from source_campus_oneroster.spec import source_spec
 
 
 @dataclass(frozen=True)
 class DemoOptions:
+    """What the command line asked for; files are already read and checked."""
+
     size: str
-    config_file: Path | None
-    export_dir: Path | None
+    district_config: dict[str, Any] | None  # a real district's destination config (--config)
+    config_name: str | None
+    export: dict[str, list[dict[str, Any]]] | None  # Otus records per role (--export)
+    export_name: str | None
     dry_run: bool
 
 
@@ -47,23 +49,27 @@ def _run_steps(options: DemoOptions, console: Console, stack: ExitStack) -> int:
     """Steps 1-5; every resource goes on `stack`, which the caller unwinds."""
     workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="campus-demo-")))
     sandbox: SandboxDistrict | None = None
-    if options.config_file is None:
+    if options.district_config is None:
         _step(console, 1, f"Starting the Campus sandbox with a {options.size} district")
         sandbox = stack.enter_context(sandbox_district.start(options.size))
         console.print(sandbox.describe())
         destination_config = sandbox.destination_config()
     else:
-        _step(console, 1, f"Using the district in {options.config_file} (no sandbox)")
-        destination_config = json.loads(options.config_file.read_text())
+        _step(console, 1, f"Using the district in {options.config_name} (no sandbox)")
+        destination_config = options.district_config
     destination_config = {**destination_config, "dry_run": options.dry_run or destination_config.get("dry_run", False)}
 
     _step(console, 2, "Syncing the roster through source-campus-oneroster (PyAirbyte, DuckDB cache)")
-    counts = sync_roster(_source_config(destination_config), workdir / "pyairbyte")
+    try:
+        counts = sync_roster(_source_config(destination_config), workdir / "pyairbyte")
+    except RosterSyncFailed as failure:
+        console.print(f"[red]The roster sync failed: {failure}[/red]")
+        return 1
     console.print(_counts_table(counts))
 
-    if options.export_dir is not None:
-        _step(console, 3, f"Reading the Otus export in {options.export_dir}")
-        export = read_export(options.export_dir)
+    if options.export is not None:
+        _step(console, 3, f"Using the Otus export in {options.export_name}")
+        export = options.export
     elif sandbox is not None:
         _step(console, 3, "Building a sample Otus export that matches the roster")
         export = sandbox.export

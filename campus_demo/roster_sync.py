@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 SOURCE_NAME = "source-campus-oneroster"
+QUOTE = "'"
 ROSTER_STREAMS = ("orgs", "academic_sessions", "courses", "classes", "users", "enrollments")
 
 
@@ -47,6 +48,10 @@ def use_private_pyairbyte_dirs(workdir: Path) -> None:
     (workdir / "tmp").mkdir(parents=True, exist_ok=True)
 
 
+class RosterSyncFailed(Exception):
+    """The source's check or read failed; the message is the source's own explanation."""
+
+
 def sync_roster(config: Mapping[str, Any], workdir: Path) -> dict[str, int]:
     """Read the roster streams into PyAirbyte's default DuckDB cache; return records per stream.
 
@@ -58,12 +63,19 @@ def sync_roster(config: Mapping[str, Any], workdir: Path) -> dict[str, int]:
         warnings.simplefilter("ignore", FutureWarning)
         import airbyte as ab  # imported late: the environment above must be in place first
 
+    from airbyte.exceptions import PyAirbyteError
+
     source = ab.get_source(
         SOURCE_NAME,
         config=dict(config),
         streams=list(ROSTER_STREAMS),
         local_executable=console_script(SOURCE_NAME),
     )
-    source.check()
-    result = source.read(cache=ab.get_default_cache())
+    try:
+        source.check()
+        result = source.read(cache=ab.get_default_cache())
+    except PyAirbyteError as error:
+        reason = (error.context or {}).get("failure_reason")  # the source's own words, quoted
+        detail = f" {str(reason).strip(QUOTE)}" if reason else ""
+        raise RosterSyncFailed(error.get_message() + detail) from None
     return {stream: len(result[stream]) for stream in ROSTER_STREAMS}

@@ -150,6 +150,30 @@ def test_a_real_district_with_its_own_export_in_dry_run(make_sandbox, tmp_path) 
         assert secret not in output
 
 
+def test_an_expired_secret_stops_at_the_roster_sync_with_the_fix(make_sandbox, tmp_path) -> None:
+    campus = make_sandbox("tiny")
+    config = campus.connection_config(auth="oauth2", passback_start_date="2026-09-01")
+    old_secret = config["credentials"]["client_secret"]
+    campus.renew_secret()
+    (tmp_path / "district.json").write_text(json.dumps(config))
+    completed = _run_demo(tmp_path, "--config", str(tmp_path / "district.json"))
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 1, output
+    assert "The roster sync failed" in output and "Renew Secret" in output
+    assert old_secret not in output
+    assert "3. " not in completed.stdout
+
+
+def test_a_bad_export_line_is_refused_before_anything_starts(tmp_path) -> None:
+    (tmp_path / "scores.jsonl").write_text('{"assessment_id": "a1"}\nnot json\n')
+    started = time.monotonic()
+    completed = _run_demo(tmp_path, "--export", str(tmp_path), "--size", "tiny")
+    assert completed.returncode == 2
+    assert f"{tmp_path / 'scores.jsonl'}:2 is not JSON" in completed.stderr
+    assert "1. " not in completed.stdout
+    assert time.monotonic() - started < 30
+
+
 def test_ctrl_c_stops_everything_it_started(tmp_path) -> None:
     """Ctrl-C while PyAirbyte runs the source: every process stopped, the temporary files gone."""
     process = subprocess.Popen(
