@@ -125,10 +125,11 @@ def test_source_spec_points_at_the_registry_documentation_url() -> None:
     assert spec.documentationUrl == _metadata("source")["data"]["documentationUrl"]
 
 
-def test_acceptance_test_config_names_the_source_image() -> None:
-    """The CDK's standard suite finds the connector root by this file; its image must be ours."""
-    config = yaml.safe_load((ROOT / "acceptance-test-config.yml").read_text())
-    assert config["connector_image"] == f"{_metadata('source')['data']['dockerRepository']}:dev"
+@pytest.mark.parametrize("kind", sorted(METADATA_FILES))
+def test_acceptance_test_config_sits_beside_the_metadata_and_names_its_image(kind: str) -> None:
+    """The CDK's standard suites take the connector root from these two files; one image each."""
+    config = yaml.safe_load((METADATA_FILES[kind].parent / "acceptance-test-config.yml").read_text())
+    assert config["connector_image"] == f"{_metadata(kind)['data']['dockerRepository']}:dev"
 
 
 def test_versions_agree() -> None:
