@@ -14,14 +14,15 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from campus_demo import sandbox_district
-from campus_demo.sandbox_district import SandboxDistrict
 from campus_demo.passback_run import PassbackRun, run_destination
 from campus_demo.report_view import show_report
 from campus_demo.roster_sync import RosterSyncFailed, sync_roster
+from campus_demo.sandbox_district import SandboxDistrict
 from source_campus_oneroster.spec import source_spec
 
 
@@ -63,7 +64,7 @@ def _run_steps(options: DemoOptions, console: Console, stack: ExitStack) -> int:
     try:
         counts = sync_roster(_source_config(destination_config), workdir / "pyairbyte")
     except RosterSyncFailed as failure:
-        console.print(f"[red]The roster sync failed: {failure}[/red]")
+        console.print(f"[red]The roster sync failed: {escape(str(failure))}[/red]")
         return 1
     console.print(_counts_table(counts))
 
@@ -115,13 +116,14 @@ def _passback(
     if sandbox is not None:
         run.campus_puts = sandbox.stats.puts - before[0]
         run.campus_changes = sandbox.gradebook_version - before[1]
+        refused = run.campus_puts - run.campus_changes
         console.print(
-            f"Campus received {run.campus_puts:,} PUT requests and stored {run.campus_changes:,} changes "
-            "(the rest were refused)."
+            f"Campus received {run.campus_puts:,} PUT requests and stored {run.campus_changes:,} changes"
+            + (f" ({refused:,} refused)." if refused > 0 else ".")
         )
     console.print(f"{run.states_echoed} of {run.states_sent} states confirmed; {run.seconds:.1f} s")
     for error in run.errors:
-        console.print(f"[red]The destination failed: {error}[/red]")
+        console.print(f"[red]The destination failed: {escape(error)}[/red]")
     if run.exit_code != 0 and not run.errors:
         console.print(f"[red]The destination exited with status {run.exit_code}.[/red]")
     return run

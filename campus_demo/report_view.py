@@ -11,18 +11,12 @@ from typing import Any, Mapping
 
 from rich.console import Console, Group
 from rich.table import Table
+from rich.text import Text
 
 from destination_campus_grades.reasons import Outcome
 
-OUTCOME_LABELS = {
-    Outcome.CREATED.value: "created",
-    Outcome.UPDATED.value: "updated",
-    Outcome.UNCHANGED.value: "unchanged",
-    Outcome.DELETED.value: "deleted",
-    Outcome.SKIPPED_BY_RULE.value: "skipped by rule",
-    Outcome.REFUSED_BY_CAMPUS.value: "refused by Campus",
-    Outcome.INVALID_INPUT.value: "invalid input",
-}
+# Column headings in the enum's order: "skipped_by_rule" reads "skipped by rule".
+OUTCOME_LABELS = {o.value: o.value.replace("_", " ").replace("campus", "Campus") for o in Outcome}
 
 
 def outcomes_table(report: Mapping[str, Any]) -> Table:
@@ -33,7 +27,7 @@ def outcomes_table(report: Mapping[str, Any]) -> Table:
     for label in OUTCOME_LABELS.values():
         table.add_column(label, justify="right")
     for role, counts in report["by_role"].items():
-        table.add_row(role, *(_count(counts.get(outcome, 0)) for outcome in OUTCOME_LABELS))
+        table.add_row(Text(role), *(_count(counts.get(outcome, 0)) for outcome in OUTCOME_LABELS))
     table.add_row("total", *(_count(report["totals"].get(outcome, 0)) for outcome in OUTCOME_LABELS), style="bold")
     return table
 
@@ -51,8 +45,8 @@ def reasons_table(report: Mapping[str, Any]) -> Table:
             code,
             OUTCOME_LABELS.get(entry["outcome"], entry["outcome"]),
             _count(entry["count"]),
-            _example(entry["examples"]),
-            entry["what_to_do"],
+            Text(_example(entry["examples"])),  # Campus's and Otus's words, never read as markup
+            Text(entry["what_to_do"]),
         )
     return table
 
@@ -66,7 +60,7 @@ def show_report(console: Console, report: Mapping[str, Any]) -> None:
     if any(writes.values()):
         parts.append("Writes the destination sent: " + ", ".join(f"{method} {_count(n)}" for method, n in sorted(writes.items())))
     if report.get("partial"):
-        parts.append(f"[red]The sync stopped early: {report.get('error')}[/red]")
+        parts.append(Text(f"The sync stopped early: {report.get('error')}", style="red"))
     console.print(Group(*parts))
 
 
