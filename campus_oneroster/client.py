@@ -275,6 +275,7 @@ class OneRosterClient:
             while window:
                 offset, fetched = window.popleft()
                 response = fetched.result()
+                del fetched  # the future would keep the response's bytes alive through the next page
                 submit_next()
                 page, signals = self._decode_page(response, path, offset)
                 del response
