@@ -60,7 +60,9 @@ def require_secure_url(url: str, setting: str) -> str:
 class OAuth2ClientCredentials(BaseModel):
     """Infinite Campus's method for OneRoster 1.1: a token URL, a key (client id) and a secret."""
 
-    model_config = ConfigDict(title="OAuth 2.0 client credentials (Infinite Campus)", extra="ignore")
+    model_config = ConfigDict(
+        title="OAuth 2.0 client credentials (Infinite Campus)", extra="ignore", hide_input_in_errors=True
+    )
 
     auth_type: Literal["oauth2_client_credentials"] = Field(
         title="Authentication method", json_schema_extra={"order": 0}
@@ -99,7 +101,7 @@ class OAuth2ClientCredentials(BaseModel):
 class OAuth1HmacSha256(BaseModel):
     """The request signing the OneRoster 1.1 specification mandates; other 1.1 providers still use it."""
 
-    model_config = ConfigDict(title="OAuth 1.0a HMAC-SHA256 signing", extra="ignore")
+    model_config = ConfigDict(title="OAuth 1.0a HMAC-SHA256 signing", extra="ignore", hide_input_in_errors=True)
 
     auth_type: Literal["oauth1_hmac_sha256"] = Field(title="Authentication method", json_schema_extra={"order": 0})
     consumer_key: str = Field(
@@ -122,7 +124,11 @@ Credentials = Annotated[Union[OAuth2ClientCredentials, OAuth1HmacSha256], Field(
 class ConnectionConfig(BaseModel):
     """Where the district's OneRoster 1.1 endpoint is and how to authenticate; both connectors extend it."""
 
-    model_config = ConfigDict(title="Infinite Campus OneRoster 1.1 connection", extra="ignore")
+    # hide_input_in_errors: pydantic would otherwise print the whole credentials dict, secret
+    # included, in the message of a missing field or an unknown auth_type (subclasses inherit it).
+    model_config = ConfigDict(
+        title="Infinite Campus OneRoster 1.1 connection", extra="ignore", hide_input_in_errors=True
+    )
 
     base_url: str = Field(
         title="OneRoster (1.1) Base URL",

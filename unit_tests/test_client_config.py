@@ -81,11 +81,15 @@ def test_secrets_never_show_in_repr_or_in_validation_errors():
     assert CLIENT_SECRET not in str(caught.value) and VENDOR_SECRET not in str(caught.value)
 
 
-def test_unknown_auth_type_is_refused():
-    raw = oauth2_config()
-    raw["credentials"]["auth_type"] = "basic"
-    with pytest.raises(ValidationError, match="oauth2_client_credentials"):
-        ConnectionConfig.model_validate(raw)
+def test_unknown_auth_type_or_missing_field_is_refused_without_echoing_the_secret():
+    unknown = oauth2_config()
+    unknown["credentials"]["auth_type"] = "basic"
+    missing = oauth2_config()
+    del missing["credentials"]["token_url"]
+    for raw, expected in ((unknown, "oauth2_client_credentials"), (missing, "token_url")):
+        with pytest.raises(ValidationError, match=expected) as caught:
+            ConnectionConfig.model_validate(raw)
+        assert CLIENT_SECRET not in str(caught.value) and VENDOR_SECRET not in str(caught.value)
 
 
 def test_spec_is_what_airbytes_ui_renders():
