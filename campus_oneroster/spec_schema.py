@@ -49,15 +49,14 @@ def _airbyte_shape(node: Any) -> Any:
         return [_airbyte_shape(item) for item in node]
     if not isinstance(node, dict):
         return node
-    node = {key: value for key, value in node.items() if key not in DROPPED_KEYS}
     variants = node.get("anyOf")
     if isinstance(variants, list):
         non_null = [variant for variant in variants if variant != {"type": "null"}]
         if len(non_null) == 1 and len(non_null) < len(variants):
-            node.pop("anyOf")
-            node = {**non_null[0], **node}
+            node = {**non_null[0], **{key: value for key, value in node.items() if key != "anyOf"}}
             if node.get("default", "") is None:
                 node.pop("default")
+    node = {key: value for key, value in node.items() if key not in DROPPED_KEYS}
     if node.get("airbyte_secret") and node.get("format") == "password":
         node.pop("format")
     if isinstance(node.get("oneOf"), list):

@@ -100,6 +100,7 @@ def test_spec_is_what_airbytes_ui_renders():
     assert connection["$schema"].startswith("http://json-schema.org/")
     assert connection["type"] == "object" and connection["required"] == ["base_url", "credentials"]
     assert "$ref" not in text and "$defs" not in text and "anyOf" not in text and '"null"' not in text
+    assert "discriminator" not in text and "writeOnly" not in text and '"password"' not in text
     variants = connection["properties"]["credentials"]["oneOf"]
     assert [v["properties"]["auth_type"]["const"] for v in variants] == ["oauth2_client_credentials", "oauth1_hmac_sha256"]
     assert all(v["required"][0] == "auth_type" for v in variants)
