@@ -11,7 +11,11 @@ import ast
 import fnmatch
 import logging
 import re
+import shutil
+import subprocess
+import sys
 import uuid
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -187,31 +191,77 @@ def _package_dirs() -> list[Path]:
     )
 
 
+def _runtime_data_files() -> dict[Path, list[Path]]:
+    """Per package directory, its spec, schema and metadata files (what the connectors load at
+    run time), leaving out test configs."""
+    found: dict[Path, list[Path]] = {}
+    for package_dir in _package_dirs():
+        for path in package_dir.rglob("*"):
+            nearest_package = next(p for p in path.parents if (p / "__init__.py").exists())
+            if nearest_package != package_dir or not path.is_file() or "integration_tests" in path.parts:
+                continue
+            if path.suffix in {".json", ".yaml", ".yml"} and path.name != "acceptance-test-config.yml":
+                found.setdefault(package_dir, []).append(path)
+    return found
+
+
 def test_package_data_covers_every_spec_and_schema_file() -> None:
     """The CDK loads specs and schemas with pkgutil: a file missing from package_data is missing
     from the image, and the connector fails on its first discover."""
     package_data = _literal(_setup_call()["package_data"])
     uncovered = []
-    for package_dir in _package_dirs():
+    for package_dir, files in _runtime_data_files().items():
         package = ".".join(package_dir.relative_to(ROOT).parts)
         shipped = {path for pattern in package_data.get(package, []) for path in package_dir.glob(pattern)}
-        for path in package_dir.rglob("*"):
-            nearest_package = next(p for p in path.parents if (p / "__init__.py").exists())
-            if nearest_package != package_dir or not path.is_file():
-                continue
-            runtime_file = path.suffix in {".json", ".yaml", ".yml"} and path.name != "acceptance-test-config.yml"
-            if runtime_file and "integration_tests" not in path.parts and path not in shipped:
-                uncovered.append(str(path.relative_to(ROOT)))
+        uncovered += [str(path.relative_to(ROOT)) for path in files if path not in shipped]
     assert not uncovered, f"add these to package_data in setup.py: {uncovered}"
 
 
-def test_dockerignore_keeps_the_venv_and_tests_out_but_the_packages_in() -> None:
-    patterns = [
+def _dockerignore_patterns() -> list[str]:
+    return [
         line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
         if line.strip() and not line.startswith("#")
     ]
+
+
+def _dockerignored(relative: str) -> bool:
+    """Whether Docker leaves `relative` out of the build context (the pattern forms used here:
+    a name or glob from the context root, `**/` for any depth, a trailing `/`)."""
+    for pattern in _dockerignore_patterns():
+        pattern = pattern.rstrip("/")
+        candidates = [pattern, pattern[3:]] if pattern.startswith("**/") else [pattern]
+        if any(fnmatch.fnmatch(relative, candidate) for candidate in candidates):
+            return True
+    return False
+
+
+def test_dockerignore_keeps_the_venv_and_tests_out_but_the_packages_in() -> None:
+    patterns = _dockerignore_patterns()
     for excluded in (".venv/", ".git/", "unit_tests/", "integration_tests/", "bench/", "**/__pycache__/", ".pytest_cache/"):
         assert excluded in patterns
     needed = ["setup.py"] + [package_dir.relative_to(ROOT).parts[0] for package_dir in _package_dirs()]
     for name in needed:
-        assert not any(fnmatch.fnmatch(name, pattern.rstrip("/")) for pattern in patterns), f".dockerignore drops {name}"
+        assert not _dockerignored(name), f".dockerignore drops {name}"
+
+
+def test_the_image_build_context_installs_both_connectors_with_their_data_files(tmp_path: Path) -> None:
+    """What `COPY . ./` + `pip install .` does in the Dockerfile, without Docker: build the wheel
+    from the context .dockerignore leaves, and look inside it."""
+    context = tmp_path / "context"
+    shutil.copytree(
+        ROOT, context,
+        ignore=lambda directory, names: [n for n in names if _dockerignored(str((Path(directory) / n).relative_to(ROOT)))],
+    )
+    assert not (context / ".venv").exists() and not (context / "unit_tests").exists()
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", "-w", str(tmp_path / "wheel"), str(context)],
+        check=True, capture_output=True,
+    )
+    with zipfile.ZipFile(next((tmp_path / "wheel").glob("campus_passback-*.whl"))) as wheel:
+        names = set(wheel.namelist())
+        entry_points = wheel.read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
+    expected = {str(path.relative_to(ROOT)) for files in _runtime_data_files().values() for path in files}
+    assert expected and expected <= names, f"missing from the image: {sorted(expected - names)}"
+    for connector in _connector_names():
+        assert re.search(rf"^{connector} = ", entry_points, re.MULTILINE)
+    assert not any(name.startswith(("unit_tests/", "integration_tests/", "bench/")) for name in names)
