@@ -1,8 +1,12 @@
 """One sync's records, in bounded batches: validate → decide → plan → diff → write → report.
 
 `PassbackRun` knows nothing of Airbyte messages: the destination hands it records, asks it to
-flush on every state (and whenever a batch fills), and asks which records are still undecided
-before it echoes a state.
+flush on every state (and whenever a batch fills), and asks how far the records are settled
+(written or finally decided) before it echoes a state.
+
+A batch's writes run on one background thread while the next batch is read and validated: the
+next flush first waits for them (Campus's refusals of lineItems decide that batch's scores), so
+at most one batch is in flight and `settled` trails the input by at most one batch.
 
 Records arrive in any order. A score whose assessment has not arrived yet is *waiting*: it is not
 decided, so a state after it is held back until the assessment arrives (or the input ends, when it
@@ -18,6 +22,7 @@ catalog order); a source that sends scores first makes them wait in memory until
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,7 +68,10 @@ class PassbackRun:
         self._pending_seqs: list[int] = []
         self._entries: dict[tuple[str, str], AssessmentEntry] = {}
         self._waiting: dict[tuple[str, str], list[tuple[int, Score]]] = {}
+        self._write_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="passback-write")
+        self._in_flight: tuple[Future, list[LineItemWork], int, int] | None = None  # future, lineItems, position, oldest seq
         self.position = 0  # records received so far; a state received now covers seqs < position
+        self.settled = 0  # every record before this position is written or decided, or waiting
 
     # -- input ------------------------------------------------------------------------------
 
@@ -83,9 +91,17 @@ class PassbackRun:
     def full(self) -> bool:
         return len(self._pending) >= self._batch_size
 
-    def oldest_undecided(self) -> int | None:
-        """The seq of the oldest waiting score, or None when every record so far is decided."""
-        return min((seq for scores in self._waiting.values() for seq, _ in scores[:1]), default=None)
+    def settled_before(self) -> int:
+        """Position before which every record is written to Campus or finally decided: a state
+        received at or before it may be echoed. Waiting scores and the batch in flight hold it back."""
+        oldest = [self.settled, *(scores[0][0] for scores in self._waiting.values())]
+        if self._in_flight is not None:
+            oldest.append(self._in_flight[3])
+        return min(oldest)
+
+    def close(self) -> None:
+        """Stop the write thread (after the batch in flight, if any, ends)."""
+        self._write_thread.shutdown(wait=True)
 
     def finish(self) -> None:
         """End of input: flush, then decide the scores whose assessment never arrived.
@@ -96,6 +112,7 @@ class PassbackRun:
         Otherwise the score is reported as assessment_not_found.
         """
         self.flush()
+        waiting_seqs = [seq for scores in self._waiting.values() for seq, _ in scores]
         waiting = [score for scores in self._waiting.values() for _, score in scores]
         self._waiting.clear()
         self._roster.load_sections(s.section_id for s in waiting)
@@ -104,15 +121,18 @@ class PassbackRun:
                 section_id, line_item_id(self._settings.namespace, assessment_id, section_id))
             if held is not None:
                 self._entries[(assessment_id, section_id)] = AssessmentEntry(rules.SEND, float(held["resultValueMax"]))
-        self._write([], self._decide_scores(waiting), [])
+        self._submit([], self._decide_scores(waiting), [], min(waiting_seqs, default=self.position))
+        self._settle()
 
     # -- one batch --------------------------------------------------------------------------
 
     def flush(self) -> None:
-        """Decide, plan, diff and write everything pending that can be decided now."""
+        """Decide, plan and diff everything pending that can be decided now, and start writing it."""
         pending, seqs = self._pending, self._pending_seqs
         self._pending, self._pending_seqs = [], []
+        self._settle()
         if not pending:
+            self.settled = self.position
             return
         assessments: dict[tuple[str, str], Assessment] = {}
         scores: list[Score] = []
@@ -127,12 +147,27 @@ class PassbackRun:
             else:
                 self._invalid(record)
         line_items, removals = self._decide_assessments(list(assessments.values()))
+        oldest = seqs[0]
         for key in [k for k in self._waiting if k in self._entries]:
-            scores.extend(score for _, score in self._waiting.pop(key))
-        self._write(line_items, self._decide_scores(scores) + self._decide_grades(grades), removals)
+            released = self._waiting.pop(key)
+            oldest = min(oldest, released[0][0])
+            scores.extend(score for _, score in released)
+        self._submit(line_items, self._decide_scores(scores) + self._decide_grades(grades), removals, oldest)
 
-    def _write(self, line_items: list[LineItemWork], results: list[ResultWork], removals: list[Removal]) -> None:
-        outcomes, refused = self._writer.write(line_items, results, removals)
+    def _submit(self, line_items: list[LineItemWork], results: list[ResultWork], removals: list[Removal],
+                oldest: int) -> None:
+        """Start writing a batch; `oldest` is the seq of its oldest record (a score may have waited)."""
+        future = self._write_thread.submit(self._writer.write, line_items, results, removals)
+        self._in_flight = (future, line_items, self.position, oldest)
+
+    def _settle(self) -> None:
+        """Wait for the batch in flight; its failure (after the client's retries) is raised here."""
+        if self._in_flight is None:
+            return
+        future, line_items, position, _ = self._in_flight
+        self._in_flight = None
+        outcomes, refused = future.result()
+        self.settled = position
         for work in line_items:
             if work.plan.sourced_id in refused:
                 self._entries[(work.plan.assessment_id, work.plan.section_id)].refusal = refused[work.plan.sourced_id]

@@ -92,7 +92,10 @@ class DestinationCampusGrades(Destination):
             raise AirbyteTracedException(message=config_problem(error), failure_type=FailureType.config_error) from None
         with OneRosterClient(destination_config) as client:
             run = PassbackRun(destination_config, client)
-            yield from self._run(run, input_messages)
+            try:
+                yield from self._run(run, input_messages)
+            finally:
+                run.close()
 
     def _run(self, run: PassbackRun, input_messages: Iterable[AirbyteMessage]) -> Iterator[AirbyteMessage]:
         held: deque[tuple[int, AirbyteMessage]] = deque()
@@ -121,9 +124,9 @@ class DestinationCampusGrades(Destination):
 
 
 def _release(held: deque[tuple[int, AirbyteMessage]], run: PassbackRun) -> Iterator[AirbyteMessage]:
-    """Echo held states, in order, whose records are all decided (no waiting score before them)."""
-    oldest = run.oldest_undecided()
-    while held and (oldest is None or held[0][0] <= oldest):
+    """Echo held states, in order, whose records are all written or decided."""
+    settled = run.settled_before()
+    while held and held[0][0] <= settled:
         yield held.popleft()[1]
 
 
