@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, List, Mapping, MutableMapping, Optional, Sequence
+from typing import Any, Generator, Iterable, Iterator, List, Mapping, MutableMapping, Optional, Sequence
 
 from airbyte_cdk.models import (
     AirbyteEstimateTraceMessage,
@@ -147,17 +147,25 @@ class OneRosterStream(Stream, CheckpointMixin):
         cursor = DateLastModifiedCursor(self._saved if incremental else None, start_date)
         self._cursor = cursor
         paths = self.collection.paths(self._config.school_ids)
+        requests_before, started = self._client.requests.total, time.monotonic()
         try:
-            yield from self._read_paths(paths, cursor)
+            emitted = yield from self._read_paths(paths, cursor)
         except OneRosterError as error:
             raise read_failure(error, self.name) from error
         cursor.read_finished()
+        self.logger.info(
+            f"Read {emitted} {self.name} records in {self._client.requests.total - requests_before} requests "
+            f"({time.monotonic() - started:.1f} s); state {cursor.state}"
+        )
 
-    def _read_paths(self, paths: Sequence[str], cursor: DateLastModifiedCursor) -> Iterator[AirbyteMessage]:
-        """Every page of every path, checkpointing mid-read only when there is a single sorted sequence."""
+    def _read_paths(self, paths: Sequence[str], cursor: DateLastModifiedCursor) -> Generator[AirbyteMessage, None, int]:
+        """Every page of every path, checkpointing mid-read only when there is a single sorted sequence.
+
+        Returns how many records were emitted.
+        """
         query_filter = where(CURSOR_FIELD, ">=", cursor.lower_bound) if cursor.lower_bound else None
         single_sequence = len(paths) == 1
-        estimated = 0
+        estimated = emitted = 0
         for path in paths:
             cursor.sequence_started()
             first_page = True
@@ -168,6 +176,8 @@ class OneRosterStream(Stream, CheckpointMixin):
                 first_page = False
                 yield from self._records(page.records)
                 cursor.page_emitted(page.records, may_checkpoint=single_sequence)
+                emitted += len(page.records)
+        return emitted
 
     def _records(self, records: list[dict]) -> Iterator[AirbyteMessage]:
         if self.collection.boolean_fields:
