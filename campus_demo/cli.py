@@ -15,6 +15,7 @@ from rich.console import Console
 
 from campus_demo.export_files import read_export
 from campus_demo.job import DemoOptions, run_demo
+from campus_sandbox.district import SIZES as DISTRICT_SIZES
 
 DESCRIPTION = """\
 The main job of Campus Passback, end to end, in one command:
@@ -44,8 +45,6 @@ sample export.
 Exit status: 0 when every step succeeded and the second run re-sent nothing; 1 otherwise.
 """
 
-SIZES = ("tiny", "small", "medium", "large")
-
 
 def parse_options(argv: Sequence[str]) -> DemoOptions:
     parser = argparse.ArgumentParser(
@@ -55,7 +54,7 @@ def parse_options(argv: Sequence[str]) -> DemoOptions:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "--size", choices=SIZES, default="medium",
+        "--size", choices=list(DISTRICT_SIZES), default="medium",
         help="district size of the sandbox (default: medium, 6 schools and 9,000 students; tiny and small are quicker)",
     )
     parser.add_argument("--config", type=Path, metavar="FILE", help="a real district's destination config (JSON) instead of the sandbox")

@@ -11,9 +11,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from campus_sandbox.server import CampusSandbox
 from campus_sandbox.district import District, generate
 from campus_sandbox.options import SandboxOptions
+from campus_sandbox.server import CampusSandbox
 from campus_sandbox.stats import RequestStats
 from otus_export.bulk import bulk_export
 from otus_export.sample import SampleExport, sample_export
