@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-ROLES = ("assessments", "scores", "grades")
+from destination_campus_grades.spec import STREAM_ROLES
 
 
 def read_export(directory: Path) -> dict[str, list[dict[str, Any]]]:
@@ -20,7 +20,7 @@ def read_export(directory: Path) -> dict[str, list[dict[str, Any]]]:
     destination would only be able to report it as unusable input.
     """
     export: dict[str, list[dict[str, Any]]] = {}
-    for role in ROLES:
+    for role in STREAM_ROLES:
         path = directory / f"{role}.jsonl"
         records: list[dict[str, Any]] = []
         if path.exists():

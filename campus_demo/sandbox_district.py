@@ -15,10 +15,10 @@ from campus_sandbox.district import District, generate
 from campus_sandbox.options import SandboxOptions
 from campus_sandbox.server import CampusSandbox
 from campus_sandbox.stats import RequestStats
+from destination_campus_grades.spec import STREAM_ROLES
 from otus_export.bulk import bulk_export
 from otus_export.sample import SampleExport, sample_export
 
-ROLES = ("assessments", "scores", "grades")
 # Sections and assessments per section of the bulk part, per district size.
 BULK_VOLUME = {"tiny": (2, 2), "small": (10, 3), "medium": (40, 3), "large": (200, 3)}
 
@@ -73,7 +73,7 @@ def build_export(district: District, sample: SampleExport) -> tuple[dict[str, li
         district, sections=min(active, sections + len(outsider_sections)),
         students_per_section=district.class_size, assessments_per_section=assessments,
     )
-    export: dict[str, list[dict[str, Any]]] = {role: [] for role in ROLES}
+    export: dict[str, list[dict[str, Any]]] = {role: [] for role in STREAM_ROLES}
     for stream, record in sample.records:
         export[stream].append(record)
     teacher_group = set(sample.teacher_group)
