@@ -17,9 +17,10 @@ report such a record and pass the rest back.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 
@@ -32,11 +33,15 @@ SCHEMAS = Path(__file__).resolve().parent.parent / "destination_campus_grades" /
 
 
 @pytest.fixture(scope="module")
-def pyairbyte_dir(tmp_path_factory) -> Path:
-    """PyAirbyte's cache, logs and temp files for this module (PyAirbyte reads it once, at import)."""
+def pyairbyte_dir(tmp_path_factory) -> Iterator[Path]:
+    """PyAirbyte's cache, logs and temp files for this module (PyAirbyte reads them once, at
+    import); the process environment is put back afterwards."""
+    saved = dict(os.environ)
     directory = tmp_path_factory.mktemp("pyairbyte")
     use_private_pyairbyte_dirs(directory)
-    return directory
+    yield directory
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 @pytest.fixture(scope="module")
