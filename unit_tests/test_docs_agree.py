@@ -7,6 +7,7 @@ a new reason code from shipping undocumented (or a removed one from lingering in
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from pathlib import Path
@@ -65,3 +66,13 @@ def test_every_spec_field_is_documented(connector: str, page: Path) -> None:
         text += SOURCE_PAGE.read_text()
     undocumented = sorted({name for name in _property_names(_spec(connector)) if f"`{name}`" not in text})
     assert not undocumented, f"document these {connector} settings in {page.name}: {undocumented}"
+
+
+@pytest.mark.parametrize("role", ["assessments", "scores", "grades"])
+def test_every_input_field_is_documented(role: str) -> None:
+    """The Otus side is shaped from the docs: a schema field they do not name cannot be filled."""
+    schema = json.loads((ROOT / "destination_campus_grades" / "schemas" / f"{role}.json").read_text())
+    row = next((line for line in DESTINATION_PAGE.read_text().splitlines() if line.startswith(f"| `{role}` |")), None)
+    assert row, f"the Input table of {DESTINATION_PAGE.name} has no row for {role}"
+    undocumented = sorted(name for name in schema["properties"] if f"`{name}`" not in row)
+    assert not undocumented, f"document these {role} fields in the Input table: {undocumented}"
