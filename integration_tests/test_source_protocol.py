@@ -143,3 +143,21 @@ def test_school_filter_reads_the_schools_nested_collections(sandbox, tmp_path: P
         assert {r["sourcedId"] for r in run.records_of(stream)} == expected and expected
     assert {role for user in run.records_of("users") for role in [user["role"]]} <= {"student", "teacher"}
     assert all(school in {org["sourcedId"] for org in user["orgs"]} for user in run.records_of("users"))
+
+
+def test_read_failures_say_whose_move_it_is_without_a_secret(sandbox, tmp_path: Path, catalog: dict) -> None:
+    users = configured_catalog(catalog, {"users": "full_refresh"})
+    stale = sandbox.connection_config()
+    sandbox.renew_secret()
+    refused = run_source("read", tmp_path, config=stale, catalog=users)
+    assert refused.returncode != 0 and not refused.records
+    assert refused.errors[0]["failure_type"] == "config_error"
+    assert "Renew Secret" in refused.errors[0]["message"] and "users" in refused.errors[0]["message"]
+    assert_no_secret(refused, stale)
+
+    sandbox.faults.set(rate_500_before_write=1.0)
+    failing = run_source("read", tmp_path, config=sandbox.connection_config(max_retries=1, retry_base_seconds=0.01),
+                         catalog=users)
+    assert failing.returncode != 0
+    assert failing.errors[0]["failure_type"] == "transient_error"
+    assert "users" in failing.errors[0]["message"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+from pydantic import ValidationError
 
 from campus_oneroster.errors import (
     ConnectionFailedError,
@@ -81,3 +82,12 @@ def gradebook_check_message(error: OneRosterError) -> str:
         "Rostering works, but the gradebook endpoints (categories, lineItems, results) were refused, so "
         f"the categories, line_items and results streams cannot be read: {error}"
     )
+
+
+def config_problem(error: ValidationError) -> str:
+    """A validation failure as the settings and rules it broke, never the values entered (they may be secrets)."""
+    problems = []
+    for issue in error.errors():
+        setting = ".".join(str(part) for part in issue["loc"] if not isinstance(part, int)) or "config"
+        problems.append(f"{setting}: {issue['msg'].removeprefix('Value error, ')}")
+    return "The configuration is invalid. " + "; ".join(problems)

@@ -5,28 +5,20 @@ from __future__ import annotations
 import logging
 from typing import Any, List, Mapping, Optional, Tuple
 
-from airbyte_cdk.models import ConnectorSpecification, ConnectorSpecificationSerializer
+from airbyte_cdk.models import ConnectorSpecification, ConnectorSpecificationSerializer, FailureType
 from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.streams import Stream
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from pydantic import ValidationError
 
 from campus_oneroster.client import OneRosterClient
 from campus_oneroster.errors import OneRosterError
-from source_campus_oneroster.failures import gradebook_check_message, rostering_check_message
-from source_campus_oneroster.spec import SourceConfig, parse_config, source_spec
+from source_campus_oneroster.failures import config_problem, gradebook_check_message, rostering_check_message
+from source_campus_oneroster.spec import parse_config, source_spec
 from source_campus_oneroster.streams import build_streams
 
 ROSTERING_PROBE = "/orgs"
 GRADEBOOK_PROBE = "/categories"
-
-
-def config_problem(error: ValidationError) -> str:
-    """A validation failure as the settings and rules it broke, never the values entered (they may be secrets)."""
-    problems = []
-    for issue in error.errors():
-        setting = ".".join(str(part) for part in issue["loc"] if not isinstance(part, int)) or "config"
-        problems.append(f"{setting}: {issue['msg'].removeprefix('Value error, ')}")
-    return "The configuration is invalid. " + "; ".join(problems)
 
 
 class SourceCampusOneroster(AbstractSource):
@@ -68,5 +60,8 @@ class SourceCampusOneroster(AbstractSource):
         return True, None
 
     def streams(self, config: Mapping[str, Any]) -> List[Stream]:
-        source_config = parse_config(config)
+        try:
+            source_config = parse_config(config)
+        except ValidationError as error:
+            raise AirbyteTracedException(message=config_problem(error), failure_type=FailureType.config_error) from None
         return build_streams(OneRosterClient(source_config), source_config, record_pages=self._record_pages)
