@@ -9,7 +9,10 @@ and error handling stay the CDK's), and `PageWritingEntrypoint` writes its recor
 RECORD lines with one `orjson.dumps` each. The bytes on stdout are the protocol's, line for line.
 
 Only the console script uses it (`run.py`); a source built without `record_pages=True` (the CDK's
-standard tests, in-process callers) yields ordinary per-record messages.
+standard tests, in-process callers) yields ordinary per-record messages. A test runs both paths on
+the same data and compares their output line for line. One visible difference: the CDK's own
+"Read N records from <stream> stream" log line counts pages here; the stream's preceding
+"Read N <stream> records in M requests" line has the record count.
 """
 
 from __future__ import annotations
