@@ -16,6 +16,7 @@ from typing import Any, Iterable, Mapping, Optional
 
 import pytest
 
+from campus_sandbox import calendar
 from campus_sandbox.roster import roster_record_sets
 
 SCRIPT = Path(sys.executable).parent / "source-campus-oneroster"
@@ -188,3 +189,23 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> dict:
     run = run_source("discover", tmp_path_factory.mktemp("discover"), config=config)
     assert run.returncode == 0, run.stderr
     return run.catalog
+
+
+def seed_gradebook(sb: Any, tag: str = "src", results: int = 4) -> None:
+    """Write a vendor lineItem and a few results into the sandbox's gradebook, as a vendor would.
+
+    A fresh district holds Campus's grading tasks but no results; the source's results stream
+    needs some. Goes through the sandbox's receiving rules (class, due date inside a term, open
+    grading window, enrolled students), not around them.
+    """
+    district = sb.district
+    class_id, terms = district.section_id(0), district.section_terms(0)
+    due = calendar.SESSION_BY_ID[terms[-1]].end.isoformat()
+    line_item = f"{tag}-lineitem"
+    sb.state.put_line_item(line_item, {"title": f"{tag} quiz", "assignDate": due, "dueDate": due,
+                                       "class": {"sourcedId": class_id}, "resultValueMin": 0, "resultValueMax": 10})
+    enrolled = [district.student_id(k) for k in range(200) if district.student_index(district.student_id(k)) is not None
+                and district.is_enrolled(k, 0)]
+    for n, student in enumerate(enrolled[:results]):
+        sb.state.put_result(f"{tag}-result-{n}", {"lineItem": {"sourcedId": line_item}, "student": {"sourcedId": student},
+                                                  "scoreStatus": "fully graded", "score": 7 + n % 3, "scoreDate": due})

@@ -20,6 +20,7 @@ from integration_tests.source_cli import (  # noqa: F401  (catalog is a fixture)
     record_keys,
     run_source,
     sandbox_keys,
+    seed_gradebook,
     source_args,
 )
 
@@ -107,12 +108,14 @@ def test_discover_declares_every_stream_incremental_on_date_last_modified(catalo
 
 
 def test_full_refresh_reads_exactly_the_districts_records(sandbox, tmp_path: Path, catalog: dict) -> None:
+    seed_gradebook(sandbox)
     config = sandbox.connection_config(page_size=25)
     run = run_source("read", tmp_path, config=config, catalog=configured_catalog(catalog, {s: "full_refresh" for s in ALL_STREAMS}))
     assert run.returncode == 0, run.stderr
     assert not run.errors
     assert record_keys(run.records) == sandbox_keys(sandbox)
     assert len(run.records) == len(record_keys(run.records)), "a full refresh emits each record once"
+    assert len(run.records_of("results")) == 4 and {type(r["score"]) for r in run.records_of("results")} <= {int, float}
     users, enrollments = run.records_of("users"), run.records_of("enrollments")
     assert {type(user["enabledUser"]) for user in users} == {bool}
     assert {type(enrollment["primary"]) for enrollment in enrollments} == {bool}

@@ -26,6 +26,7 @@ from integration_tests.source_cli import (  # noqa: F401  (catalog is a fixture)
     record_keys,
     run_source,
     sandbox_keys,
+    seed_gradebook,
     source_args,
     stream_states,
 )
@@ -73,16 +74,19 @@ def test_resuming_from_any_checkpoint_loses_no_record_even_inside_a_shared_insta
 def test_next_sync_reads_only_the_last_instant_again_and_start_date_bounds_the_first(
     sandbox, tmp_path: Path, catalog: dict
 ) -> None:
-    first = run_source("read", tmp_path, config=sandbox.connection_config(), catalog=configured_catalog(catalog, ROSTER))
+    seed_gradebook(sandbox, tag="before")
+    streams = {**ROSTER, "results": "incremental"}
+    first = run_source("read", tmp_path, config=sandbox.connection_config(), catalog=configured_catalog(catalog, streams))
     assert first.returncode == 0, first.stderr
-    second = run_source("read", tmp_path, config=sandbox.connection_config(), catalog=configured_catalog(catalog, ROSTER),
+    seed_gradebook(sandbox, tag="after", results=2)  # a teacher's new scores, stamped now
+    second = run_source("read", tmp_path, config=sandbox.connection_config(), catalog=configured_catalog(catalog, streams),
                         state=stream_states(first))
     assert second.returncode == 0, second.stderr
-    for stream in ROSTER:
+    for stream in streams:
         latest = max(r["dateLastModified"] for r in first.records_of(stream))
-        assert {r["sourcedId"] for r in second.records_of(stream)} == {
-            r["sourcedId"] for r in first.records_of(stream) if r["dateLastModified"] == latest
-        }
+        again = {r["sourcedId"] for r in first.records_of(stream) if r["dateLastModified"] == latest}
+        new = {"after-result-0", "after-result-1"} if stream == "results" else set()
+        assert {r["sourcedId"] for r in second.records_of(stream)} == again | new
     enrollments = sorted(e["dateLastModified"] for e in first.records_of("enrollments"))
     start = enrollments[len(enrollments) // 2]
     bounded = run_source("read", tmp_path, config=sandbox.connection_config(start_date=start),
@@ -136,6 +140,7 @@ FAULTS = dict(rate_429=0.10, rate_500_before_write=0.05, rate_drop=0.02, token_e
 
 def faulted_read_equals_clean_read(make_sandbox, tmp_path: Path, catalog: dict, *, size: str, page_size: int) -> None:
     sb = make_sandbox(size)
+    seed_gradebook(sb)
     config = sb.connection_config(page_size=page_size, retry_base_seconds=0.01, max_retries=8, max_concurrent_requests=3)
     configured = configured_catalog(catalog, {s: "incremental" for s in ALL_STREAMS})
     clean = run_source("read", tmp_path, config=config, catalog=configured)

@@ -1,8 +1,8 @@
 """The CDK's standard source tests (airbyte_cdk.test.standard_tests) against a Campus sandbox.
 
 Scenarios come from the repository's acceptance-test-config.yml; the sandbox config there is bound
-to a tiny-district sandbox started once for the pytest session (in-process, on loopback, closed
-when the interpreter exits). Image tests need a Docker engine and are deselected by pytest.ini.
+to a tiny-district sandbox (with a few vendor results, so every stream has records) started once
+for the pytest session (in-process, on loopback, closed when the interpreter exits). Image tests need a Docker engine and are deselected by pytest.ini.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from airbyte_cdk.test.standard_tests.pytest_hooks import pytest_generate_tests  
 
 from campus_sandbox.district import generate
 from campus_sandbox.server import CampusSandbox
+from integration_tests.source_cli import seed_gradebook
 from source_campus_oneroster.source import SourceCampusOneroster
 
 SANDBOX_CONFIG = "source_sandbox_config.json"
@@ -25,6 +26,7 @@ SANDBOX_CONFIG = "source_sandbox_config.json"
 def session_sandbox() -> CampusSandbox:
     sandbox = CampusSandbox(generate("tiny")).start()
     atexit.register(sandbox.close)
+    seed_gradebook(sandbox)
     return sandbox
 
 
