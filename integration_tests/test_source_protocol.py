@@ -153,6 +153,11 @@ def test_school_filter_reads_the_schools_nested_collections(sandbox, tmp_path: P
     assert {role for user in run.records_of("users") for role in [user["role"]]} <= {"student", "teacher"}
     assert all(school in {org["sourcedId"] for org in user["orgs"]} for user in run.records_of("users"))
 
+    unknown = run_source("read", tmp_path, config=sandbox.connection_config(school_ids=[school, "no-such-school"]),
+                         catalog=configured_catalog(catalog, {"classes": "full_refresh"}))
+    assert unknown.errors[0]["failure_type"] == "config_error"
+    assert "the school 'no-such-school' in the Schools setting was not found" in unknown.errors[0]["message"]
+
 
 def test_read_failures_say_whose_move_it_is_without_a_secret(sandbox, tmp_path: Path, catalog: dict) -> None:
     users = configured_catalog(catalog, {"users": "full_refresh"})

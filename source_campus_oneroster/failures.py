@@ -63,6 +63,19 @@ def read_failure(error: OneRosterError, stream_name: str) -> AirbyteTracedExcept
     )
 
 
+def school_not_found(error: NotFoundError, school: str, stream_name: str) -> AirbyteTracedException:
+    """A school of the Schools setting that Campus does not know (or this connection cannot see)."""
+    return AirbyteTracedException(
+        message=(
+            f"Reading the {stream_name} stream failed: the school {school!r} in the Schools setting was not found "
+            f"({error}). Use the sourcedId of a school from the orgs stream (type school) that this connection "
+            "can see, or remove it from Schools."
+        ),
+        internal_message=f"{type(error).__name__}: {error}",
+        failure_type=FailureType.config_error,
+    )
+
+
 def rostering_check_message(error: OneRosterError) -> str:
     """What `check` says when the rostering probe fails, naming which of the usual causes it is."""
     if isinstance(error, ConnectionFailedError):

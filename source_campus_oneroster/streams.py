@@ -28,11 +28,11 @@ from airbyte_cdk.models import (
 from airbyte_cdk.sources.streams.core import CheckpointMixin, Stream
 
 from campus_oneroster.client import OneRosterClient
-from campus_oneroster.errors import OneRosterError
+from campus_oneroster.errors import NotFoundError, OneRosterError
 from campus_oneroster.filters import where
 from source_campus_oneroster.booleans import normalise_booleans
 from source_campus_oneroster.cursor import CURSOR_FIELD, DateLastModifiedCursor, format_instant
-from source_campus_oneroster.failures import read_failure
+from source_campus_oneroster.failures import read_failure, school_not_found
 from source_campus_oneroster.record_pages import page_message
 from source_campus_oneroster.spec import SourceConfig
 
@@ -60,11 +60,11 @@ class Collection:
     school_paths: tuple[str, ...] = ()
     boolean_fields: tuple[str, ...] = ()
 
-    def paths(self, school_ids: Optional[Sequence[str]]) -> list[str]:
-        """The paths one read covers: the collection, or its nested route per selected school."""
+    def paths(self, school_ids: Optional[Sequence[str]]) -> list[tuple[Optional[str], str]]:
+        """(school, path) of each sequence one read covers: the collection, or its routes per selected school."""
         if not school_ids or not self.school_paths:
-            return [self.path]
-        return [template.format(school=school) for school in school_ids for template in self.school_paths]
+            return [(None, self.path)]
+        return [(school, template.format(school=school)) for school in school_ids for template in self.school_paths]
 
 
 COLLECTIONS: tuple[Collection, ...] = (
@@ -158,7 +158,9 @@ class OneRosterStream(Stream, CheckpointMixin):
             f"({time.monotonic() - started:.1f} s); state {cursor.state}"
         )
 
-    def _read_paths(self, paths: Sequence[str], cursor: DateLastModifiedCursor) -> Generator[AirbyteMessage, None, int]:
+    def _read_paths(
+        self, paths: Sequence[tuple[Optional[str], str]], cursor: DateLastModifiedCursor
+    ) -> Generator[AirbyteMessage, None, int]:
         """Every page of every path, checkpointing mid-read only when there is a single sorted sequence.
 
         Returns how many records were emitted.
@@ -166,17 +168,22 @@ class OneRosterStream(Stream, CheckpointMixin):
         query_filter = where(CURSOR_FIELD, ">=", cursor.lower_bound) if cursor.lower_bound else None
         single_sequence = len(paths) == 1
         estimated = emitted = 0
-        for path in paths:
+        for school, path in paths:
             cursor.sequence_started()
             first_page = True
-            for page in self._client.iter_pages(path, filter=query_filter, sort=CURSOR_FIELD, order_by="asc"):
-                if first_page and page.total is not None:
-                    estimated += page.total
-                    yield self._estimate(estimated)
-                first_page = False
-                yield from self._records(page.records)
-                cursor.page_emitted(page.records, may_checkpoint=single_sequence)
-                emitted += len(page.records)
+            try:
+                for page in self._client.iter_pages(path, filter=query_filter, sort=CURSOR_FIELD, order_by="asc"):
+                    if first_page and page.total is not None:
+                        estimated += page.total
+                        yield self._estimate(estimated)
+                    first_page = False
+                    yield from self._records(page.records)
+                    cursor.page_emitted(page.records, may_checkpoint=single_sequence)
+                    emitted += len(page.records)
+            except NotFoundError as error:
+                if school is None:
+                    raise
+                raise school_not_found(error, school, self.name) from error
         return emitted
 
     def _records(self, records: list[dict]) -> Iterator[AirbyteMessage]:

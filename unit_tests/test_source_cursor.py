@@ -70,8 +70,9 @@ def test_string_booleans_become_booleans_and_unknown_values_pass_through() -> No
 def test_school_filter_uses_nested_routes_only_where_oneroster_has_them() -> None:
     by_name = {collection.name: collection for collection in COLLECTIONS}
     assert by_name["users"].paths(["s1", "s2"]) == [
-        "/schools/s1/students", "/schools/s1/teachers", "/schools/s2/students", "/schools/s2/teachers"
+        ("s1", "/schools/s1/students"), ("s1", "/schools/s1/teachers"),
+        ("s2", "/schools/s2/students"), ("s2", "/schools/s2/teachers"),
     ]
-    assert by_name["enrollments"].paths(["s1"]) == ["/schools/s1/enrollments"]
-    assert by_name["results"].paths(["s1"]) == ["/results"]
-    assert by_name["classes"].paths(None) == ["/classes"]
+    assert by_name["enrollments"].paths(["s1"]) == [("s1", "/schools/s1/enrollments")]
+    assert by_name["results"].paths(["s1"]) == [(None, "/results")]
+    assert by_name["classes"].paths(None) == [(None, "/classes")]
