@@ -60,7 +60,7 @@ CHECK_FAILURES = {
                                  "Renew Secret"),
     "host unreachable": (lambda sb: _moved(sb, f"http://127.0.0.1:{closed_port()}"), "Cannot reach the OneRoster host"),
     "not a OneRoster base URL": (lambda sb: {**sb.connection_config(), "base_url": sb.origin + "/campus/api"},
-                                 "not as a OneRoster 1.1 endpoint"),
+                                 "The Base URL is not a OneRoster 1.1 endpoint"),
     "http on a real host": (lambda sb: {**sb.connection_config(), "base_url": "http://district.example.org/ims/oneroster/v1p1"},
                             "https"),
     "roster-only key with gradebook streams": (lambda sb: sb.connection_config(roster_only=True),
@@ -89,7 +89,7 @@ def test_check_names_each_failure_without_a_stack_trace_or_secret(sandbox, tmp_p
     assert run.returncode == 0, run.stderr
     status = run.connection_status
     assert status["status"] == "FAILED"
-    assert expected in status["message"]
+    assert status["message"].startswith(("Cannot", "The", "Campus", "Rostering")) and expected in status["message"]
     assert "Traceback" not in status["message"]
     assert_no_secret(run, {**sandbox.connection_config(), **config})
 

@@ -84,7 +84,9 @@ def rostering_check_message(error: OneRosterError) -> str:
         return f"Campus refused the key and secret: {error}"
     if isinstance(error, ForbiddenError):
         return f"{ROSTERING_REFUSED} Details: {error}"
-    if isinstance(error, (NotOneRosterEndpointError, NotFoundError, InvalidDataError)):
+    if isinstance(error, NotOneRosterEndpointError):
+        return f"The Base URL is not a OneRoster 1.1 endpoint: {error}"
+    if isinstance(error, (NotFoundError, InvalidDataError)):
         return f"{NOT_ONEROSTER} Details: {error}"
     return f"The OneRoster endpoint could not be read: {error}"
 

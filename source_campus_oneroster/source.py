@@ -5,7 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any, List, Mapping, Optional, Tuple
 
-from airbyte_cdk.models import ConnectorSpecification, ConnectorSpecificationSerializer, FailureType
+from airbyte_cdk.models import (
+    AirbyteConnectionStatus,
+    ConnectorSpecification,
+    ConnectorSpecificationSerializer,
+    FailureType,
+    Status,
+)
 from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
@@ -33,6 +39,13 @@ class SourceCampusOneroster(AbstractSource):
 
     def spec(self, logger: logging.Logger) -> ConnectorSpecification:
         return ConnectorSpecificationSerializer.load(source_spec())
+
+    def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
+        """`check_connection`'s verdict with its message as written (the CDK's default quotes it with repr)."""
+        succeeded, message = self.check_connection(logger, config)
+        if succeeded:
+            return AirbyteConnectionStatus(status=Status.SUCCEEDED)
+        return AirbyteConnectionStatus(status=Status.FAILED, message=message)
 
     def check_connection(self, logger: logging.Logger, config: Mapping[str, Any]) -> Tuple[bool, Optional[Any]]:
         """Read one org (rostering), then one category when a vendor pair is configured (gradebook).
