@@ -14,8 +14,9 @@ destination runs as its console script with max_concurrent_requests (default 5),
 3. Memory: peak RSS of the destination for --memory-scores input scores (a dry run in which every
    assessment starts before the passback start date, so each score is decided by rule 1 with no
    Campus read: what is measured is the destination's own buffering), next to the same run with
-   --memory-scores / 100 scores. What bounds it: one batch of 5,000 records, one small entry per
-   assessment, the report's counters; nothing grows with the number of scores.
+   --memory-scores / 100 scores. What bounds it: two batches of 5,000 records (one read, one being
+   written), one small entry per assessment, the report's counters; nothing grows with the number
+   of scores (the entries grow with the number of assessments: 40,000 in the full run).
 """
 
 from __future__ import annotations

@@ -9,12 +9,12 @@ next flush first waits for them (Campus's refusals of lineItems decide that batc
 at most one batch is in flight and `settled` trails the input by at most one batch.
 
 Records arrive in any order. A score whose assessment has not arrived yet is *waiting*: it is not
-decided, so a state after it is held back until the assessment arrives (or the input ends, when it
-is reported as assessment_not_found). Everything else in a flushed batch is finally decided or
-written before `flush` returns.
+decided, so a state after it is held back until the assessment arrives (or the input ends, when
+`finish` decides it against the lineItem Campus holds, or reports assessment_not_found).
 
-Memory is bounded by: the batch (`batch_size` records), one small entry per assessment seen (its
-decision and lineItem refusal, needed by its scores in later batches), the roster cache (see
+Memory is bounded by: two batches (`batch_size` records being read, one being written), one small
+entry per assessment seen (its decision, points possible and lineItem refusal, needed by its
+scores in later batches), the roster cache (see
 `roster.py`), the report (counters and a few examples), and the waiting scores. The waiting
 scores are empty when the Otus source emits the assessments stream before the scores stream (the
 catalog order); a source that sends scores first makes them wait in memory until their assessment.
@@ -28,8 +28,8 @@ from typing import Any
 
 from campus_oneroster.client import OneRosterClient
 from destination_campus_grades import rules
-from destination_campus_grades.diff import line_item_change, result_change
-from destination_campus_grades.plan import PlanSettings, line_item_id, plan_grade, plan_line_item, plan_score
+from destination_campus_grades.diff import Change, line_item_change, result_change
+from destination_campus_grades.plan import PlanSettings, ResultPlan, line_item_id, plan_grade, plan_line_item, plan_score
 from destination_campus_grades.reasons import Outcome, Reason
 from destination_campus_grades.records import Assessment, Grade, InvalidRecord, Score, parse_record, record_id
 from destination_campus_grades.report import PassbackReport, RecordOutcome
@@ -181,65 +181,65 @@ class PassbackRun:
             a.section_id for a in assessments
             if in_otus[a.key] is None or removal and in_otus[a.key].reason in REMOVABLE)
         works: list[LineItemWork] = []
-        removals: list[Removal] = []
+        removed: list[tuple[Assessment, PassbackDecision]] = []
         for a in assessments:
             decision = in_otus[a.key] or rules.decide_assessment(a, self._policy, self._roster)
             self._entries[a.key] = AssessmentEntry(decision, a.points_possible)
-            otus = a.otus_id
             if decision.send:
                 plan = plan_line_item(a, self._settings)
                 for note in plan.notes:
-                    self.report.note(note, RecordOutcome("assessments", Outcome.CREATED, otus, plan.sourced_id))
+                    self.report.note(note, RecordOutcome("assessments", Outcome.CREATED, a.otus_id, plan.sourced_id))
                 held = self._roster.held_line_item(a.section_id, plan.sourced_id)
                 works.append(LineItemWork(plan, line_item_change(plan, held)))
-                continue
-            held_removal = self._removal(a, decision) if removal else None
-            if held_removal is not None:
-                removals.append(held_removal)
+            elif removal and decision.reason in REMOVABLE and self._roster.held_line_item(
+                    a.section_id, line_item_id(self._settings.namespace, a.assessment_id, a.section_id)):
+                removed.append((a, decision))
             else:
-                self._skipped("assessments", otus, decision)
-        return works, removals
+                self._skipped("assessments", a.otus_id, decision)
+        return works, self._removals(removed)
 
-    def _removal(self, a: Assessment, decision: PassbackDecision) -> Removal | None:
-        """removal_policy=delete: the lineItem (and results) Campus holds of a removed assessment."""
-        if decision.reason not in REMOVABLE:
-            return None
-        lid = line_item_id(self._settings.namespace, a.assessment_id, a.section_id)
-        holdings = self._roster.holdings(a.section_id)
-        if holdings is None or lid not in holdings.line_items:
-            return None
-        return Removal(a.section_id, lid, tuple(holdings.results_of(lid)), a.otus_id, decision.reason)
+    def _removals(self, removed: list[tuple[Assessment, PassbackDecision]]) -> list[Removal]:
+        """removal_policy=delete: the lineItems (and their results) Campus holds of removed assessments."""
+        self._roster.load_results(a.section_id for a, _ in removed)
+        removals = []
+        for a, decision in removed:
+            lid = line_item_id(self._settings.namespace, a.assessment_id, a.section_id)
+            results = tuple(self._roster.holdings(a.section_id).results_of(lid))
+            removals.append(Removal(a.section_id, lid, results, a.otus_id, decision.reason))
+        return removals
 
     def _decide_scores(self, scores: list[Score]) -> list[ResultWork]:
         entries = {s.assessment_key: self._entries.get(s.assessment_key) for s in scores}
         self._roster.load_sections(s.section_id for s in scores
                                    if entries[s.assessment_key] and entries[s.assessment_key].decision.send)
-        works: list[ResultWork] = []
+        sent: list[tuple[ResultPlan, AssessmentEntry]] = []
         for s in scores:
             entry = entries[s.assessment_key]
             decision = rules.decide_score(s, entry.decision if entry else None, entry.points_possible if entry else None,
                                           self._policy, self._roster)
-            if not decision.send:
+            if decision.send:
+                sent.append((plan_score(s, self._settings), entry))
+            else:
                 self._skipped("scores", s.otus_id, decision)
-                continue
-            plan = plan_score(s, self._settings)
-            held = self._roster.held_result(s.section_id, plan.sourced_id)
-            change = result_change(plan, held, self._settings.percent_key)
-            works.append(ResultWork("scores", plan, change, entry.refusal))
-        return works
+        self._roster.load_results(plan.section_id for plan, _ in sent
+                                  if self._roster.held_line_item(plan.section_id, plan.line_item_id))
+        return [ResultWork("scores", plan, self._result_change(plan), entry.refusal) for plan, entry in sent]
+
+    def _result_change(self, plan: ResultPlan) -> Change:
+        held = self._roster.held_result(plan.section_id, plan.sourced_id)
+        return result_change(plan, held, self._settings.percent_key)
 
     def _decide_grades(self, grades: list[Grade]) -> list[ResultWork]:
         self._roster.load_sections(g.section_id for g in grades)
-        works: list[ResultWork] = []
+        sent: list[ResultPlan] = []
         for g in grades:
             decision = rules.decide_grade(g, self._policy, self._roster)
-            if not decision.send:
+            if decision.send:
+                sent.append(plan_grade(g, self._settings))
+            else:
                 self._skipped("grades", g.otus_id, decision)
-                continue
-            plan = plan_grade(g, self._settings)
-            held = self._roster.held_result(g.section_id, plan.sourced_id)
-            works.append(ResultWork("grades", plan, result_change(plan, held, self._settings.percent_key)))
-        return works
+        self._roster.load_results(plan.section_id for plan in sent)
+        return [ResultWork("grades", plan, self._result_change(plan)) for plan in sent]
 
     # -- records that are not written -------------------------------------------------------
 

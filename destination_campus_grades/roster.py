@@ -1,9 +1,11 @@
 """What Campus knows and holds, read through the client once per sync and cached: the rules' facts.
 
-Reads are per section, never per record: for each section a batch touches, its students, its
-lineItems (Campus's grading tasks and ours) and its results, each in large pages, sections read
-concurrently (bounded by `max_concurrent_requests`). Users are one paged read of `/users`
-(sourcedIds only), the first time an assigner must be checked.
+Reads are per section, never per record: for each section a batch touches, its students and its
+lineItems (Campus's grading tasks and ours), in large pages, sections read concurrently (bounded
+by `max_concurrent_requests`). A section's results are read only when something is to be
+compared with them: a score whose lineItem Campus already holds, or a grade (results hang off
+lineItems, so a lineItem Campus does not hold has none; a first sync reads no results at all).
+Users are one paged read of `/users` (sourcedIds only), the first time an assigner is checked.
 
 Memory: the users' ids, plus the holdings of at most `max_sections` sections (more only while a
 single batch needs them at once); the least recently used section is dropped first and read
@@ -29,11 +31,12 @@ class SectionHoldings:
 
     students: frozenset[str]
     line_items: dict[str, dict[str, Any]] = field(default_factory=dict)
-    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    results: dict[str, dict[str, Any]] | None = None  # None: not read (nothing needed them yet)
 
     def results_of(self, line_item_id: str) -> list[str]:
-        """sourcedIds of the results held on one lineItem (for removals)."""
-        return [rid for rid, r in self.results.items() if (r.get("lineItem") or {}).get("sourcedId") == line_item_id]
+        """sourcedIds of the results held on one lineItem (for removals; results must be loaded)."""
+        return [rid for rid, r in (self.results or {}).items()
+                if (r.get("lineItem") or {}).get("sourcedId") == line_item_id]
 
 
 class CampusRoster:
@@ -60,6 +63,13 @@ class CampusRoster:
         while len(self._sections) > keep:
             self._sections.popitem(last=False)
 
+    def load_results(self, section_ids: Iterable[str]) -> None:
+        """Read the results of loaded, known sections whose results were not read yet (concurrently)."""
+        missing = [sid for sid in dict.fromkeys(section_ids)
+                   if self._sections.get(sid) is not None and self._sections[sid].results is None]
+        for sid, results in zip(missing, self._client.map_concurrent(self._read_results, missing)):
+            self._sections[sid].results = results
+
     def load_users(self) -> None:
         """Read every Campus user's sourcedId once per sync (one paged read, ids only)."""
         if self._users is None:
@@ -72,8 +82,10 @@ class CampusRoster:
         except NotFoundError:
             return None
         line_items = {li["sourcedId"]: li for li in self._client.iter_records(f"/classes/{section_id}/lineItems")}
-        results = {r["sourcedId"]: r for r in self._client.iter_records(f"/classes/{section_id}/results")}
-        return SectionHoldings(students, line_items, results)
+        return SectionHoldings(students, line_items)
+
+    def _read_results(self, section_id: str) -> dict[str, dict[str, Any]]:
+        return {r["sourcedId"]: r for r in self._client.iter_records(f"/classes/{section_id}/results")}
 
     # -- what the rules ask (RosterFacts) ---------------------------------------------------
 
@@ -103,8 +115,10 @@ class CampusRoster:
         return holdings.line_items.get(sourced_id) if holdings else None
 
     def held_result(self, section_id: str, sourced_id: str) -> dict[str, Any] | None:
+        """The result Campus holds; None when it holds none (or its lineItem is not held, so results
+        were not read: see `load_results`)."""
         holdings = self._sections.get(section_id)
-        return holdings.results.get(sourced_id) if holdings else None
+        return holdings.results.get(sourced_id) if holdings and holdings.results is not None else None
 
     def remember_line_item(self, section_id: str, body: dict[str, Any]) -> None:
         holdings = self._sections.get(section_id)
@@ -112,8 +126,9 @@ class CampusRoster:
             holdings.line_items[body["sourcedId"]] = body
 
     def remember_result(self, section_id: str, body: dict[str, Any]) -> None:
+        """Only into results already read: unread results are read whole when first needed."""
         holdings = self._sections.get(section_id)
-        if holdings is not None:
+        if holdings is not None and holdings.results is not None:
             holdings.results[body["sourcedId"]] = body
 
     def forget(self, section_id: str, line_item_id: str, result_ids: Iterable[str]) -> None:
@@ -121,4 +136,4 @@ class CampusRoster:
         if holdings is not None:
             holdings.line_items.pop(line_item_id, None)
             for rid in result_ids:
-                holdings.results.pop(rid, None)
+                (holdings.results or {}).pop(rid, None)

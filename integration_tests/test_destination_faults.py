@@ -88,8 +88,7 @@ def test_killed_write_resumed_from_the_last_state_ends_identical(make_sandbox, t
     run_destination(reference.connection_config(**settings), records, tmp_path)
     config_path, catalog_path = write_files(tmp_path, crashed.connection_config(**settings))
     process = subprocess.Popen([str(SCRIPT), "write", "--config", str(config_path), "--catalog", str(catalog_path)],
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})  # see each state as it is echoed
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 
     def feed() -> None:
         try:
