@@ -160,4 +160,4 @@ def test_under_faults_a_full_read_yields_exactly_the_clean_reads_records(make_sa
 
 @pytest.mark.soak
 def test_soak_under_faults_on_a_small_district(make_sandbox, tmp_path: Path, catalog: dict) -> None:
-    faulted_read_equals_clean_read(make_sandbox, tmp_path, catalog, size="small", page_size=50)
+    faulted_read_equals_clean_read(make_sandbox, tmp_path, catalog, size="small", page_size=10)
