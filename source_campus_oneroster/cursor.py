@@ -69,8 +69,9 @@ def is_ascending(records: Sequence[Mapping[str, Any]], previous: Optional[str]) 
 class DateLastModifiedCursor:
     """Tracks one stream's read: the lower bound sent to the provider and the state that is safe to save.
 
-    Call `sequence_started` before each sorted sequence, `page_emitted` after every record of a page
-    has been handed to the platform, and `read_finished` at the end. `state` (`{"dateLastModified":
+    Call `sequence_started` before each sorted sequence, `page_read` when a page arrives,
+    `page_emitted` once every record of it has been handed to the platform, and `read_finished` at
+    the end. `state` (`{"dateLastModified":
     "<instant>"}`, or `{}` before anything is known) is what the CDK checkpoints.
     """
 
@@ -93,8 +94,8 @@ class DateLastModifiedCursor:
         """A new sorted sequence (e.g. the next school) begins: order is checked within each sequence."""
         self._previous = None
 
-    def page_emitted(self, records: Sequence[Mapping[str, Any]], *, may_checkpoint: bool) -> None:
-        """Every record of `records` has been emitted; move the safe state forward if it can move."""
+    def page_read(self, records: Sequence[Mapping[str, Any]]) -> None:
+        """Note a page before it is emitted (it may be freed once written); the state does not move yet."""
         if not records:
             return
         if self._ordered and not is_ascending(records, self._previous):
@@ -106,6 +107,9 @@ class DateLastModifiedCursor:
         page_latest = records[-1].get(CURSOR_FIELD) if self._ordered else _latest(records)
         self._previous = records[-1].get(CURSOR_FIELD)
         self._latest_seen = later(self._latest_seen, page_latest)
+
+    def page_emitted(self, *, may_checkpoint: bool) -> None:
+        """Every record of the page last read has been emitted; move the safe state forward if it can move."""
         if may_checkpoint and self._ordered:
             self._move_checkpoint(self._latest_seen)
 

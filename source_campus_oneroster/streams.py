@@ -177,9 +177,10 @@ class OneRosterStream(Stream, CheckpointMixin):
                         estimated += page.total
                         yield self._estimate(estimated)
                     first_page = False
-                    yield from self._records(page.records)
-                    cursor.page_emitted(page.records, may_checkpoint=single_sequence)
+                    cursor.page_read(page.records)
                     emitted += len(page.records)
+                    yield from self._records(page.records)
+                    cursor.page_emitted(may_checkpoint=single_sequence)
             except NotFoundError as error:
                 if school is None:
                     raise

@@ -12,6 +12,11 @@ def page(*instants: str) -> list[dict]:
 T1, T2, T3 = "2026-01-01T00:00:01.000Z", "2026-01-01T00:00:02.000Z", "2026-01-01T00:00:03.000Z"
 
 
+def emit(cursor: DateLastModifiedCursor, records: list[dict], *, may_checkpoint: bool = True) -> None:
+    cursor.page_read(records)
+    cursor.page_emitted(may_checkpoint=may_checkpoint)
+
+
 def test_lower_bound_is_the_later_of_start_date_and_saved_state() -> None:
     assert DateLastModifiedCursor(T2, "2026-01-01T00:00:01Z").lower_bound == T2
     assert DateLastModifiedCursor(T1, "2026-01-01T00:00:02.5Z").lower_bound == "2026-01-01T00:00:02.5Z"
@@ -20,10 +25,10 @@ def test_lower_bound_is_the_later_of_start_date_and_saved_state() -> None:
 
 def test_state_is_the_last_emitted_instant_even_when_the_next_page_shares_it() -> None:
     cursor = DateLastModifiedCursor(None, None)
-    cursor.page_emitted(page(T1, T2, T2), may_checkpoint=True)
+    emit(cursor, page(T1, T2, T2), may_checkpoint=True)
     # the next page starts with T2 again: resuming with >= T2 re-reads it instead of skipping it
     assert cursor.state == {"dateLastModified": T2}
-    cursor.page_emitted(page(T2, T3), may_checkpoint=True)
+    emit(cursor, page(T2, T3), may_checkpoint=True)
     assert cursor.state == {"dateLastModified": T3}
 
 
@@ -35,9 +40,9 @@ def test_state_never_goes_below_the_saved_one() -> None:
 
 def test_unsorted_provider_freezes_checkpoints_until_the_read_ends() -> None:
     cursor = DateLastModifiedCursor(T1, None)
-    cursor.page_emitted(page(T3, T2), may_checkpoint=True)
+    emit(cursor, page(T3, T2), may_checkpoint=True)
     assert cursor.state == {"dateLastModified": T1}
-    cursor.page_emitted(page(T1), may_checkpoint=True)
+    emit(cursor, page(T1), may_checkpoint=True)
     assert cursor.state == {"dateLastModified": T1}
     cursor.read_finished()
     assert cursor.state == {"dateLastModified": T3}
@@ -46,9 +51,9 @@ def test_unsorted_provider_freezes_checkpoints_until_the_read_ends() -> None:
 def test_several_sequences_checkpoint_only_when_all_are_read() -> None:
     cursor = DateLastModifiedCursor(None, None)
     cursor.sequence_started()
-    cursor.page_emitted(page(T2, T3), may_checkpoint=False)
+    emit(cursor, page(T2, T3), may_checkpoint=False)
     cursor.sequence_started()
-    cursor.page_emitted(page(T1, T2), may_checkpoint=False)  # a new sequence may start earlier: not disorder
+    emit(cursor, page(T1, T2), may_checkpoint=False)  # a new sequence may start earlier: not disorder
     assert cursor.state == {}
     cursor.read_finished()
     assert cursor.state == {"dateLastModified": T3}
@@ -76,3 +81,11 @@ def test_school_filter_uses_nested_routes_only_where_oneroster_has_them() -> Non
     assert by_name["enrollments"].paths(["s1"]) == [("s1", "/schools/s1/enrollments")]
     assert by_name["results"].paths(["s1"]) == [(None, "/results")]
     assert by_name["classes"].paths(None) == [(None, "/classes")]
+
+
+def test_a_page_read_but_not_yet_emitted_does_not_move_the_state() -> None:
+    cursor = DateLastModifiedCursor(T1, None)
+    cursor.page_read(page(T2, T3))
+    assert cursor.state == {"dateLastModified": T1}
+    cursor.page_emitted(may_checkpoint=True)
+    assert cursor.state == {"dateLastModified": T3}
