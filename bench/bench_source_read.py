@@ -133,6 +133,13 @@ def read_with_source(info: dict, workdir: Path, page_size: int, concurrency: int
             "cpu": children_cpu_seconds() - cpu_before}
 
 
+def startup_seconds() -> float:
+    """The console script's fixed cost (interpreter, CDK import): the wall time of `spec`."""
+    start = time.perf_counter()
+    subprocess.run([str(SCRIPT), "spec"], capture_output=True, check=True)
+    return time.perf_counter() - start
+
+
 def contender(name: str, info: dict, page_size: int, naive_pages: int) -> dict:
     """Run one contender in this process (called in a child: `--contender NAME`)."""
     if name == "floor":
@@ -168,6 +175,7 @@ def main() -> None:
 
     with sandbox_process(args.size, latency_ms=args.latency_ms) as sandbox, tempfile.TemporaryDirectory() as workdir:
         warm_up(sandbox.info)
+        startup = startup_seconds()
         source = read_with_source(sandbox.info, Path(workdir), args.page_size, args.concurrency)
         floor = run_child("floor", sandbox.info, args.page_size, args.naive_pages)
         naive = run_child("naive", sandbox.info, args.page_size, args.naive_pages)
@@ -190,6 +198,8 @@ def main() -> None:
           f"CPU {source['cpu']:.1f} s vs {floor['cpu']:.1f} s")
     print(f"source / naive: {source_rate / naive_rate:.1f}x (target >= 20)")
     print(f"source peak memory: {mib(source['peak']):.0f} MiB (target < 500)")
+    print(f"source fixed cost: {startup:.1f} s of its {source['seconds']:.1f} s is console-script startup "
+          "(interpreter + CDK import, measured with `spec`); it dominates small districts")
     if source["records"] != floor["records"]:
         print(f"WARNING: the source emitted {source['records']} records, the floor read {floor['records']}")
 
