@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from campus_sandbox.options import Faults
 from integration_tests.source_cli import (  # noqa: F401  (catalog is a fixture)
     ALL_STREAMS,
     SourceRun,
