@@ -53,7 +53,8 @@ def parse_config(config: Mapping[str, Any]) -> DestinationConfig:
 
 def gradebook_check_message(error: OneRosterError) -> str:
     """What `check` says when the roster reads but the gradebook endpoints refuse the key."""
-    return f"Rostering works, but the gradebook endpoints (lineItems, results) refused the key, so grades cannot be passed back: {error}"
+    return ("Rostering works, but the gradebook endpoints (lineItems, results) refused the key, so grades "
+            f"cannot be passed back: {error}")
 
 
 class DestinationCampusGrades(Destination):
@@ -85,7 +86,7 @@ class DestinationCampusGrades(Destination):
 
     def write(self, config: Mapping[str, Any], configured_catalog: ConfiguredAirbyteCatalog,
               input_messages: Iterable[AirbyteMessage]) -> Iterable[AirbyteMessage]:
-        """Pass records back in batches; echo each state once everything before it is decided."""
+        """Pass records back in batches; echo each state once everything before it is written or decided."""
         try:
             destination_config = parse_config(config)
         except ValidationError as error:
