@@ -59,6 +59,7 @@ CHECK_FAILURES = {
     "secret renewed in Campus": (lambda sb: _with_credentials(sb, client_secret="an-old-secret-from-last-year-0000"),
                                  "Renew Secret"),
     "host unreachable": (lambda sb: _moved(sb, f"http://127.0.0.1:{closed_port()}"), "Cannot reach the OneRoster host"),
+    "TLS handshake fails": (lambda sb: _moved(sb, sb.origin.replace("http://", "https://")), "Cannot reach the OneRoster host"),
     "not a OneRoster base URL": (lambda sb: {**sb.connection_config(), "base_url": sb.origin + "/campus/api"},
                                  "The Base URL is not a OneRoster 1.1 endpoint"),
     "http on a real host": (lambda sb: {**sb.connection_config(), "base_url": "http://district.example.org/ims/oneroster/v1p1"},
