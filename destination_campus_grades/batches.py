@@ -60,6 +60,7 @@ class PassbackRun:
         self._policy = PassbackPolicy(config.passback_start_date, frozenset(config.passback_teacher_group))
         self._settings = PlanSettings(config.vendor_namespace, config.category_map, config.percent_metadata_key,
                                       config.title_max_length)
+        self._client = client
         self._roster = CampusRoster(client)
         self._writer = GradebookWriter(client, self._roster, dry_run=config.dry_run)
         self.report = PassbackReport(dry_run=config.dry_run)
@@ -98,6 +99,12 @@ class PassbackRun:
         if self._in_flight is not None:
             oldest.append(self._in_flight[3])
         return min(oldest)
+
+    def report_lines(self, *, partial: bool, error: str | None) -> list[str]:
+        """The passback report as log lines, with the writes the client has sent so far."""
+        sent = self._client.requests.snapshot()
+        self.report.writes = {method: sent[method] for method in ("PUT", "DELETE") if sent.get(method)}
+        return self.report.lines(partial=partial, error=error)
 
     def close(self) -> None:
         """Stop the write thread (after the batch in flight, if any, ends)."""

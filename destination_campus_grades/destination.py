@@ -133,6 +133,6 @@ def _release(held: deque[tuple[int, AirbyteMessage]], run: PassbackRun) -> Itera
 
 def _report(run: PassbackRun, *, partial: bool, error: str | None) -> Iterator[AirbyteMessage]:
     level = Level.ERROR if partial else Level.INFO
-    for line in run.report.lines(partial=partial, error=error):
+    for line in run.report_lines(partial=partial, error=error):
         yield AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=level, message=line))
 

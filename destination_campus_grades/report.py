@@ -42,6 +42,7 @@ class PassbackReport:
         self.by_role: dict[str, Counter[Outcome]] = {}
         self.by_reason: Counter[Reason] = Counter()
         self.examples: dict[Reason, list[dict[str, Any]]] = {}
+        self.writes: dict[str, int] = {}  # PUT / DELETE requests sent to Campus (retries included)
 
     def add(self, outcome: RecordOutcome) -> None:
         self.totals[outcome.outcome] += 1
@@ -76,6 +77,7 @@ class PassbackReport:
                 }
                 for reason, count in sorted(self.by_reason.items(), key=lambda item: (-item[1], item[0].value))
             },
+            "writes": dict(self.writes),
         }
 
     def lines(self, *, partial: bool = False, error: str | None = None) -> list[str]:
@@ -94,6 +96,8 @@ class PassbackReport:
                 campus = f" -> Campus {example['campus_id']}" if example["campus_id"] else ""
                 detail = f" ({example['detail']})" if example["detail"] else ""
                 lines.append(f"      e.g. {example['otus_id']}{campus}{detail}")
+        if any(self.writes.values()):
+            lines.append("  Requests sent to Campus: " + ", ".join(f"{m} {n}" for m, n in sorted(self.writes.items())))
         if error:
             lines.append(f"  Sync failed: {error}")
         lines.append(REPORT_PREFIX + json.dumps(report, sort_keys=True))

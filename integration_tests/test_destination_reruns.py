@@ -26,11 +26,11 @@ def test_rerun_of_the_same_input_makes_no_write(sandbox, tmp_path: Path) -> None
     config = sandbox.connection_config(passback_start_date="2026-09-01")
     first = run_destination(config, records, tmp_path, state_every=25)
     assert first.report["totals"]["created"] == 4 * 2 + 4 * 2 * 10
-    assert sandbox.stats.puts == 88
+    assert sandbox.stats.puts == 88 and first.report["writes"] == {"PUT": 88}
     assert len(sandbox.state.line_items) == 8 and len(sandbox.state.results) == 80
     second = run_destination(config, records, tmp_path, state_every=25)
     assert sandbox.stats.puts == 88, "the unchanged re-run wrote something"
-    assert second.report["totals"]["unchanged"] == 88
+    assert second.report["totals"]["unchanged"] == 88 and second.report["writes"] == {}
     assert len(second.states) == len(first.states) == 4
 
 
@@ -107,6 +107,7 @@ def test_removal_policy_delete_removes_what_was_passed_back(sandbox, tmp_path: P
     assert line_item not in sandbox.state.line_items
     assert not set(held_results) & set(sandbox.state.results)
     assert deleted.report["totals"]["deleted"] == 1 and sandbox.stats.deletes == 5
+    assert deleted.report["writes"]["DELETE"] == 5
 
 
 def test_state_after_a_waiting_score_is_held_until_its_assessment_is_written(sandbox) -> None:

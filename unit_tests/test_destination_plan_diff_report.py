@@ -143,6 +143,9 @@ def test_report_counts_examples_and_one_json_line() -> None:
     assert entry["examples"][0] == {"otus_id": "student 0", "campus_id": "r0", "detail": "Grading window is closed: Q1"}
     assert parsed["reasons"]["title_truncated"]["outcome"] == "note"
     assert any("grading_window_closed: 5" in line for line in lines)
+    assert parsed["writes"] == {}
+    report.writes = {"PUT": 6}
+    assert report.as_dict()["writes"] == {"PUT": 6} and "  Requests sent to Campus: PUT 6" in report.lines()
     partial = report.as_dict(partial=True, error="boom")
     assert partial["partial"] and partial["error"] == "boom"
     assert parse_report_line("something else") is None
