@@ -24,7 +24,7 @@ from campus_sandbox.options import Faults
 from destination_campus_grades.destination import DestinationCampusGrades
 from destination_campus_grades.report import parse_report_line
 from integration_tests.test_destination_cli import (
-    SCRIPT, campus_snapshot, catalog, protocol_lines, run_destination, write_files,
+    SCRIPT, campus_snapshot, catalog, protocol_lines, run_destination, secrets_of, write_files,
 )
 from otus_export import bulk_export, sample_export
 
@@ -51,8 +51,11 @@ def test_faults_end_identical_to_a_fault_free_run(make_sandbox, tmp_path: Path, 
     records = mixed_export(clean.district, sections, assessments)
     settings = {**sample_export(clean.district).config_values(), "passback_teacher_group": [], **PATIENT}
     reference = run_destination(clean.connection_config(**settings), records, tmp_path, state_every=30)
-    faulted = run_destination(faulty.connection_config(**settings), records, tmp_path, state_every=30)
+    faulty_config = faulty.connection_config(**settings)
+    faulted = run_destination(faulty_config, records, tmp_path, state_every=30)
     assert faulted.returncode == 0, faulted.stderr[-2000:]
+    output = json.dumps(faulted.messages) + faulted.stderr  # retries and token renewals are logged
+    assert "retry" in output and not [s for s in secrets_of(faulty_config) if s in output]
     assert faulty.stats.by_status.get(500, 0) > 5 and faulty.stats.by_status.get(429, 0) > 5
     assert campus_snapshot(faulty) == campus_snapshot(clean)
     assert faulted.report["totals"] == reference.report["totals"]
