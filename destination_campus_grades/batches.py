@@ -14,10 +14,8 @@ decided, so a state after it is held back until the assessment arrives (or the i
 
 Memory is bounded by: two batches (`batch_size` records being read, one being written), one small
 entry per assessment seen (its decision, points possible and lineItem refusal, needed by its
-scores in later batches), the roster cache (see
-`roster.py`), the report (counters and a few examples), and the waiting scores. The waiting
-scores are empty when the Otus source emits the assessments stream before the scores stream (the
-catalog order); a source that sends scores first makes them wait in memory until their assessment.
+scores in later batches), the roster cache (see `roster.py`), the report (counters and a few
+examples), and at most 100,000 waiting scores (more spill to a temporary file: `waiting.py`).
 """
 
 from __future__ import annotations
@@ -36,6 +34,7 @@ from destination_campus_grades.report import PassbackReport, RecordOutcome
 from destination_campus_grades.roster import CampusRoster
 from destination_campus_grades.rules import PassbackDecision, PassbackPolicy
 from destination_campus_grades.spec import DestinationConfig
+from destination_campus_grades.waiting import DEFAULT_IN_MEMORY, WaitingScores
 from destination_campus_grades.writer import GradebookWriter, LineItemWork, Refusal, Removal, ResultWork
 
 DEFAULT_BATCH_SIZE = 5_000
@@ -55,7 +54,7 @@ class PassbackRun:
     """The destination's work for one sync; see the module docstring for ordering and memory."""
 
     def __init__(self, config: DestinationConfig, client: OneRosterClient, *,
-                 batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+                 batch_size: int = DEFAULT_BATCH_SIZE, waiting_in_memory: int = DEFAULT_IN_MEMORY) -> None:
         self._config = config
         self._policy = PassbackPolicy(config.passback_start_date, frozenset(config.passback_teacher_group))
         self._settings = PlanSettings(config.vendor_namespace, config.category_map, config.percent_metadata_key,
@@ -68,7 +67,7 @@ class PassbackRun:
         self._pending: list[Assessment | Score | Grade | InvalidRecord] = []
         self._pending_seqs: list[int] = []
         self._entries: dict[tuple[str, str], AssessmentEntry] = {}
-        self._waiting: dict[tuple[str, str], list[tuple[int, Score]]] = {}
+        self._waiting = WaitingScores(in_memory=waiting_in_memory)
         self._write_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="passback-write")
         self._in_flight: tuple[Future, list[LineItemWork], int, int] | None = None  # future, lineItems, position, oldest seq
         self.position = 0  # records received so far; a state received now covers seqs < position
@@ -95,7 +94,9 @@ class PassbackRun:
     def settled_before(self) -> int:
         """Position before which every record is written to Campus or finally decided: a state
         received at or before it may be echoed. Waiting scores and the batch in flight hold it back."""
-        oldest = [self.settled, *(scores[0][0] for scores in self._waiting.values())]
+        oldest = [self.settled]
+        if self._waiting.oldest() is not None:
+            oldest.append(self._waiting.oldest())
         if self._in_flight is not None:
             oldest.append(self._in_flight[3])
         return min(oldest)
@@ -116,20 +117,22 @@ class PassbackRun:
         An incremental sync (or a sync resumed from a state) sends a changed score without its
         unchanged assessment. If Campus holds the assessment's lineItem, it was passed back
         earlier: the score is decided against it (points possible = its resultValueMax).
-        Otherwise the score is reported as assessment_not_found.
+        Otherwise the score is reported as assessment_not_found. Scores that were spilled to disk
+        (too many waiting at once) are decided here too, in chunks, against their assessment if it
+        arrived meanwhile.
         """
         self.flush()
-        waiting_seqs = [seq for scores in self._waiting.values() for seq, _ in scores]
-        waiting = [score for scores in self._waiting.values() for _, score in scores]
-        self._waiting.clear()
-        self._roster.load_sections(s.section_id for s in waiting)
-        for assessment_id, section_id in {s.assessment_key for s in waiting}:
-            held = self._roster.held_line_item(
-                section_id, line_item_id(self._settings.namespace, assessment_id, section_id))
-            if held is not None:
-                self._entries[(assessment_id, section_id)] = AssessmentEntry(rules.SEND, float(held["resultValueMax"]))
-        self._submit([], self._decide_scores(waiting), [], min(waiting_seqs, default=self.position))
         self._settle()
+        for chunk in self._waiting.drain(self._batch_size):
+            scores = [score for _, score in chunk]
+            self._roster.load_sections(s.section_id for s in scores)
+            for assessment_id, section_id in {s.assessment_key for s in scores} - self._entries.keys():
+                held = self._roster.held_line_item(
+                    section_id, line_item_id(self._settings.namespace, assessment_id, section_id))
+                if held is not None:
+                    self._entries[(assessment_id, section_id)] = AssessmentEntry(rules.SEND, float(held["resultValueMax"]))
+            self._submit([], self._decide_scores(scores), [], min(seq for seq, _ in chunk))
+            self._settle()
 
     # -- one batch --------------------------------------------------------------------------
 
@@ -148,22 +151,21 @@ class PassbackRun:
             if isinstance(record, Assessment):
                 assessments[record.key] = record
             elif isinstance(record, Score):
-                self._waiting.setdefault(record.assessment_key, []).append((seq, record))
+                self._waiting.add(seq, record)
             elif isinstance(record, Grade):
                 grades.append(record)
             else:
                 self._invalid(record)
         line_items, removals = self._decide_assessments(list(assessments.values()))
-        oldest = seqs[0]
-        for key in [k for k in self._waiting if k in self._entries]:
-            released = self._waiting.pop(key)
-            oldest = min(oldest, released[0][0])
-            scores.extend(score for _, score in released)
+        released = self._waiting.release(self._entries)
+        oldest = min([seqs[0], *(seq for seq, _ in released)])
+        scores.extend(score for _, score in released)
         self._submit(line_items, self._decide_scores(scores) + self._decide_grades(grades), removals, oldest)
 
     def _submit(self, line_items: list[LineItemWork], results: list[ResultWork], removals: list[Removal],
                 oldest: int) -> None:
         """Start writing a batch; `oldest` is the seq of its oldest record (a score may have waited)."""
+        assert self._in_flight is None, "a batch is still in flight: settle it first"
         future = self._write_thread.submit(self._writer.write, line_items, results, removals)
         self._in_flight = (future, line_items, self.position, oldest)
 

@@ -14,8 +14,12 @@ from typing import Iterator
 
 from airbyte_cdk.models import AirbyteMessage, AirbyteMessageSerializer, ConfiguredAirbyteCatalogSerializer, Type
 
+from campus_oneroster.client import OneRosterClient
 from campus_sandbox import calendar
+from destination_campus_grades.batches import PassbackRun
 from destination_campus_grades.destination import DestinationCampusGrades
+from destination_campus_grades.reasons import Outcome
+from destination_campus_grades.spec import DestinationConfig
 from integration_tests.test_destination_cli import catalog, run_destination, state_message
 from integration_tests.test_destination_rules import campus_ids
 from otus_export import bulk_export, sample_export
@@ -147,3 +151,23 @@ def test_incremental_score_without_its_assessment_updates_campus(sandbox, tmp_pa
     assert incremental.report["by_role"]["scores"] == {"updated": 1, "invalid_input": 1}
     assert incremental.reason_count("assessment_not_found") == 1
     assert changed["points"] in [r["score"] for r in sandbox.state.results.values()]
+
+
+def test_scores_before_every_assessment_spill_and_still_pass_back(sandbox) -> None:
+    records = list(bulk_export(sandbox.district, sections=3, students_per_section=10, assessments_per_section=2))
+    scores_first = [r for r in records if r[0] == "scores"] + [r for r in records if r[0] == "assessments"]
+    config = DestinationConfig.model_validate(sandbox.connection_config(passback_start_date="2026-09-01"))
+    with OneRosterClient(config) as client:
+        run = PassbackRun(config, client, batch_size=10, waiting_in_memory=8)
+        try:
+            for stream, data in scores_first:
+                run.add(stream, data)
+                if run.full:
+                    run.flush()
+                    assert run.settled_before() == 0, "a state could be echoed before the spilled scores"
+            run.finish()
+        finally:
+            run.close()
+    assert run.settled_before() == len(scores_first)
+    assert run.report.totals[Outcome.CREATED] == 66 and sum(run.report.totals.values()) == 66
+    assert len(sandbox.state.results) == 60

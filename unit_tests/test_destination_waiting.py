@@ -1,0 +1,39 @@
+"""Waiting scores: released when their assessment is known, spilled to disk beyond the cap."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from destination_campus_grades.waiting import WaitingScores
+from unit_tests.test_destination_rules import SCORE
+
+
+def scores(n: int, assessment: str = "a1") -> list:
+    return [replace(SCORE, assessment_id=assessment, student_id=f"s{k}") for k in range(n)]
+
+
+def test_release_takes_only_the_known_assessments_in_memory() -> None:
+    waiting = WaitingScores(in_memory=10)
+    for seq, score in enumerate(scores(3) + scores(2, "a2")):
+        waiting.add(seq, score)
+    assert waiting.oldest() == 0
+    released = waiting.release({("a2", "100"): object()})
+    assert [seq for seq, _ in released] == [3, 4]
+    assert waiting.oldest() == 0
+    assert [seq for chunk in waiting.drain(2) for seq, _ in chunk] == [0, 1, 2]
+    assert waiting.oldest() is None
+
+
+def test_beyond_the_cap_scores_spill_to_disk_and_come_back_intact() -> None:
+    waiting = WaitingScores(in_memory=4)
+    originals = scores(9)
+    for seq, score in enumerate(originals, start=100):
+        waiting.add(seq, score)
+    assert waiting.oldest() == 100
+    # the 5th score went over the cap: the first five spilled, the next four wait in memory
+    assert waiting.release({("a1", "100")}) == list(enumerate(originals[5:], start=105))
+    assert waiting.oldest() == 100  # spilled scores wait for the end of the input
+    chunks = list(waiting.drain(3))
+    assert [len(c) for c in chunks] == [3, 2]
+    assert [pair for chunk in chunks for pair in chunk] == list(enumerate(originals[:5], start=100))
+    assert waiting.oldest() is None and list(waiting.drain(3)) == []
