@@ -16,7 +16,8 @@ destination runs as its console script with max_concurrent_requests (default 5),
    Campus read: what is measured is the destination's own buffering), next to the same run with
    --memory-scores / 100 scores. What bounds it: two batches of 5,000 records (one read, one being
    written), one small entry per assessment, the report's counters; nothing grows with the number
-   of scores (the entries grow with the number of assessments: 40,000 in the full run).
+   of scores (the entries grow with the number of assessments: 40,000 in the full run). A third
+   run sends every score before any assessment: beyond 100,000 waiting scores spill to disk.
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ import threading
 import time
 import uuid
 from datetime import timedelta
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import PeakRss, mib, print_table, sandbox_process  # noqa: E402
@@ -167,18 +168,24 @@ def main() -> None:
     ])
     assessments_needed = max(1, memory_scores // (MEMORY_SECTIONS * STUDENTS))
     rows = []
-    for scores in (memory_scores // 100, memory_scores):
+    for scores, order in ((memory_scores // 100, "assessments first"), (memory_scores, "assessments first"),
+                          (memory_scores, "scores first (spill)")):
         per_section = max(1, scores // (MEMORY_SECTIONS * STUDENTS)) if scores >= MEMORY_SECTIONS * STUDENTS else 1
         n_sections = MEMORY_SECTIONS if scores >= MEMORY_SECTIONS * STUDENTS else max(1, scores // STUDENTS)
-        records = bulk_export(district, sections=n_sections, students_per_section=STUDENTS,
-                              assessments_per_section=per_section, before_start_date=True)
+
+        def export(role: str | None = None) -> Iterator[tuple[str, dict]]:
+            records = bulk_export(district, sections=n_sections, students_per_section=STUDENTS,
+                                  assessments_per_section=per_section, before_start_date=True)
+            return (r for r in records if role is None or r[0] == role)
+
+        records = export() if order == "assessments first" else chain(export("scores"), export("assessments"))
         with sandbox_process("tiny") as sb:
             seconds, peak, report = run_destination({**sb.config, "passback_start_date": PASSBACK_START_DATE.isoformat(),
                                                      "dry_run": True}, records, work)
-        rows.append({"input scores": report["by_role"]["scores"]["skipped_by_rule"], "seconds": seconds,
-                     "records/s": sum(report["totals"].values()) / seconds, "peak RSS MiB": mib(peak)})
+        rows.append({"input scores": report["by_role"]["scores"]["skipped_by_rule"], "order": order,
+                     "seconds": seconds, "records/s": sum(report["totals"].values()) / seconds,
+                     "peak RSS MiB": mib(peak)})
     print_table(f"Memory: dry run, every assessment before the start date ({assessments_needed} per section)", rows)
-
 
 if __name__ == "__main__":
     main()
