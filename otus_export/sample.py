@@ -228,7 +228,7 @@ def sample_export(district: District) -> SampleExport:
     del missing_id[1]["assessment_id"]
     case("missing_assessment_id", "missing_required_field", missing_id)
     # Grades on Campus grading tasks: Q2 open, Q1 closed; the year section's group is A-F or 4-1.
-    q1_task, q2_task = (t for t in year.grading_task_ids[:2])
+    q1_task, q2_task = year.grading_task_ids[:2]
     group = district.score_group(q2_task)
     case("grade:percent_only", None, grade(year, students[0], q2_task, graded=graded, percent=88.0))
     case("grade:score_in_group", None, grade(year, students[1], q2_task, graded=graded, score_value=group[1]["score"]))
