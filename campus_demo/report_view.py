@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from rich.console import Console, Group
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -20,42 +21,45 @@ OUTCOME_LABELS = {o.value: o.value.replace("_", " ").replace("campus", "Campus")
 
 
 def outcomes_table(report: Mapping[str, Any]) -> Table:
-    """Records per role (assessments, scores, grades) and outcome, with a total row."""
+    """Records per outcome (rows) and role (assessments, scores, grades; columns), with a total.
+
+    Outcomes are rows so the table fits an 80-column terminal without cutting a heading.
+    """
     title = "Passback outcomes" + (" (dry run: nothing written)" if report.get("dry_run") else "")
     table = Table(title=title, title_justify="left")
-    table.add_column("records")
-    for label in OUTCOME_LABELS.values():
-        table.add_column(label, justify="right")
-    for role, counts in report["by_role"].items():
-        table.add_row(Text(role), *(_count(counts.get(outcome, 0)) for outcome in OUTCOME_LABELS))
-    table.add_row("total", *(_count(report["totals"].get(outcome, 0)) for outcome in OUTCOME_LABELS), style="bold")
+    table.add_column("outcome", no_wrap=True)
+    roles = list(report["by_role"])
+    for role in roles:
+        table.add_column(role, justify="right")
+    table.add_column("total", justify="right", style="bold")
+    for outcome, label in OUTCOME_LABELS.items():
+        counts = [report["by_role"][role].get(outcome, 0) for role in roles]
+        table.add_row(label, *(_count(n) for n in counts), _count(report["totals"].get(outcome, 0)))
     return table
 
 
-def reasons_table(report: Mapping[str, Any]) -> Table:
-    """Every reason seen, most frequent first, with one example and what to do about it."""
-    table = Table(title="Reasons", title_justify="left", show_lines=True)
-    table.add_column("reason")
-    table.add_column("counted as")
-    table.add_column("records", justify="right")
-    table.add_column("example")
-    table.add_column("what to do", ratio=1)
+def reasons_view(report: Mapping[str, Any]) -> Group:
+    """Every reason seen, most frequent first: a block each, so it reads at any terminal width.
+
+    A table with the example and the advice as columns wrapped them into slivers on an
+    80-column terminal; one block per reason keeps Campus's and Otus's words on whole lines.
+    """
+    blocks: list[Any] = [Text("Reasons", style="italic")]
     for code, entry in report["reasons"].items():
-        table.add_row(
-            code,
-            OUTCOME_LABELS.get(entry["outcome"], entry["outcome"]),
-            _count(entry["count"]),
-            Text(_example(entry["examples"])),  # Campus's and Otus's words, never read as markup
-            Text(entry["what_to_do"]),
-        )
-    return table
+        heading = Text(f"{code}", style="bold")
+        heading.append(f"  {OUTCOME_LABELS.get(entry['outcome'], entry['outcome'])}, {_count(entry['count'])} records")
+        blocks.append(heading)
+        # Campus's and Otus's words go in as Text: never read as markup.
+        blocks.extend(Padding(Text(line), (0, 0, 0, 4)) for line in _example(entry["examples"]))
+        blocks.append(Padding(Text(f"what to do: {entry['what_to_do']}"), (0, 0, 0, 4)))
+    return Group(*blocks)
 
 
 def show_report(console: Console, report: Mapping[str, Any]) -> None:
     """Print the whole report: outcomes, reasons, writes, and the failure if the sync failed."""
     parts: list[Any] = [outcomes_table(report)]
     if report["reasons"]:
-        parts.append(reasons_table(report))
+        parts.append(reasons_view(report))
     writes = report.get("writes") or {}
     if any(writes.values()):
         parts.append("Writes the destination sent: " + ", ".join(f"{method} {_count(n)}" for method, n in sorted(writes.items())))
@@ -64,16 +68,15 @@ def show_report(console: Console, report: Mapping[str, Any]) -> None:
     console.print(Group(*parts))
 
 
-def _example(examples: list[Mapping[str, Any]]) -> str:
+def _example(examples: list[Mapping[str, Any]]) -> list[str]:
+    """The first example: the Otus ids, the Campus sourcedId, and the words that explain it."""
     if not examples:
-        return ""
+        return []
     first = examples[0]
-    text = str(first["otus_id"])
+    text = f"e.g. {first['otus_id']}"
     if first.get("campus_id"):
         text += f" -> {first['campus_id']}"
-    if first.get("detail"):
-        text += f"\n{first['detail']}"
-    return text
+    return [text, first["detail"]] if first.get("detail") else [text]
 
 
 def _count(n: int) -> str:
