@@ -35,12 +35,11 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from pydantic import ValidationError
 
 from campus_oneroster.client import OneRosterClient
+from campus_oneroster.diagnosis import config_problem, failure_type_of, rostering_check_message
 from campus_oneroster.errors import OneRosterError
 from campus_oneroster.spec_schema import airbyte_spec
 from destination_campus_grades.batches import PassbackRun
 from destination_campus_grades.spec import DOCUMENTATION_URL, DestinationConfig
-from source_campus_oneroster.failures import failure_type_of, rostering_check_message
-from source_campus_oneroster.source import config_problem
 
 ROSTERING_PROBE = "/classes"
 GRADEBOOK_PROBES = ("/lineItems", "/results")

@@ -14,7 +14,7 @@ from pydantic import Field
 
 from campus_oneroster.config import ConnectionConfig
 
-DOCUMENTATION_URL = "https://github.com/campus-passback/campus-passback/blob/main/docs/integrations/destination-campus-grades.md"
+DOCUMENTATION_URL = "https://docs.airbyte.com/integrations/destinations/campus-grades"
 DEFAULT_VENDOR_NAMESPACE = "otus.campus-passback"
 StreamRole = Literal["assessments", "scores", "grades"]
 STREAM_ROLES: tuple[str, ...] = ("assessments", "scores", "grades")

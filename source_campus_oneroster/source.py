@@ -18,8 +18,9 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from pydantic import ValidationError
 
 from campus_oneroster.client import OneRosterClient
+from campus_oneroster.diagnosis import config_problem, rostering_check_message
 from campus_oneroster.errors import OneRosterError
-from source_campus_oneroster.failures import config_problem, gradebook_check_message, rostering_check_message
+from source_campus_oneroster.failures import gradebook_check_message
 from source_campus_oneroster.spec import parse_config, source_spec
 from source_campus_oneroster.streams import build_streams
 

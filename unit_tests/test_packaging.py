@@ -122,11 +122,14 @@ def test_documentation_url_has_a_page_here(kind: str) -> None:
     assert (ROOT / "docs" / "integrations" / f"{url.removeprefix(prefix)}.md").is_file()
 
 
-def test_source_spec_points_at_the_registry_documentation_url() -> None:
+@pytest.mark.parametrize("kind", sorted(METADATA_FILES))
+def test_spec_points_at_the_registry_documentation_url(kind: str) -> None:
+    from destination_campus_grades.destination import DestinationCampusGrades
     from source_campus_oneroster.source import SourceCampusOneroster
 
-    spec = SourceCampusOneroster().spec(logging.getLogger("source"))
-    assert spec.documentationUrl == _metadata("source")["data"]["documentationUrl"]
+    connector = {"source": SourceCampusOneroster, "destination": DestinationCampusGrades}[kind]()
+    spec = connector.spec(logging.getLogger(kind))
+    assert spec.documentationUrl == _metadata(kind)["data"]["documentationUrl"]
 
 
 @pytest.mark.parametrize("kind", sorted(METADATA_FILES))
