@@ -13,6 +13,8 @@ class SandboxOptions:
     Campus takes a percent on a 1.1 result is undocumented (the destination uses the same key).
     `oauth1_timestamp_window_seconds`: accepted clock skew of OAuth 1.0a timestamps (±45 min,
     as the Microsoft reference provider); nonces are remembered for twice that long.
+    `connection_enabled`: False plays a district that disabled the OneRoster connection: tokens
+    are still issued, but every API request is refused with 403.
     """
 
     max_page_size: int = 50_000
@@ -25,6 +27,7 @@ class SandboxOptions:
     app_name: str = "sandbox"
     oauth1_timestamp_window_seconds: int = 45 * 60
     port: int = 0
+    connection_enabled: bool = True
 
 
 @dataclass

@@ -218,6 +218,8 @@ class CampusSandbox:
         try:
             self._apply_faults(method)
             scope = self._authenticate(h, method, parts)
+            if not self.options.connection_enabled:
+                raise SandboxError(403, "forbidden", "The OneRoster connection for this key is disabled in Campus")
             segments = [unquote(s) for s in parts.path[len(self._api_prefix) + 1:].rstrip("/").split("/")]
             resolved = self._router.resolve(segments, method)
             if resolved.gradebook:

@@ -68,7 +68,14 @@ CHECK_FAILURES = {
                                                "gradebook endpoints (categories, lineItems, results) were refused"),
     "wrong vendor pair": (lambda sb: {**sb.connection_config(), "vendor_secret": "not-the-vendor-secret-0000"},
                           "Vendor key and Vendor secret"),
+    "key accepted, connection disabled": (lambda sb: _connection_disabled(sb), "refused to serve rostering data"),
 }
+
+
+def _connection_disabled(sb) -> dict:
+    """The district turned the OneRoster connection off: the token is issued, every API read is 403."""
+    sb.options.connection_enabled = False
+    return sb.connection_config()
 
 
 def _with_credentials(sb, **credentials) -> dict:

@@ -114,6 +114,16 @@ def test_vendor_header_missing_or_wrong_is_401_naming_the_header(sandbox):
     assert right.status_code == 200
 
 
+def test_a_disabled_connection_issues_tokens_but_refuses_every_read(make_sandbox):
+    sb = make_sandbox(connection_enabled=False)
+    c = sb.credentials
+    token = _token(sb, c.client_id, c.client_secret)
+    assert token.status_code == 200
+    refused = requests.get(sb.base_url + "/orgs", headers=_bearer(token))
+    assert refused.status_code == 403 and _code_minor(refused) == "forbidden"
+    assert "disabled" in _description(refused)
+
+
 def test_vendor_header_can_be_switched_off(make_sandbox):
     sb = make_sandbox(require_vendor_header=False)
     c = sb.credentials
