@@ -153,6 +153,7 @@ def test_check_succeeds_without_writing(sandbox, tmp_path: Path) -> None:
     ("wrong_base_url", "/ims/oneroster/v1p1"),
     ("unreachable", "Cannot reach"),
     ("http_remote", "https"),
+    ("connection_disabled", "refused to serve rostering data"),
 ])
 def test_check_names_what_is_wrong(sandbox, tmp_path: Path, variant: str, expected: str) -> None:
     config = sandbox.connection_config(roster_only=variant == "roster_only", vendor=variant != "no_vendor",
@@ -166,6 +167,8 @@ def test_check_names_what_is_wrong(sandbox, tmp_path: Path, variant: str, expect
         config["max_retries"] = 0
     elif variant == "http_remote":
         config["base_url"] = "http://campus.example.org/ims/oneroster/v1p1"
+    elif variant == "connection_disabled":
+        sandbox.options.connection_enabled = False
     run = run_verb("check", config, tmp_path)
     status = connection_status(run)
     assert status["status"] == "FAILED"
