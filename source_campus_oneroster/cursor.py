@@ -14,6 +14,10 @@ The rule, chosen so that no record is ever skipped:
 * Reads split over several sequences (one per school) are not globally sorted, so they checkpoint
   only when every sequence is done.
 
+* A lookback window re-reads what changed in the last minutes before the saved state: Campus
+  serves rostering from a cache that refreshes hourly, so a change can appear after records
+  stamped later than it were already read. The state itself never moves back.
+
 Known limit, inherent to offset paging: a record modified *during* a read can shift the records
 after it by one position; the cursor cannot see that. The next sync re-reads from the saved instant.
 """
@@ -21,7 +25,7 @@ after it by one position; the cursor cannot see that. The next sync re-reads fro
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping, Optional, Sequence
 
 CURSOR_FIELD = "dateLastModified"
@@ -75,12 +79,14 @@ class DateLastModifiedCursor:
     "<instant>"}`, or `{}` before anything is known) is what the CDK checkpoints.
     """
 
-    def __init__(self, saved: Optional[str], start_date: Optional[str]) -> None:
-        self.lower_bound: Optional[str] = later(start_date, saved)
+    def __init__(self, saved: Optional[str], start_date: Optional[str], lookback: timedelta = timedelta(0)) -> None:
+        resume_from = later(start_date, saved)
+        looked_back = format_instant(parse_instant(saved) - lookback) if saved and lookback else saved
+        self.lower_bound: Optional[str] = later(start_date, looked_back)
         self._checkpoint: Optional[str] = None
         self.state: dict[str, str] = {}
-        self._move_checkpoint(self.lower_bound)
-        self._latest_seen = self.lower_bound
+        self._move_checkpoint(resume_from)
+        self._latest_seen = resume_from
         self._previous: Optional[str] = None
         self._ordered = True
 

@@ -45,6 +45,20 @@ class SourceConfig(ConnectionConfig):
         json_schema_extra={"order": 10},
     )
 
+    lookback_window_minutes: int = Field(
+        default=60,
+        ge=0,
+        le=1440,
+        title="Lookback window (minutes)",
+        description=(
+            "Incremental syncs also re-read records Campus changed this many minutes before the last "
+            "saved cursor. Campus serves rostering data from a cache that refreshes hourly, so a change "
+            "can show up after records stamped later than it; re-reading the last hour catches it. The "
+            "repeats are absorbed by the sourcedId primary key. 0 turns the lookback off."
+        ),
+        json_schema_extra={"order": 11},
+    )
+
     @field_validator("start_date")
     @classmethod
     def _start_date_is_an_instant(cls, value: Optional[datetime]) -> Optional[datetime]:

@@ -12,6 +12,7 @@ Wrapper keys are not declared: the client accepts whichever key a provider wraps
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from dataclasses import dataclass
 from typing import Any, Generator, Iterable, Iterator, List, Mapping, MutableMapping, Optional, Sequence
 
@@ -144,7 +145,8 @@ class OneRosterStream(Stream, CheckpointMixin):
     ) -> Iterable[AirbyteMessage]:
         incremental = sync_mode == SyncMode.incremental
         start_date = format_instant(self._config.start_date) if incremental and self._config.start_date else None
-        cursor = DateLastModifiedCursor(self._saved if incremental else None, start_date)
+        cursor = DateLastModifiedCursor(self._saved if incremental else None, start_date,
+                                        timedelta(minutes=self._config.lookback_window_minutes))
         self._cursor = cursor
         paths = self.collection.paths(self._config.school_ids)
         requests_before, started = self._client.requests.total, time.monotonic()

@@ -1,5 +1,7 @@
 """The incremental cursor's rules (cursor.py): safe states, shared timestamps, unsorted providers."""
 
+from datetime import timedelta
+
 from source_campus_oneroster.booleans import normalise_booleans
 from source_campus_oneroster.cursor import DateLastModifiedCursor, is_ascending, later
 from source_campus_oneroster.streams import COLLECTIONS
@@ -21,6 +23,18 @@ def test_lower_bound_is_the_later_of_start_date_and_saved_state() -> None:
     assert DateLastModifiedCursor(T2, "2026-01-01T00:00:01Z").lower_bound == T2
     assert DateLastModifiedCursor(T1, "2026-01-01T00:00:02.5Z").lower_bound == "2026-01-01T00:00:02.5Z"
     assert DateLastModifiedCursor(None, None).state == {}
+
+
+def test_lookback_lowers_the_filter_but_never_the_state() -> None:
+    cursor = DateLastModifiedCursor("2026-01-01T01:00:00Z", "2025-12-31T23:00:00Z", timedelta(minutes=30))
+    assert cursor.lower_bound == "2026-01-01T00:30:00Z"
+    assert cursor.state == {"dateLastModified": "2026-01-01T01:00:00Z"}
+    emit(cursor, page("2026-01-01T00:40:00Z", "2026-01-01T00:50:00Z"))
+    assert cursor.state == {"dateLastModified": "2026-01-01T01:00:00Z"}, "re-read records must not move the state back"
+    cursor.read_finished()
+    assert cursor.state == {"dateLastModified": "2026-01-01T01:00:00Z"}
+    # the start date still wins over a lookback that reaches before it
+    assert DateLastModifiedCursor("2026-01-01T00:10:00Z", "2026-01-01T00:00:00Z", timedelta(hours=1)).lower_bound == "2026-01-01T00:00:00Z"
 
 
 def test_state_is_the_last_emitted_instant_even_when_the_next_page_shares_it() -> None:
