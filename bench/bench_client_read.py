@@ -24,7 +24,6 @@ import time
 
 import orjson
 import psutil
-import requests
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_sandbox import _read_all  # noqa: E402

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from campus_sandbox.district import iso_instant
-from campus_sandbox.errors import SandboxError, bad_request
+from campus_sandbox.errors import bad_request
 from campus_sandbox.records import RecordSet
 
 _PREDICATE = r"\s*([A-Za-z_][\w.]*)\s*(!=|>=|<=|=|>|<|~)\s*'((?:[^']|'')*)'\s*"

@@ -108,7 +108,6 @@ class InvalidRecord:
     assessment_key: tuple[str, str] | None = None  # so the scores of a bad assessment share its reason
 
 
-OtusRecord = Union[Assessment, Score, Grade]
 ParsedRecord = Union[Assessment, Score, Grade, InvalidRecord]
 
 

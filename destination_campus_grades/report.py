@@ -18,7 +18,6 @@ from destination_campus_grades.reasons import Outcome, Reason
 
 REPORT_PREFIX = "PASSBACK_REPORT "
 EXAMPLES_PER_REASON = 3
-ROLES = ("assessments", "scores", "grades")
 
 
 @dataclass(frozen=True, slots=True)

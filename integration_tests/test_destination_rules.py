@@ -88,7 +88,6 @@ def test_rule_2_dates_and_rule_7_score_shapes(passback, district_cache) -> None:
     go_live = next(r for s, r in export.records if s == "assessments" and r.get("assessment_id") == "go_live_no_due")
     start = go_live["go_live_at"][:10]
     assert held["assignDate"][:10] == start
-    from datetime import date, timedelta
     assert held["dueDate"][:10] == (date.fromisoformat(start) + timedelta(days=7)).isoformat()
     assert held["resultValueMin"] == 0 and held["resultValueMax"] == 20
 
