@@ -18,9 +18,10 @@ setup(
         "pydantic>=2.13,<3",
         "jsonschema>=4.17,<5",
         "orjson>=3.9",
+        "tzdata>=2024.1",  # zoneinfo's IANA database where the image has no /usr/share/zoneinfo
     ],
     extras_require={
-        "dev": ["pytest>=8", "requests-mock>=1.11", "psutil>=5.9"],
+        "dev": ["pytest>=8", "requests-mock>=1.11", "psutil>=5.9", "hypothesis>=6.100"],
         "demo": ["airbyte==0.71.3"],
     },
     package_data={

@@ -44,7 +44,7 @@ from campus_oneroster.config import ConnectionConfig  # noqa: E402
 from campus_sandbox.district import Section, generate  # noqa: E402
 from destination_campus_grades.report import parse_report_line  # noqa: E402
 from otus_export import bulk_export  # noqa: E402
-from otus_export.sample import PASSBACK_START_DATE, open_day  # noqa: E402
+from otus_export.sample import DISTRICT_TIME_ZONE, PASSBACK_START_DATE, open_day  # noqa: E402
 
 SCRIPT = Path(sys.executable).parent / "destination-campus-grades"
 STUDENTS = 25
@@ -142,7 +142,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-passback-"))
     with sandbox_process("medium", latency_ms=args.latency_ms) as sb:
         config = {**sb.config, "passback_start_date": PASSBACK_START_DATE.isoformat(),
-                  "max_concurrent_requests": args.concurrency, "page_size": 50_000}
+                  "district_time_zone": DISTRICT_TIME_ZONE, "max_concurrent_requests": args.concurrency, "page_size": 50_000}
         startup = startup_seconds()
 
         def export():
@@ -181,7 +181,8 @@ def main() -> None:
         records = export() if order == "assessments first" else chain(export("scores"), export("assessments"))
         with sandbox_process("tiny") as sb:
             seconds, peak, report = run_destination({**sb.config, "passback_start_date": PASSBACK_START_DATE.isoformat(),
-                                                     "dry_run": True}, records, work)
+                                                     "district_time_zone": DISTRICT_TIME_ZONE, "dry_run": True},
+                                                    records, work)
         rows.append({"input scores": report["by_role"]["scores"]["skipped_by_rule"], "order": order,
                      "seconds": seconds, "records/s": sum(report["totals"].values()) / seconds,
                      "peak RSS MiB": mib(peak)})

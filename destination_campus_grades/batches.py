@@ -27,7 +27,9 @@ from typing import Any
 from campus_oneroster.client import OneRosterClient
 from destination_campus_grades import rules
 from destination_campus_grades.diff import Change, line_item_change, result_change
-from destination_campus_grades.plan import PlanSettings, ResultPlan, line_item_id, plan_grade, plan_line_item, plan_score
+from destination_campus_grades.plan import (
+    PlanSettings, ResultPlan, line_item_id, plan_grade, plan_line_item, plan_score, result_value_max,
+)
 from destination_campus_grades.reasons import Outcome, Reason
 from destination_campus_grades.records import Assessment, Grade, InvalidRecord, Score, parse_record, record_id
 from destination_campus_grades.report import PassbackReport, RecordOutcome
@@ -43,10 +45,12 @@ REMOVABLE = frozenset({Reason.ASSESSMENT_DELETED, Reason.NOT_IN_FINAL_GRADE})
 
 @dataclass(slots=True)
 class AssessmentEntry:
-    """What later scores of an assessment need: its decision, points possible, a lineItem refusal."""
+    """What later scores of an assessment need: its decision, points possible, its lineItem's scale
+    (resultValueMax), a lineItem refusal."""
 
     decision: PassbackDecision
     points_possible: float | None = None
+    scale: float | None = None
     refusal: Refusal | None = None
 
 
@@ -56,9 +60,11 @@ class PassbackRun:
     def __init__(self, config: DestinationConfig, client: OneRosterClient, *,
                  batch_size: int = DEFAULT_BATCH_SIZE, waiting_in_memory: int = DEFAULT_IN_MEMORY) -> None:
         self._config = config
-        self._policy = PassbackPolicy(config.passback_start_date, frozenset(config.passback_teacher_group))
+        self._calendar = config.calendar
+        self._policy = PassbackPolicy(config.passback_start_date, frozenset(config.passback_teacher_group),
+                                      self._calendar)
         self._settings = PlanSettings(config.vendor_namespace, config.category_map, config.percent_metadata_key,
-                                      config.title_max_length)
+                                      config.title_max_length, self._calendar, config.base_url)
         self._client = client
         self._roster = CampusRoster(client)
         self._writer = GradebookWriter(client, self._roster, dry_run=config.dry_run)
@@ -130,7 +136,8 @@ class PassbackRun:
                 held = self._roster.held_line_item(
                     section_id, line_item_id(self._settings.namespace, assessment_id, section_id))
                 if held is not None:
-                    self._entries[(assessment_id, section_id)] = AssessmentEntry(rules.SEND, float(held["resultValueMax"]))
+                    scale = float(held["resultValueMax"])
+                    self._entries[(assessment_id, section_id)] = AssessmentEntry(rules.SEND, scale, scale)
             self._submit([], self._decide_scores(scores), [], min(seq for seq, _ in chunk))
             self._settle()
 
@@ -193,13 +200,13 @@ class PassbackRun:
         removed: list[tuple[Assessment, PassbackDecision]] = []
         for a in assessments:
             decision = in_otus[a.key] or rules.decide_assessment(a, self._policy, self._roster)
-            self._entries[a.key] = AssessmentEntry(decision, a.points_possible)
+            self._entries[a.key] = AssessmentEntry(decision, a.points_possible, result_value_max(a))
             if decision.send:
                 plan = plan_line_item(a, self._settings)
                 for note in plan.notes:
                     self.report.note(note, RecordOutcome("assessments", Outcome.CREATED, a.otus_id, plan.sourced_id))
                 held = self._roster.held_line_item(a.section_id, plan.sourced_id)
-                works.append(LineItemWork(plan, line_item_change(plan, held)))
+                works.append(LineItemWork(plan, line_item_change(plan, held, self._calendar)))
             elif removal and decision.reason in REMOVABLE and self._roster.held_line_item(
                     a.section_id, line_item_id(self._settings.namespace, a.assessment_id, a.section_id)):
                 removed.append((a, decision))
@@ -227,7 +234,8 @@ class PassbackRun:
             decision = rules.decide_score(s, entry.decision if entry else None, entry.points_possible if entry else None,
                                           self._policy, self._roster)
             if decision.send:
-                sent.append((plan_score(s, self._settings), entry))
+                sent.append((plan_score(s, self._settings, points_possible=entry.points_possible, scale=entry.scale),
+                             entry))
             else:
                 self._skipped("scores", s.otus_id, decision)
         self._roster.load_results(plan.section_id for plan, _ in sent
@@ -236,7 +244,7 @@ class PassbackRun:
 
     def _result_change(self, plan: ResultPlan) -> Change:
         held = self._roster.held_result(plan.section_id, plan.sourced_id)
-        return result_change(plan, held, self._settings.percent_key)
+        return result_change(plan, held, self._settings.percent_key, self._calendar)
 
     def _decide_grades(self, grades: list[Grade]) -> list[ResultWork]:
         self._roster.load_sections(g.section_id for g in grades)

@@ -1,11 +1,13 @@
 """What Campus already holds → only the writes that change something.
 
 Only the fields the destination sends are compared, and only as Campus stores them: dates by
-day (Campus may answer with an instant), numbers numerically, a missing field the same as null.
-What Campus fills in itself is never a difference: the placeholder category and the grading
-period derived from the due date are absent from what we send (so never compared), and the score
-Campus derives from a percent sent alone is skipped. That is what makes the recommended nightly full refresh cheap: a second run
-of the same data is all `UNCHANGED` and makes no write.
+the district's day (Campus may answer a date-time in UTC, or a bare day), numbers numerically,
+a missing field the same as null or "". What Campus fills in itself is never a difference: the
+placeholder category and a grading period it derives are absent from what we send (so never
+compared), and so is the score-group value Campus picks for a grade sent with a percent alone;
+`dateLastModified` is Campus's own stamp. The percent in `metadata` is compared whether or not
+we send one, so a percent Otus dropped is cleared in Campus. That is what makes the recommended
+nightly full refresh cheap: a second run of the same data is all `UNCHANGED` and makes no write.
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ import math
 from enum import Enum
 from typing import Any, Mapping
 
+from destination_campus_grades.district_days import DistrictCalendar
 from destination_campus_grades.plan import LineItemPlan, ResultPlan
 
 DATE_FIELDS = frozenset({"assignDate", "dueDate", "scoreDate"})
 NUMBER_FIELDS = frozenset({"resultValueMin", "resultValueMax", "score"})
 REF_FIELDS = frozenset({"class", "category", "gradingPeriod", "lineItem", "student"})
+NOT_COMPARED = frozenset({"sourcedId", "dateLastModified", "metadata"})
+OPTIONAL_TEXT = frozenset({"description", "comment"})  # left out when empty: compared even then
 
 
 class Change(str, Enum):
@@ -27,44 +32,40 @@ class Change(str, Enum):
     UNCHANGED = "unchanged"
 
 
-def line_item_change(plan: LineItemPlan, held: Mapping[str, Any] | None) -> Change:
+def line_item_change(plan: LineItemPlan, held: Mapping[str, Any] | None, calendar: DistrictCalendar) -> Change:
     """Create when Campus has no such lineItem, update when a field we send differs."""
-    return _change(plan.body, held, percent_key=None)
+    return _change(plan.body, held, calendar, percent_key=None)
 
 
-def result_change(plan: ResultPlan, held: Mapping[str, Any] | None, percent_key: str) -> Change:
-    """Create when Campus has no such result, update when a field we send differs."""
-    return _change(plan.body, held, percent_key=percent_key)
+def result_change(plan: ResultPlan, held: Mapping[str, Any] | None, percent_key: str,
+                  calendar: DistrictCalendar) -> Change:
+    """Create when Campus has no such result, update when a field we send (or the percent) differs."""
+    return _change(plan.body, held, calendar, percent_key=percent_key)
 
 
-def _change(body: Mapping[str, Any], held: Mapping[str, Any] | None, *, percent_key: str | None) -> Change:
+def _change(body: Mapping[str, Any], held: Mapping[str, Any] | None, calendar: DistrictCalendar, *,
+            percent_key: str | None) -> Change:
     if held is None:
         return Change.CREATE
-    for name, sent in body.items():
-        if name == "sourcedId":
-            continue
-        if name == "metadata":
-            if not _same_metadata(sent, held.get("metadata")):
-                return Change.UPDATE
-            continue
-        if name == "score" and sent is None and percent_key and (body.get("metadata") or {}).get(percent_key) is not None:
-            continue  # Campus derives the score from the percent
-        if not _same(name, sent, held.get(name)):
-            return Change.UPDATE
+    names = (body.keys() | (OPTIONAL_TEXT & held.keys())) - NOT_COMPARED
+    if any(not _same(name, body.get(name), held.get(name), calendar) for name in names):
+        return Change.UPDATE
+    if percent_key is not None and not _same_number(_percent(body, percent_key), _percent(held, percent_key)):
+        return Change.UPDATE
     return Change.UNCHANGED
 
 
-def _same_metadata(sent: Mapping[str, Any] | None, held: Any) -> bool:
-    held = held if isinstance(held, Mapping) else {}
-    return all(_same_number(value, held.get(key)) for key, value in (sent or {}).items())
+def _percent(record: Mapping[str, Any], percent_key: str) -> Any:
+    metadata = record.get("metadata")
+    return metadata.get(percent_key) if isinstance(metadata, Mapping) else None
 
 
-def _same(name: str, sent: Any, held: Any) -> bool:
+def _same(name: str, sent: Any, held: Any, calendar: DistrictCalendar) -> bool:
     if name in REF_FIELDS:
         held_id = held.get("sourcedId") if isinstance(held, Mapping) else held
         return sent.get("sourcedId") == held_id
     if name in DATE_FIELDS:
-        return (str(sent)[:10] if sent else None) == (str(held)[:10] if held else None)
+        return calendar.held_day(sent) == calendar.held_day(held)
     if name in NUMBER_FIELDS:
         return _same_number(sent, held)
     if sent in (None, "") and held in (None, ""):

@@ -3,36 +3,56 @@
 sourcedIds are UUIDv5 of the vendor namespace and the Otus ids, so the same assessment, section
 and student always land on the same Campus objects: a re-run, a platform retry or a resumed sync
 upserts in place and never duplicates (OneRoster 1.1 PUT upserts on a client-chosen id).
+
+Bodies are what a strict OneRoster 1.1 reader accepts: every object carries `sourcedId`, `status`
+and `dateLastModified`; GUIDRefs carry `href`, `sourcedId` and `type`; dates are typed as 1.1
+types them (`district_days.py`); an optional field we have no value for is left out, never sent
+as null.
+
+The scale: a lineItem's `resultValueMax` is the assessment's points possible when Otus knows it,
+else 100; a result's `score` is on that scale (the points, or percent × max ÷ 100), so score ÷
+resultValueMax is always the student's fraction: 36 of 40 points and 90 % of a percent-graded
+assessment without points both show as 90 %. The percent Otus sent also travels in
+`metadata[percent_metadata_key]` (rule 7).
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any, Mapping
+from urllib.parse import quote
 
-from destination_campus_grades.records import Assessment, Grade, Score, day_of
+from destination_campus_grades.district_days import DistrictCalendar
+from destination_campus_grades.records import Assessment, Grade, Score
 from destination_campus_grades.reasons import Reason
 
-DUE_AFTER_START = timedelta(days=7)
+DUE_AFTER_START_DAYS = 7
+PERCENT_SCALE = 100.0
+SCORE_DECIMALS = 6  # percent × max ÷ 100 without float noise (17.000000000000004)
 FULLY_GRADED = "fully graded"
 ELLIPSIS = "..."
+REF_TYPES = {"classes": "class", "categories": "category", "academicSessions": "academicSession",
+             "lineItems": "lineItem", "users": "user"}
 
 
 @dataclass(frozen=True)
 class PlanSettings:
-    """What the plan needs from the config: id seed, category map, percent key, title limit."""
+    """What the plan needs from the config: id seed, category map, percent key, title limit, the
+    district's calendar, and the provider's base URL (for GUIDRef hrefs)."""
 
     vendor_namespace: str
     category_map: Mapping[str, str]
     percent_key: str
     title_max_length: int
+    calendar: DistrictCalendar
+    base_url: str
 
     @property
     def namespace(self) -> uuid.UUID:
-        return _namespace(self.vendor_namespace)
+        return namespace_of(self.vendor_namespace)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +80,8 @@ class ResultPlan:
 
 
 @lru_cache(maxsize=8)
-def _namespace(vendor_namespace: str) -> uuid.UUID:
+def namespace_of(vendor_namespace: str) -> uuid.UUID:
+    """The UUID namespace every sourcedId of a vendor namespace is derived from."""
     return uuid.uuid5(uuid.NAMESPACE_URL, f"campus-passback:{vendor_namespace}")
 
 
@@ -79,60 +100,100 @@ def grade_result_id(namespace: uuid.UUID, grading_task_id: str, student_id: str)
     return str(uuid.uuid5(namespace, f"grade\x1f{grading_task_id}\x1f{student_id}"))
 
 
-def plan_line_item(assessment: Assessment, settings: PlanSettings) -> LineItemPlan:
-    """PRODUCT.md rule 2 and the lineItem fields: assignDate = start, dueDate = due or start + 7 days."""
-    start = day_of(assessment.start)
-    due = day_of(assessment.due_at) if assessment.due_at else start + DUE_AFTER_START
+def result_value_max(assessment: Assessment) -> float:
+    """The lineItem's scale: points possible when Otus knows them, else 100 (a percent-graded assessment)."""
+    return PERCENT_SCALE if assessment.points_possible is None else float(assessment.points_possible)
+
+
+def score_on_scale(points: float | None, percent: float | None, points_possible: float | None,
+                   scale: float) -> float | None:
+    """The result's score on its lineItem's scale: the points when they are on it, else the percent of it."""
+    if points is not None and points_possible is not None:
+        return points
+    if percent is not None:
+        return round(percent * scale / PERCENT_SCALE, SCORE_DECIMALS)
+    return None
+
+
+def guid_ref(settings: PlanSettings, collection: str, sourced_id: str) -> dict[str, str]:
+    """A OneRoster 1.1 GUIDRef: href (the object's URL at the provider), sourcedId, type."""
+    return {"href": f"{settings.base_url.rstrip('/')}/{collection}/{quote(sourced_id, safe='')}",
+            "sourcedId": sourced_id, "type": REF_TYPES[collection]}
+
+
+def plan_line_item(assessment: Assessment, settings: PlanSettings, *, grading_period_id: str | None = None) -> LineItemPlan:
+    """Rule 2 and the lineItem fields: assignDate = start, dueDate = due or start + 7 district days.
+
+    `grading_period_id` is the period the roster says holds the due date, when Otus names none.
+    """
+    calendar = settings.calendar
+    due = assessment.due_at or calendar.days_later(assessment.start, DUE_AFTER_START_DAYS)
     title, notes = _title(assessment.title, settings.title_max_length)
     body: dict[str, Any] = {
         "sourcedId": line_item_id(settings.namespace, assessment.assessment_id, assessment.section_id),
         "status": "active",
+        "dateLastModified": _now(),
         "title": title,
-        "description": assessment.description,
-        "assignDate": start.isoformat(),
-        "dueDate": due.isoformat(),
-        "class": {"sourcedId": assessment.section_id, "type": "class"},
+        "assignDate": calendar.line_item_date(assessment.start),
+        "dueDate": calendar.line_item_date(due),
+        "class": guid_ref(settings, "classes", assessment.section_id),
         "resultValueMin": 0.0,
-        "resultValueMax": 100.0 if assessment.grading_type == "percent" else float(assessment.points_possible),
+        "resultValueMax": result_value_max(assessment),
     }
+    if assessment.description:
+        body["description"] = assessment.description
     category = settings.category_map.get(assessment.category) if assessment.category else None
     if category:
-        body["category"] = {"sourcedId": category, "type": "category"}
-    if assessment.grading_period_id:
-        body["gradingPeriod"] = {"sourcedId": assessment.grading_period_id, "type": "academicSession"}
+        body["category"] = guid_ref(settings, "categories", category)
+    period = assessment.grading_period_id or grading_period_id
+    if period:
+        body["gradingPeriod"] = guid_ref(settings, "academicSessions", period)
     return LineItemPlan(body["sourcedId"], assessment.assessment_id, assessment.section_id, assessment.otus_id,
                         body, notes)
 
 
-def plan_score(score: Score, settings: PlanSettings) -> ResultPlan:
-    """PRODUCT.md rule 7: points as the score, percent in metadata; either may be null."""
+def plan_score(score: Score, settings: PlanSettings, *, points_possible: float | None, scale: float) -> ResultPlan:
+    """Rule 7 on the lineItem's scale: the score always (points, or percent of the scale), the percent
+    Otus sent in metadata; `points_possible`/`scale` are the assessment's (or the held lineItem's)."""
     namespace = settings.namespace
     lid = line_item_id(namespace, score.assessment_id, score.section_id)
-    body = _result_body(lid, score.student_id, score.points, score.percent, score, settings.percent_key)
-    body["comment"] = score.comment
+    value = score_on_scale(score.points, score.percent, points_possible, scale)
+    body = _result_body(settings, lid, score.student_id, value, score.percent, score)
+    if score.comment:
+        body["comment"] = score.comment
     rid = score_result_id(namespace, score.assessment_id, score.section_id, score.student_id)
     return ResultPlan(rid, lid, score.section_id, score.student_id, score.otus_id, {"sourcedId": rid, **body})
 
 
 def plan_grade(grade: Grade, settings: PlanSettings) -> ResultPlan:
-    """A grade is a result on Campus's own grading-task lineItem; Campus matches it to the score group."""
+    """A grade is a result on Campus's own grading-task lineItem; with a percent alone Campus picks the
+    score-group value by minimum percent, so no score is sent."""
     rid = grade_result_id(settings.namespace, grade.grading_task_id, grade.student_id)
-    body = _result_body(grade.grading_task_id, grade.student_id, grade.score, grade.percent, grade, settings.percent_key)
+    body = _result_body(settings, grade.grading_task_id, grade.student_id, grade.score, grade.percent, grade)
     return ResultPlan(rid, grade.grading_task_id, grade.section_id, grade.student_id, grade.otus_id,
                       {"sourcedId": rid, **body})
 
 
-def _result_body(line_item: str, student: str, score: Any, percent: float | None,
-                 record: Score | Grade, percent_key: str) -> dict[str, Any]:
-    return {
+def _result_body(settings: PlanSettings, line_item: str, student: str, score: Any, percent: float | None,
+                 record: Score | Grade) -> dict[str, Any]:
+    body: dict[str, Any] = {
         "status": "active",
-        "lineItem": {"sourcedId": line_item, "type": "lineItem"},
-        "student": {"sourcedId": student, "type": "user"},
+        "dateLastModified": _now(),
+        "lineItem": guid_ref(settings, "lineItems", line_item),
+        "student": guid_ref(settings, "users", student),
         "scoreStatus": FULLY_GRADED,
-        "score": score,
-        "scoreDate": day_of(record.graded_at).isoformat(),
-        "metadata": {percent_key: percent},
+        "scoreDate": settings.calendar.score_date(record.graded_at),
     }
+    if score is not None:
+        body["score"] = score
+    if percent is not None:
+        body["metadata"] = {settings.percent_key: percent}
+    return body
+
+
+def _now() -> str:
+    """`dateLastModified` of what we write: the 1.1 data model requires it on every object."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _title(title: str, limit: int) -> tuple[str, tuple[Reason, ...]]:

@@ -4,7 +4,9 @@ Each stream has a JSON schema in `schemas/` (the contract of PRODUCT.md's "Desti
 A record that breaks it becomes an `InvalidRecord` naming the record, the field and the reason
 code, so one bad row is reported and never stops the sync. Ids arrive as strings or integers
 (database views often use integers) and are normalised to strings; timestamps are parsed
-leniently (a date, or an ISO 8601 instant with or without `Z`) and compared in UTC.
+leniently: an ISO 8601 instant (with `Z` or an offset; without one it is UTC, as Otus writes) is
+kept as an aware UTC datetime, a bare date (`2026-10-22`) as that day. Which calendar day an
+instant falls on is the district's business (`district_days.py`), never decided here.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any, Mapping, Union
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError
 
+from destination_campus_grades.district_days import Moment
 from destination_campus_grades.reasons import Reason
 
 DATE_FIELDS = ("assigned_at", "go_live_at", "due_at", "graded_at", "updated_at")
@@ -33,9 +36,9 @@ class Assessment:
     title: str
     description: str | None
     assigned_by: str | None
-    assigned_at: datetime | None
-    go_live_at: datetime | None
-    due_at: datetime | None
+    assigned_at: Moment | None
+    go_live_at: Moment | None
+    due_at: Moment | None
     points_possible: float | None
     include_in_final_grade: bool
     grading_type: str
@@ -52,9 +55,14 @@ class Assessment:
         return f"assessment_id={self.assessment_id} section_id={self.section_id}"
 
     @property
-    def start(self) -> datetime | None:
-        """PRODUCT.md rule 2: the start date is go_live_at if set, else assigned_at."""
+    def start(self) -> Moment | None:
+        """Rule 2: the lineItem's start (assignDate) is go_live_at if set, else assigned_at."""
         return self.go_live_at or self.assigned_at
+
+    @property
+    def assigned(self) -> Moment | None:
+        """Rule 1's "assigned" date: assigned_at; go_live_at only when Otus sent no assigned_at."""
+        return self.assigned_at or self.go_live_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +74,7 @@ class Score:
     student_id: str
     points: float | None
     percent: float | None
-    graded_at: datetime | None
+    graded_at: Moment | None
     status: str | None
     comment: str | None
 
@@ -88,7 +96,7 @@ class Grade:
     grading_task_id: str
     percent: float | None
     score: str | float | None
-    graded_at: datetime | None
+    graded_at: Moment | None
     posted_by: str | None
 
     @property
@@ -183,13 +191,16 @@ class _BadDate(ValueError):
         self.field = field
 
 
-def _instant(data: Mapping[str, Any], field: str) -> datetime | None:
-    """A timestamp field in UTC; a bare date means midnight UTC of that day."""
+def _instant(data: Mapping[str, Any], field: str) -> Moment | None:
+    """A timestamp field as an aware UTC instant, or a bare date as that (district) day."""
     raw = data.get(field)
     if raw is None or raw == "":
         return None
+    text = str(raw).strip()
     try:
-        moment = datetime.fromisoformat(str(raw).strip().replace("z", "Z"))
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        moment = datetime.fromisoformat(text.replace("z", "Z"))
     except ValueError:
         raise _BadDate(field) from None
     if moment.tzinfo is None:
@@ -253,7 +264,3 @@ def _grade(data: Mapping[str, Any]) -> Grade:
 
 _BUILDERS = {"assessments": _assessment, "scores": _score, "grades": _grade}
 
-
-def day_of(moment: datetime) -> date:
-    """The calendar day of an instant, in UTC (Otus timestamps are UTC)."""
-    return moment.astimezone(timezone.utc).date()

@@ -13,6 +13,9 @@ Decided here, documented for admins:
 - missing/late/exempt flags are never sent (OneRoster 1.1 has no such statuses); a score entered
   with the flag still passes back without it, a flag without a score is skipped.
 - grades (grading-task results) follow rules 1, 4 and 5 with `posted_by` as the acting user.
+- rule 1 compares the day an assessment was *assigned* (`assigned_at`; `go_live_at` only when
+  Otus sent no assigned date) with the passback start date: a later go-live date does not
+  rescue an assessment assigned before it. Every day is the district's (`district_days.py`).
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from destination_campus_grades.records import Assessment, Grade, Score, day_of
+from destination_campus_grades.district_days import DistrictCalendar
+from destination_campus_grades.records import Assessment, Grade, Score
 from destination_campus_grades.reasons import Reason
 
 UNSCORED_STATUSES = frozenset({"missing", "late", "exempt"})
@@ -45,6 +49,7 @@ class PassbackPolicy:
 
     start_date: date
     teacher_group: frozenset[str]  # empty: no group configured, every Campus user passes rule 4
+    calendar: DistrictCalendar
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,11 +92,11 @@ def decide_assessment_in_otus(assessment: Assessment, policy: PassbackPolicy) ->
         return skip(Reason.NOT_IN_FINAL_GRADE)
     if assessment.grading_type == "standards":
         return skip(Reason.STANDARDS_NOT_PASSED_BACK)
-    if assessment.start is None:
+    if assessment.assigned is None:
         return skip(Reason.MISSING_REQUIRED_FIELD, "assigned_at or go_live_at is required (the assessment's start date)")
-    if day_of(assessment.start) < policy.start_date:
-        return skip(Reason.ASSIGNED_BEFORE_START_DATE,
-                    f"starts {day_of(assessment.start)}, passback starts {policy.start_date}")
+    assigned = policy.calendar.day_of(assessment.assigned)
+    if assigned < policy.start_date:
+        return skip(Reason.ASSIGNED_BEFORE_START_DATE, f"assigned {assigned}, passback starts {policy.start_date}")
     if assessment.grading_type == "points" and assessment.points_possible is None:
         return skip(Reason.MISSING_REQUIRED_FIELD, "points_possible is required for points grading")
     return None
@@ -113,12 +118,16 @@ def decide_score(score: Score, assessment_decision: PassbackDecision | None, poi
         return skip(Reason.STUDENT_EXCLUDED)
     if score.graded_at is None:
         return skip(Reason.NOT_GRADED)
-    if day_of(score.graded_at) < policy.start_date:
-        return skip(Reason.GRADED_BEFORE_START_DATE, f"graded {day_of(score.graded_at)}")
+    graded = policy.calendar.day_of(score.graded_at)
+    if graded < policy.start_date:
+        return skip(Reason.GRADED_BEFORE_START_DATE, f"graded {graded}, passback starts {policy.start_date}")
     if score.points is None and score.percent is None:
         if score.status in UNSCORED_STATUSES:
             return skip(Reason.STATUS_NOT_PASSED_BACK, f"status {score.status} without points or percent")
         return skip(Reason.NO_SCORE_VALUE)
+    if score.percent is None and points_possible is None:
+        return skip(Reason.NO_SCORE_VALUE, f"points {score.points:g} but no percent: the assessment has no "
+                    "points_possible, so Campus's scale is the percent; send the percent")
     if score.points is not None and points_possible is not None and score.points > points_possible:
         return skip(Reason.SCORE_ABOVE_POINTS_POSSIBLE, f"points {score.points:g} > points_possible {points_possible:g}")
     if score.percent is not None and score.percent > 100:
@@ -132,8 +141,9 @@ def decide_grade(grade: Grade, policy: PassbackPolicy, roster: RosterFacts) -> P
     """A grading-task grade: graded on or after the start date, by a Campus user of the group, on a real task."""
     if grade.graded_at is None:
         return skip(Reason.NOT_GRADED)
-    if day_of(grade.graded_at) < policy.start_date:
-        return skip(Reason.GRADED_BEFORE_START_DATE, f"graded {day_of(grade.graded_at)}")
+    graded = policy.calendar.day_of(grade.graded_at)
+    if graded < policy.start_date:
+        return skip(Reason.GRADED_BEFORE_START_DATE, f"graded {graded}, passback starts {policy.start_date}")
     if grade.percent is None and grade.score is None:
         return skip(Reason.NO_SCORE_VALUE)
     if grade.percent is not None and grade.percent > 100:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from campus_oneroster.config import ConnectionConfig
+from destination_campus_grades.district_days import DistrictCalendar, LineItemDateFormat, time_zone
 
 DOCUMENTATION_URL = "https://docs.airbyte.com/integrations/destinations/campus-grades"
 DEFAULT_VENDOR_NAMESPACE = "otus.campus-passback"
@@ -26,12 +27,25 @@ class DestinationConfig(ConnectionConfig):
     passback_start_date: date = Field(
         title="Passback start date",
         description=(
-            "Only assessments that start (go live, or are assigned) on or after this date, and scores "
-            "graded on or after it, are passed back. Anything earlier never is. Usually the first day "
-            "of the school year or of the grading period where passback begins."
+            "Only assessments assigned on or after this date, and scores graded on or after it, are "
+            "passed back (days in the district's time zone). Anything assigned earlier never is, even "
+            "if it goes live later. Usually the first day of the school year or of the grading period "
+            "where passback begins."
         ),
         examples=["2026-08-17"],
         json_schema_extra={"order": 10},
+    )
+    district_time_zone: str = Field(
+        title="District time zone",
+        description=(
+            "The district's IANA time zone. Every calendar day the passback rules or Campus see is taken "
+            "in it: the start date comparisons, assignment start and due days, 'start + 7 days', the "
+            "score date and the days in the report. A due date of Thursday 11:59 PM in Chicago stays "
+            "Thursday (in UTC it is already Friday)."
+        ),
+        examples=["America/Chicago", "America/New_York", "America/Denver", "America/Los_Angeles"],
+        min_length=1,
+        json_schema_extra={"order": 11},
     )
     passback_teacher_group: list[str] = Field(
         default_factory=list,
@@ -41,7 +55,7 @@ class DestinationConfig(ConnectionConfig):
             "empty to let every Campus user who assigns an assessment pass back (the assigner must "
             "still be a Campus user)."
         ),
-        json_schema_extra={"order": 11},
+        json_schema_extra={"order": 12},
     )
     category_map: dict[str, str] = Field(
         default_factory=dict,
@@ -51,7 +65,7 @@ class DestinationConfig(ConnectionConfig):
             "without one, so Campus files them under its placeholder (Uncategorized) and the teacher "
             "aligns them in Campus."
         ),
-        json_schema_extra={"order": 12},
+        json_schema_extra={"order": 13},
     )
     vendor_namespace: str = Field(
         default=DEFAULT_VENDOR_NAMESPACE,
@@ -62,7 +76,7 @@ class DestinationConfig(ConnectionConfig):
             "give the same Campus ids, so re-running never duplicates. Never change it after the first "
             "sync, or every assessment is written again under new ids."
         ),
-        json_schema_extra={"order": 13},
+        json_schema_extra={"order": 14},
     )
     dry_run: bool = Field(
         default=False,
@@ -71,7 +85,7 @@ class DestinationConfig(ConnectionConfig):
             "Read Campus and produce the full passback report, but write nothing. Use it to preview "
             "a first sync or a settings change."
         ),
-        json_schema_extra={"order": 14},
+        json_schema_extra={"order": 15},
     )
     stream_roles: dict[str, StreamRole] = Field(
         default_factory=dict,
@@ -82,7 +96,7 @@ class DestinationConfig(ConnectionConfig):
             "scores and grades need no entry. Records of any other stream are counted in the report "
             "as stream_not_mapped, never written."
         ),
-        json_schema_extra={"order": 15},
+        json_schema_extra={"order": 16},
     )
     removal_policy: Literal["keep", "delete"] = Field(
         default="keep",
@@ -92,7 +106,7 @@ class DestinationConfig(ConnectionConfig):
             "grade' unticked: keep (default) leaves what Campus holds, as Otus does; delete removes "
             "the Campus assignment and its scores."
         ),
-        json_schema_extra={"order": 16},
+        json_schema_extra={"order": 17},
     )
     percent_metadata_key: str = Field(
         default="percent",
@@ -102,7 +116,7 @@ class DestinationConfig(ConnectionConfig):
             "Key of the result's metadata that carries a percent score to Campus. Change it only if "
             "the district's Campus documents another key."
         ),
-        json_schema_extra={"order": 17, "airbyte_hidden": True},
+        json_schema_extra={"order": 18, "airbyte_hidden": True},
     )
     title_max_length: int = Field(
         default=50,
@@ -113,8 +127,30 @@ class DestinationConfig(ConnectionConfig):
             "Longer assessment titles are cut to this length (ending in '...') and reported as "
             "title_truncated, rather than refused, so the scores still pass back. Otus documents 50."
         ),
-        json_schema_extra={"order": 18},
+        json_schema_extra={"order": 19},
     )
+
+    line_item_date_format: LineItemDateFormat = Field(
+        default="date-time",
+        title="Assignment date format",
+        description=(
+            "How an assignment's start and due dates are sent. date-time (default): OneRoster 1.1's type, "
+            "e.g. 2026-10-22T23:59:00-05:00 (the district's day and offset). date: the district's day "
+            "only, e.g. 2026-10-22, for providers that want days. The score date is always a day."
+        ),
+        json_schema_extra={"order": 20},
+    )
+
+    @field_validator("district_time_zone")
+    @classmethod
+    def _is_a_time_zone(cls, value: str) -> str:
+        time_zone(value)
+        return value.strip()
+
+    @property
+    def calendar(self) -> DistrictCalendar:
+        """The district's days, as the rules and the plan take them."""
+        return DistrictCalendar(time_zone(self.district_time_zone), self.line_item_date_format)
 
     def role_of(self, stream: str) -> str | None:
         """The role of an incoming stream: its mapping, else its own name if that is a role."""

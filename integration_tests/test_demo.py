@@ -151,7 +151,7 @@ def test_a_real_district_with_its_own_export_in_dry_run(make_sandbox, tmp_path) 
 
 def test_an_expired_secret_stops_at_the_roster_sync_with_the_fix(make_sandbox, tmp_path) -> None:
     campus = make_sandbox("tiny")
-    config = campus.connection_config(auth="oauth2", passback_start_date="2026-09-01")
+    config = campus.connection_config(auth="oauth2", passback_start_date="2026-09-01", district_time_zone="America/Chicago")
     old_secret = config["credentials"]["client_secret"]
     campus.renew_secret()
     (tmp_path / "district.json").write_text(json.dumps(config))

@@ -124,7 +124,7 @@ def connection_status(run: DestinationRun) -> dict:
     return status
 
 
-DESTINATION_KEYS = {"passback_start_date": "2026-09-01"}
+DESTINATION_KEYS = {"passback_start_date": "2026-09-01", "district_time_zone": "America/Chicago"}
 
 
 def test_spec_renders_the_destination_keys_and_secrets(tmp_path: Path) -> None:

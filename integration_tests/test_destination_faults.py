@@ -64,7 +64,7 @@ def test_faults_end_identical_to_a_fault_free_run(make_sandbox, tmp_path: Path, 
 
 def test_failure_outliving_the_retries_fails_before_the_next_state(sandbox) -> None:
     records = list(bulk_export(sandbox.district, sections=2, students_per_section=5, assessments_per_section=1))
-    config = sandbox.connection_config(passback_start_date="2026-09-01", max_retries=1, retry_base_seconds=0)
+    config = sandbox.connection_config(passback_start_date="2026-09-01", district_time_zone="America/Chicago", max_retries=1, retry_base_seconds=0)
     messages = [AirbyteMessageSerializer.load(json.loads(line)) for line in protocol_lines(records, state_every=6)]
     output = DestinationCampusGrades().write(config, ConfiguredAirbyteCatalogSerializer.load(catalog()), iter(messages))
     echoed, logs = [], []
@@ -87,7 +87,7 @@ def test_killed_write_resumed_from_the_last_state_ends_identical(make_sandbox, t
     reference, crashed = make_sandbox("tiny"), make_sandbox("tiny", faults=Faults(latency_ms=15))
     # No orphan score here: a score waiting for its assessment would hold every state to the end.
     records = list(bulk_export(reference.district, sections=6, students_per_section=10, assessments_per_section=2))
-    settings = {"passback_start_date": "2026-09-01"}
+    settings = {"passback_start_date": "2026-09-01", "district_time_zone": "America/Chicago"}
     run_destination(reference.connection_config(**settings), records, tmp_path)
     config_path, catalog_path = write_files(tmp_path, crashed.connection_config(**settings))
     process = subprocess.Popen([str(SCRIPT), "write", "--config", str(config_path), "--catalog", str(catalog_path)],

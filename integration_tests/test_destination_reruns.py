@@ -27,7 +27,7 @@ from otus_export import bulk_export, sample_export
 
 def test_rerun_of_the_same_input_makes_no_write(sandbox, tmp_path: Path) -> None:
     records = list(bulk_export(sandbox.district, sections=4, students_per_section=10, assessments_per_section=2))
-    config = sandbox.connection_config(passback_start_date="2026-09-01")
+    config = sandbox.connection_config(passback_start_date="2026-09-01", district_time_zone="America/Chicago")
     first = run_destination(config, records, tmp_path, state_every=25)
     assert first.report["totals"]["created"] == 4 * 2 + 4 * 2 * 10
     assert sandbox.stats.puts == 88 and first.report["writes"] == {"PUT": 88}
@@ -67,7 +67,7 @@ def test_dry_run_writes_nothing_and_decides_the_same(make_sandbox, tmp_path: Pat
 
 def test_regrade_updates_exactly_one_result(sandbox, tmp_path: Path) -> None:
     records = list(bulk_export(sandbox.district, sections=2, students_per_section=5, assessments_per_section=1))
-    config = sandbox.connection_config(passback_start_date="2026-09-01")
+    config = sandbox.connection_config(passback_start_date="2026-09-01", district_time_zone="America/Chicago")
     run_destination(config, records, tmp_path)
     puts = sandbox.stats.puts
     regraded = copy.deepcopy(records)
@@ -142,7 +142,7 @@ def test_state_after_a_waiting_score_is_held_until_its_assessment_is_written(san
 
 def test_incremental_score_without_its_assessment_updates_campus(sandbox, tmp_path: Path) -> None:
     records = list(bulk_export(sandbox.district, sections=1, students_per_section=3, assessments_per_section=1))
-    config = sandbox.connection_config(passback_start_date="2026-09-01")
+    config = sandbox.connection_config(passback_start_date="2026-09-01", district_time_zone="America/Chicago")
     run_destination(config, records, tmp_path)
     changed = copy.deepcopy(next(r for s, r in records if s == "scores"))
     changed["points"] = 20 - changed["points"]
@@ -156,7 +156,7 @@ def test_incremental_score_without_its_assessment_updates_campus(sandbox, tmp_pa
 def test_scores_before_every_assessment_spill_and_still_pass_back(sandbox) -> None:
     records = list(bulk_export(sandbox.district, sections=3, students_per_section=10, assessments_per_section=2))
     scores_first = [r for r in records if r[0] == "scores"] + [r for r in records if r[0] == "assessments"]
-    config = DestinationConfig.model_validate(sandbox.connection_config(passback_start_date="2026-09-01"))
+    config = DestinationConfig.model_validate(sandbox.connection_config(passback_start_date="2026-09-01", district_time_zone="America/Chicago"))
     with OneRosterClient(config) as client:
         run = PassbackRun(config, client, batch_size=10, waiting_in_memory=8)
         try:

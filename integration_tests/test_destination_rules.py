@@ -15,12 +15,12 @@ import pytest
 from campus_sandbox.district import generate
 from campus_sandbox.options import SandboxOptions
 from campus_sandbox.server import CampusSandbox
-from destination_campus_grades.plan import PlanSettings, grade_result_id, line_item_id, score_result_id
+from destination_campus_grades.plan import grade_result_id, line_item_id, namespace_of, score_result_id
 from destination_campus_grades.spec import DEFAULT_VENDOR_NAMESPACE
 from integration_tests.test_destination_cli import DestinationRun, run_destination
 from otus_export import SampleCase, sample_export
 
-NAMESPACE = PlanSettings(DEFAULT_VENDOR_NAMESPACE, {}, "percent", 50).namespace
+NAMESPACE = namespace_of(DEFAULT_VENDOR_NAMESPACE)
 
 
 @pytest.fixture(scope="module")

@@ -38,7 +38,7 @@ def _stop_sandbox() -> Iterator[None]:
 
 
 def _configs(sb: CampusSandbox) -> dict[str, dict]:
-    keys = {"passback_start_date": "2026-09-01"}
+    keys = {"passback_start_date": "2026-09-01", "district_time_zone": "America/Chicago"}
     wrong_secret = sb.connection_config(**keys)
     wrong_secret["credentials"]["client_secret"] = "not-the-secret"
     return {

@@ -21,6 +21,7 @@ from campus_sandbox import calendar
 from campus_sandbox.district import ADMIN_ID, District, Section
 
 PASSBACK_START_DATE = date(2026, 9, 1)
+DISTRICT_TIME_ZONE = "America/Chicago"
 NOT_A_CAMPUS_USER = "t99999"
 NOT_A_CAMPUS_SECTION = "999999"
 Record = tuple[str, dict[str, Any]]
@@ -48,7 +49,8 @@ class SampleExport:
 
     def config_values(self) -> dict[str, Any]:
         """The destination config keys this export assumes (merge into a connection config)."""
-        return {"passback_start_date": self.passback_start_date.isoformat(), "passback_teacher_group": self.teacher_group}
+        return {"passback_start_date": self.passback_start_date.isoformat(), "district_time_zone": DISTRICT_TIME_ZONE,
+                "passback_teacher_group": self.teacher_group}
 
     def stream(self, name: str) -> list[dict[str, Any]]:
         return [record for stream, record in self.records if stream == name]

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pytest
+from hypothesis import given, strategies as st
 
 from destination_campus_grades.diff import Change, line_item_change, result_change
-from destination_campus_grades.plan import PlanSettings, plan_grade, plan_line_item, plan_score
+from destination_campus_grades.plan import PlanSettings, plan_grade, plan_line_item, plan_score, result_value_max
 from destination_campus_grades.reasons import Outcome, Reason, reason_for_refusal
 from destination_campus_grades.records import Assessment, InvalidRecord, Score, parse_record
 from destination_campus_grades.report import REPORT_PREFIX, EXAMPLES_PER_REASON, PassbackReport, RecordOutcome, parse_report_line
-from unit_tests.test_destination_rules import ASSESSMENT, GRADE, SCORE
+from unit_tests.test_destination_rules import ASSESSMENT, CHICAGO, GRADE, SCORE
 
-SETTINGS = PlanSettings("district-42", {"Quizzes": "cat-1"}, "percent", 50)
+BASE_URL = "https://campus.example.org/campus/api/oneroster/v1p1/app/ims/oneroster/v1p1"
+SETTINGS = PlanSettings("district-42", {"Quizzes": "cat-1"}, "percent", 50, CHICAGO, BASE_URL)
+
+
+def scored(score: Score, assessment: Assessment = ASSESSMENT, settings: PlanSettings = SETTINGS):
+    return plan_score(score, settings, points_possible=assessment.points_possible, scale=result_value_max(assessment))
 
 
 def test_records_validate_and_name_the_bad_field() -> None:
@@ -23,7 +29,9 @@ def test_records_validate_and_name_the_bad_field() -> None:
             "unknown_extra": {"ignored": True}}
     score = parse_record("scores", good)
     assert isinstance(score, Score) and score.assessment_id == "7" and score.points == 3.0
-    assert score.graded_at == datetime(2026, 10, 2, tzinfo=timezone.utc)
+    assert score.graded_at == date(2026, 10, 2)  # a bare date stays a day (the district's)
+    assert parse_record("scores", {**good, "graded_at": "2026-10-02T23:30:00"}).graded_at == \
+        datetime(2026, 10, 2, 23, 30, tzinfo=timezone.utc)  # a naive timestamp is UTC, as Otus writes
     for data, reason, field in (
         ({**good, "points": "ten"}, Reason.WRONG_FIELD_TYPE, "points"),
         ({k: v for k, v in good.items() if k != "student_id"}, Reason.MISSING_REQUIRED_FIELD, "student_id"),
@@ -52,13 +60,26 @@ def test_bad_assessment_keeps_its_key_so_its_scores_share_the_reason() -> None:
 def test_line_item_plan_follows_rule_2_and_maps_the_category() -> None:
     plan = plan_line_item(replace(ASSESSMENT, category="Quizzes"), SETTINGS)
     body = plan.body
-    assert (body["assignDate"], body["dueDate"]) == ("2026-10-20", "2026-10-27")
-    assert body["category"]["sourcedId"] == "cat-1" and "gradingPeriod" not in body
+    # 12:00 UTC is 07:00 in Chicago; start + 7 days keeps the wall clock
+    assert (body["assignDate"], body["dueDate"]) == ("2026-10-20T07:00:00-05:00", "2026-10-27T07:00:00-05:00")
+    assert body["category"] == {"href": f"{BASE_URL}/categories/cat-1", "sourcedId": "cat-1", "type": "category"}
+    assert body["class"] == {"href": f"{BASE_URL}/classes/100", "sourcedId": "100", "type": "class"}
+    assert "gradingPeriod" not in body and "description" not in body  # nothing sent as null
+    assert body["status"] == "active" and body["dateLastModified"].endswith("Z")
     assert (body["resultValueMin"], body["resultValueMax"]) == (0.0, 20.0)
+    # 03:00 UTC on Nov 2 is Nov 1, 9 PM in Chicago (CST after the DST change): due Nov 1
     due = plan_line_item(replace(ASSESSMENT, due_at=datetime(2026, 11, 2, 3, tzinfo=timezone.utc),
-                                 grading_period_id="7012", grading_type="percent", category="Other"), SETTINGS).body
-    assert due["dueDate"] == "2026-11-02" and due["gradingPeriod"]["sourcedId"] == "7012"
+                                 grading_period_id="7012", grading_type="percent", points_possible=None,
+                                 category="Other", description="Unit 2"), SETTINGS).body
+    assert due["dueDate"] == "2026-11-01T21:00:00-06:00" and due["description"] == "Unit 2"
+    assert due["gradingPeriod"] == {"href": f"{BASE_URL}/academicSessions/7012", "sourcedId": "7012",
+                                    "type": "academicSession"}
     assert due["resultValueMax"] == 100.0 and "category" not in due
+    days = replace(SETTINGS, calendar=replace(CHICAGO, line_item_date_format="date"))
+    assert plan_line_item(replace(ASSESSMENT, due_at=datetime(2026, 11, 2, 3, tzinfo=timezone.utc)),
+                          days).body["dueDate"] == "2026-11-01"
+    assert plan_line_item(replace(ASSESSMENT, due_at=None, go_live_at=date(2026, 10, 22)), days).body["dueDate"] == \
+        "2026-10-29"
 
 
 def test_ids_are_deterministic_per_namespace() -> None:
@@ -66,9 +87,9 @@ def test_ids_are_deterministic_per_namespace() -> None:
     assert same == plan_line_item(ASSESSMENT, SETTINGS).sourced_id
     assert same != plan_line_item(ASSESSMENT, replace(SETTINGS, vendor_namespace="other")).sourced_id
     assert same != plan_line_item(replace(ASSESSMENT, section_id="101"), SETTINGS).sourced_id
-    result = plan_score(SCORE, SETTINGS)
+    result = scored(SCORE)
     assert result.line_item_id == same
-    assert result.sourced_id != plan_score(replace(SCORE, student_id="s2"), SETTINGS).sourced_id
+    assert result.sourced_id != scored(replace(SCORE, student_id="s2")).sourced_id
     assert plan_grade(GRADE, SETTINGS).line_item_id == GRADE.grading_task_id
 
 
@@ -80,32 +101,82 @@ def test_long_title_is_truncated_with_a_note() -> None:
 
 
 def test_result_plan_carries_rule_7_shapes() -> None:
-    points = plan_score(SCORE, SETTINGS).body
-    assert points["score"] == 18.0 and points["metadata"] == {"percent": None}
+    points = scored(SCORE).body
+    assert points["score"] == 18.0 and "metadata" not in points and "comment" not in points
     assert points["scoreDate"] == "2026-10-25" and points["scoreStatus"] == "fully graded"
-    percent = plan_score(replace(SCORE, points=None, percent=85.0), SETTINGS).body
-    assert percent["score"] is None and percent["metadata"] == {"percent": 85.0}
+    assert points["student"] == {"href": f"{BASE_URL}/users/s1", "sourcedId": "s1", "type": "user"}
+    assert points["lineItem"]["type"] == "lineItem" and points["lineItem"]["href"].endswith(points["lineItem"]["sourcedId"])
+    percent = scored(replace(SCORE, points=None, percent=85.0, comment="Good")).body
+    assert percent["score"] == 17.0 and percent["metadata"] == {"percent": 85.0} and percent["comment"] == "Good"
+    late = scored(replace(SCORE, graded_at=datetime(2026, 10, 26, 2, tzinfo=timezone.utc))).body
+    assert late["scoreDate"] == "2026-10-25"  # 9 PM on the 25th in Chicago
+    letter = plan_grade(replace(GRADE, percent=None, score="B"), SETTINGS).body
+    assert letter["score"] == "B" and "metadata" not in letter
+    by_percent = plan_grade(GRADE, SETTINGS).body
+    assert "score" not in by_percent and by_percent["metadata"] == {"percent": 88.0}  # Campus picks the letter
+
+
+PERCENT_GRADED = replace(ASSESSMENT, grading_type="percent", points_possible=None)
+PERCENT_OF_40 = replace(ASSESSMENT, grading_type="percent", points_possible=40.0)
+
+
+@pytest.mark.parametrize(("assessment", "points", "percent", "score", "maximum"), [
+    (ASSESSMENT, 18.0, None, 18.0, 20.0),  # points: points of points possible
+    (ASSESSMENT, None, 90.0, 18.0, 20.0),
+    (ASSESSMENT, 18.0, 90.0, 18.0, 20.0),
+    (PERCENT_OF_40, 36.0, None, 36.0, 40.0),  # percent grading with points possible: 36 of 40, never of 100
+    (PERCENT_OF_40, None, 90.0, 36.0, 40.0),
+    (PERCENT_OF_40, 36.0, 90.0, 36.0, 40.0),
+    (PERCENT_GRADED, None, 90.0, 90.0, 100.0),  # no points possible: the percent of 100
+    (PERCENT_GRADED, 36.0, 90.0, 90.0, 100.0),
+])
+def test_score_over_result_value_max_is_the_students_fraction(assessment, points, percent, score, maximum) -> None:
+    line_item = plan_line_item(assessment, SETTINGS).body
+    result = scored(replace(SCORE, points=points, percent=percent), assessment).body
+    assert (result["score"], line_item["resultValueMax"]) == (score, maximum)
+
+
+@given(points_possible=st.one_of(st.none(), st.floats(1, 1000)), fraction=st.floats(0, 1),
+       shape=st.sampled_from(["points", "percent", "both"]))
+def test_every_result_is_on_its_line_items_scale(points_possible, fraction, shape) -> None:
+    assessment = replace(ASSESSMENT, grading_type="points" if points_possible else "percent",
+                         points_possible=points_possible)
+    points = fraction * points_possible if points_possible and shape != "percent" else None
+    percent = fraction * 100 if shape != "points" or not points_possible else None
+    maximum = plan_line_item(assessment, SETTINGS).body["resultValueMax"]
+    body = scored(replace(SCORE, points=points, percent=percent), assessment).body
+    assert body["score"] / maximum == pytest.approx(fraction, abs=1e-5)
 
 
 def test_diff_compares_only_what_we_send_as_campus_stores_it() -> None:
     plan = plan_line_item(ASSESSMENT, SETTINGS)
-    assert line_item_change(plan, None) is Change.CREATE
-    held = {**plan.body, "assignDate": "2026-10-20T00:00:00.000Z", "resultValueMax": 20,
+    assert line_item_change(plan, None, CHICAGO) is Change.CREATE
+    held = {**plan.body, "assignDate": "2026-10-20T12:00:00.000Z", "dueDate": "2026-10-27", "resultValueMax": 20,
             "category": {"sourcedId": "11111111-1111-1111-1111-111111111111"}, "gradingPeriod": {"sourcedId": "7012"},
-            "dateLastModified": "2026-10-21T00:00:00.000Z", "class": {"sourcedId": "100", "href": "/classes/100"}}
-    assert line_item_change(plan, held) is Change.UNCHANGED
-    assert line_item_change(plan, {**held, "title": "Renamed"}) is Change.UPDATE
-    assert line_item_change(plan, {**held, "status": "tobedeleted"}) is Change.UPDATE
+            "dateLastModified": "2026-10-21T00:00:00.000Z", "class": {"sourcedId": "100", "href": "/classes/100"},
+            "description": ""}
+    assert line_item_change(plan, held, CHICAGO) is Change.UNCHANGED
+    assert line_item_change(plan, {**held, "title": "Renamed"}, CHICAGO) is Change.UPDATE
+    assert line_item_change(plan, {**held, "status": "tobedeleted"}, CHICAGO) is Change.UPDATE
+    assert line_item_change(plan, {**held, "description": "old words"}, CHICAGO) is Change.UPDATE
+    # Campus answering the due date in UTC: 04:59Z on the 28th is still the 27th in Chicago
+    assert line_item_change(plan, {**held, "dueDate": "2026-10-28T04:59:00Z"}, CHICAGO) is Change.UNCHANGED
+    assert line_item_change(plan, {**held, "dueDate": "2026-10-28T05:00:00Z"}, CHICAGO) is Change.UPDATE
 
-    percent_only = plan_score(replace(SCORE, points=None, percent=85.0), SETTINGS)
-    derived = {**percent_only.body, "score": 17.0, "metadata": {"percent": 85}}
-    assert result_change(percent_only, derived, "percent") is Change.UNCHANGED
-    assert result_change(percent_only, {**derived, "metadata": {"percent": 80}}, "percent") is Change.UPDATE
-    points = plan_score(SCORE, SETTINGS)
-    assert result_change(points, {**points.body, "score": "18", "metadata": {}}, "percent") is Change.UNCHANGED
-    assert result_change(points, {**points.body, "score": 17}, "percent") is Change.UPDATE
-    assert result_change(points, {**points.body, "metadata": {"percent": 90}}, "percent") is Change.UPDATE
-    assert result_change(points, {**points.body, "comment": ""}, "percent") is Change.UNCHANGED
+    percent_only = scored(replace(SCORE, points=None, percent=85.0))
+    held_result = {**percent_only.body, "score": 17, "metadata": {"percent": 85}}
+    assert result_change(percent_only, held_result, "percent", CHICAGO) is Change.UNCHANGED
+    assert result_change(percent_only, {**held_result, "metadata": {"percent": 80}}, "percent", CHICAGO) is Change.UPDATE
+    points = scored(SCORE)
+    assert result_change(points, {**points.body, "score": "18", "metadata": {"percent": None}}, "percent",
+                         CHICAGO) is Change.UNCHANGED
+    assert result_change(points, {**points.body, "score": 17}, "percent", CHICAGO) is Change.UPDATE
+    # a percent Campus still holds that Otus no longer sends is cleared
+    assert result_change(points, {**points.body, "metadata": {"percent": 90}}, "percent", CHICAGO) is Change.UPDATE
+    assert result_change(points, {**points.body, "comment": ""}, "percent", CHICAGO) is Change.UNCHANGED
+    assert result_change(points, {**points.body, "comment": "old"}, "percent", CHICAGO) is Change.UPDATE
+    grade = plan_grade(GRADE, SETTINGS)  # percent alone: the letter Campus picked is not a difference
+    assert result_change(grade, {**grade.body, "score": "B"}, "percent", CHICAGO) is Change.UNCHANGED
 
 
 @pytest.mark.parametrize(("description", "reason"), [

@@ -7,12 +7,14 @@ from datetime import date, datetime, timezone
 
 import pytest
 
+from destination_campus_grades.district_days import DistrictCalendar, time_zone
 from destination_campus_grades.reasons import Outcome, Reason
 from destination_campus_grades.records import Assessment, Grade, Score
 from destination_campus_grades.rules import SEND, PassbackPolicy, decide_assessment, decide_grade, decide_score, skip
 
 START = date(2026, 9, 1)
-POLICY = PassbackPolicy(START, frozenset({"t1"}))
+CHICAGO = DistrictCalendar(time_zone("America/Chicago"))
+POLICY = PassbackPolicy(START, frozenset({"t1"}), CHICAGO)
 
 
 @dataclass
@@ -53,9 +55,14 @@ GRADE = Grade("100", "s1", "100-1-7012", 88.0, None, at(date(2026, 10, 25)), "t1
     ({"include_in_final_grade": False}, Reason.NOT_IN_FINAL_GRADE),
     ({"grading_type": "standards"}, Reason.STANDARDS_NOT_PASSED_BACK),
     ({"assigned_at": at(date(2026, 8, 31), 23)}, Reason.ASSIGNED_BEFORE_START_DATE),
-    ({"assigned_at": at(START, 0)}, None),
-    ({"assigned_at": at(date(2026, 8, 20)), "go_live_at": at(START)}, None),  # start = go-live when set
-    ({"go_live_at": at(date(2026, 8, 31))}, Reason.ASSIGNED_BEFORE_START_DATE),
+    ({"assigned_at": at(START, 5)}, None),  # 00:00 in Chicago
+    ({"assigned_at": at(START, 4)}, Reason.ASSIGNED_BEFORE_START_DATE),  # Aug 31, 11 PM in Chicago
+    ({"assigned_at": START}, None),  # a bare date is the district's day
+    # rule 1 is about the assigned date: a later go-live does not rescue an early assignment
+    ({"assigned_at": at(date(2026, 8, 20)), "go_live_at": at(START)}, Reason.ASSIGNED_BEFORE_START_DATE),
+    ({"assigned_at": at(START), "go_live_at": at(date(2026, 8, 31))}, None),
+    ({"assigned_at": None, "go_live_at": at(date(2026, 8, 31))}, Reason.ASSIGNED_BEFORE_START_DATE),
+    ({"assigned_at": None, "go_live_at": at(START)}, None),
     ({"assigned_at": None}, Reason.MISSING_REQUIRED_FIELD),
     ({"points_possible": None}, Reason.MISSING_REQUIRED_FIELD),
     ({"grading_type": "percent", "points_possible": None}, None),
@@ -72,7 +79,7 @@ def test_assessment_rules(change: dict, reason: Reason | None) -> None:
 
 
 def test_empty_teacher_group_lets_every_campus_user_pass() -> None:
-    open_policy = PassbackPolicy(START, frozenset())
+    open_policy = PassbackPolicy(START, frozenset(), CHICAGO)
     assert decide_assessment(replace(ASSESSMENT, assigned_by="t2"), open_policy, Roster()) == SEND
     assert decide_assessment(replace(ASSESSMENT, assigned_by="t404"), open_policy, Roster()).reason is \
         Reason.ASSIGNER_NOT_IN_CAMPUS
@@ -89,6 +96,8 @@ def test_empty_teacher_group_lets_every_campus_user_pass() -> None:
     ({"points": None}, Reason.NO_SCORE_VALUE),
     ({"graded_at": None}, Reason.NOT_GRADED),
     ({"graded_at": at(date(2026, 8, 31))}, Reason.GRADED_BEFORE_START_DATE),
+    ({"graded_at": at(START, 4)}, Reason.GRADED_BEFORE_START_DATE),  # still Aug 31 in Chicago
+    ({"graded_at": at(START, 5)}, None),
     ({"points": 20.5}, Reason.SCORE_ABOVE_POINTS_POSSIBLE),
     ({"points": 20.0}, None),
     ({"points": None, "percent": 100.5}, Reason.SCORE_ABOVE_POINTS_POSSIBLE),
@@ -97,6 +106,12 @@ def test_empty_teacher_group_lets_every_campus_user_pass() -> None:
 def test_score_rules(change: dict, reason: Reason | None) -> None:
     decision = decide_score(replace(SCORE, **change), SEND, 20.0, POLICY, Roster())
     assert decision.reason is reason
+
+
+def test_points_alone_need_points_possible_to_be_on_a_scale() -> None:
+    percent_graded = decide_score(SCORE, SEND, None, POLICY, Roster())
+    assert percent_graded.reason is Reason.NO_SCORE_VALUE and "send the percent" in percent_graded.detail
+    assert decide_score(replace(SCORE, percent=90.0), SEND, None, POLICY, Roster()) == SEND
 
 
 def test_score_shares_its_assessments_reason_or_reports_it_missing() -> None:
