@@ -63,7 +63,7 @@ class PassbackRun:
         self._calendar = config.calendar
         self._policy = PassbackPolicy(config.passback_start_date, frozenset(config.passback_teacher_group),
                                       self._calendar)
-        self._settings = PlanSettings(config.vendor_namespace, config.category_map, config.percent_metadata_key,
+        self._settings = PlanSettings(config.vendor_namespace, config.campus_categories, config.percent_metadata_key,
                                       config.title_max_length, self._calendar, config.base_url)
         self._client = client
         self._roster = CampusRoster(client)

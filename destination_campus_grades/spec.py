@@ -8,9 +8,10 @@ form: what it does, what the empty value means, where the value comes from.
 from __future__ import annotations
 
 from datetime import date
+from functools import cached_property
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from campus_oneroster.config import ConnectionConfig
 from destination_campus_grades.district_days import DistrictCalendar, LineItemDateFormat, time_zone
@@ -19,6 +20,47 @@ DOCUMENTATION_URL = "https://docs.airbyte.com/integrations/destinations/campus-g
 DEFAULT_VENDOR_NAMESPACE = "otus.campus-passback"
 StreamRole = Literal["assessments", "scores", "grades"]
 STREAM_ROLES: tuple[str, ...] = ("assessments", "scores", "grades")
+
+
+class StreamRoleEntry(BaseModel):
+    """One incoming stream and the role its records play."""
+
+    model_config = ConfigDict(title="Stream role", extra="ignore", frozen=True)
+
+    stream: str = Field(
+        min_length=1,
+        title="Incoming stream",
+        description="The stream's name as the Otus-side source emits it (a table, view or file stream).",
+        examples=["passback_scores_v"],
+        json_schema_extra={"order": 0},
+    )
+    role: StreamRole = Field(
+        title="Role",
+        description="What its records are: assessments, scores or grades (the input fields of that role).",
+        examples=["scores"],
+        json_schema_extra={"order": 1},
+    )
+
+
+class CategoryMapping(BaseModel):
+    """One Otus assessment category and the Campus category it is filed under."""
+
+    model_config = ConfigDict(title="Category", extra="ignore", frozen=True)
+
+    otus_category: str = Field(
+        min_length=1,
+        title="Otus category",
+        description="The category as Otus names it (the assessments' category field), e.g. Quizzes.",
+        examples=["Quizzes"],
+        json_schema_extra={"order": 0},
+    )
+    campus_category_id: str = Field(
+        min_length=1,
+        title="Campus category sourcedId",
+        description="The sourcedId of the Campus category (the categories stream of the Campus source lists them).",
+        examples=["c7001"],
+        json_schema_extra={"order": 1},
+    )
 
 
 class DestinationConfig(ConnectionConfig):
@@ -57,14 +99,15 @@ class DestinationConfig(ConnectionConfig):
         ),
         json_schema_extra={"order": 12},
     )
-    category_map: dict[str, str] = Field(
-        default_factory=dict,
+    category_map: list[CategoryMapping] = Field(
+        default=[],  # pydantic copies it per config; the spec shows an empty list
         title="Category map",
         description=(
-            "Otus assessment category → Campus category sourcedId. Unmapped categories are sent "
-            "without one, so Campus files them under its placeholder (Uncategorized) and the teacher "
-            "aligns them in Campus."
+            "Which Campus category each Otus assessment category is filed under: one entry per Otus "
+            "category. Unmapped categories are sent without one, so Campus files them under its "
+            "placeholder (Uncategorized) and the teacher aligns them in Campus."
         ),
+        examples=[[{"otus_category": "Quizzes", "campus_category_id": "c7001"}]],
         json_schema_extra={"order": 13},
     )
     vendor_namespace: str = Field(
@@ -87,15 +130,17 @@ class DestinationConfig(ConnectionConfig):
         ),
         json_schema_extra={"order": 15},
     )
-    stream_roles: dict[str, StreamRole] = Field(
-        default_factory=dict,
+    stream_roles: list[StreamRoleEntry] = Field(
+        default=[],  # pydantic copies it per config; the spec shows an empty list
         title="Stream roles",
         description=(
-            "Incoming stream name → assessments, scores or grades, when the Otus source names its "
-            "streams differently (e.g. {\"otus_scores_view\": \"scores\"}). Streams named assessments, "
-            "scores and grades need no entry. Records of any other stream are counted in the report "
-            "as stream_not_mapped, never written."
+            "Which role each incoming stream plays, when the Otus source names its streams differently "
+            "(e.g. a database view passback_scores_v carries scores). Streams named assessments, scores "
+            "and grades need no entry, and a stream mapped onto an object in the connection's mapping "
+            "(destination object name) follows that mapping. Records of any other stream are counted "
+            "in the report as stream_not_mapped, never written."
         ),
+        examples=[[{"stream": "passback_scores_v", "role": "scores"}]],
         json_schema_extra={"order": 16},
     )
     removal_policy: Literal["keep", "delete"] = Field(
@@ -152,8 +197,40 @@ class DestinationConfig(ConnectionConfig):
         """The district's days, as the rules and the plan take them."""
         return DistrictCalendar(time_zone(self.district_time_zone), self.line_item_date_format)
 
-    def role_of(self, stream: str) -> str | None:
-        """The role of an incoming stream: its mapping, else its own name if that is a role."""
-        if stream in self.stream_roles:
-            return self.stream_roles[stream]
-        return stream if stream in STREAM_ROLES else None
+    @field_validator("stream_roles")
+    @classmethod
+    def _one_role_per_stream(cls, entries: list[StreamRoleEntry]) -> list[StreamRoleEntry]:
+        return _unique(entries, "stream", "stream_roles")
+
+    @field_validator("category_map")
+    @classmethod
+    def _one_campus_category_per_otus_category(cls, entries: list[CategoryMapping]) -> list[CategoryMapping]:
+        return _unique(entries, "otus_category", "category_map")
+
+    @property
+    def campus_categories(self) -> dict[str, str]:
+        """Otus category → Campus category sourcedId."""
+        return {entry.otus_category: entry.campus_category_id for entry in self.category_map}
+
+    def role_of(self, stream: str, object_name: str | None = None) -> str | None:
+        """The role of an incoming stream: the destination object the connection maps it onto,
+        else its stream_roles entry, else its own name if that is a role."""
+        if object_name is not None:
+            return object_name if object_name in STREAM_ROLES else None
+        return self.roles_by_stream.get(stream, stream if stream in STREAM_ROLES else None)
+
+    @cached_property
+    def roles_by_stream(self) -> dict[str, str]:
+        """stream_roles as a dict, built once: role_of runs for every record."""
+        return {entry.stream: entry.role for entry in self.stream_roles}
+
+
+def _unique(entries: list, key: str, setting: str) -> list:
+    """Refuse two entries for the same name: which one wins would be a guess."""
+    seen: set[str] = set()
+    for entry in entries:
+        name = getattr(entry, key)
+        if name in seen:
+            raise ValueError(f"{setting} has two entries for {key} {name!r}; keep one")
+        seen.add(name)
+    return entries

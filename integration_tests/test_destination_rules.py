@@ -125,6 +125,6 @@ def test_unmapped_stream_is_counted_and_mapped_stream_is_written(sandbox, distri
     unmapped = run_destination(config, renamed + [("teacher_notes", {"note": "x"})], tmp_path)
     assert unmapped.reason_count("stream_not_mapped") == len(export.stream("scores")) + 1
     assert unmapped.report["by_role"]["teacher_notes"] == {"invalid_input": 1}
-    mapped = run_destination({**config, "stream_roles": {"otus_scores_view": "scores"}}, renamed, tmp_path)
+    mapped = run_destination({**config, "stream_roles": [{"stream": "otus_scores_view", "role": "scores"}]}, renamed, tmp_path)
     assert mapped.reason_count("stream_not_mapped") == 0
     assert mapped.report["by_role"]["scores"].get("created", 0) >= 5

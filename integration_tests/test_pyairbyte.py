@@ -85,7 +85,7 @@ def test_destination_checks_and_writes_what_pyairbyte_read_from_the_otus_side(ab
         "otus-export-source", config={"directory": str(export_dir)},
         local_executable=_otus_export_source(tmp_path), streams="*",
     )
-    config = {**sandbox.connection_config(auth="oauth2"), **sample.config_values(), "stream_roles": {v: r for r, v in VIEW_NAMES.items()}}
+    config = {**sandbox.connection_config(auth="oauth2"), **sample.config_values(), "stream_roles": [{"stream": v, "role": r} for r, v in VIEW_NAMES.items()]}
     destination = ab.get_destination(
         "destination-campus-grades", config=config, local_executable=console_script("destination-campus-grades"),
     )
