@@ -19,9 +19,12 @@ setup(
         "jsonschema>=4.17,<5",
         "orjson>=3.9",
         "tzdata>=2024.1",  # zoneinfo's IANA database where the image has no /usr/share/zoneinfo
+        # The protocol's own dataclasses (the CDK's models lack DESTINATION_CATALOG) and their serialiser.
+        "airbyte-protocol-models-dataclasses>=0.17.1,<0.18",
+        "serpyco-rs>=1.10",
     ],
     extras_require={
-        "dev": ["pytest>=8", "requests-mock>=1.11", "psutil>=5.9", "hypothesis>=6.100"],
+        "dev": ["pytest>=8", "requests-mock>=1.11", "psutil>=5.9", "hypothesis>=6.100", "airbyte-protocol-models-pdv2>=0.18,<1"],
         "demo": ["airbyte==0.71.3"],
     },
     package_data={

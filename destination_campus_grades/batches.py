@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
 from campus_oneroster.client import OneRosterClient
 from destination_campus_grades import rules
@@ -58,8 +58,10 @@ class PassbackRun:
     """The destination's work for one sync; see the module docstring for ordering and memory."""
 
     def __init__(self, config: DestinationConfig, client: OneRosterClient, *,
-                 batch_size: int = DEFAULT_BATCH_SIZE, waiting_in_memory: int = DEFAULT_IN_MEMORY) -> None:
+                 batch_size: int = DEFAULT_BATCH_SIZE, waiting_in_memory: int = DEFAULT_IN_MEMORY,
+                 object_names: Mapping[str, str] | None = None) -> None:
         self._config = config
+        self._object_names = object_names or {}  # stream → destination_object_name of the configured catalog
         self._calendar = config.calendar
         self._policy = PassbackPolicy(config.passback_start_date, frozenset(config.passback_teacher_group),
                                       self._calendar)
@@ -84,11 +86,14 @@ class PassbackRun:
     def add(self, stream: str, data: Any) -> None:
         """Take one record of an incoming stream (validated now, decided at the next flush)."""
         seq, self.position = self.position, self.position + 1
-        role = self._config.role_of(stream)
+        object_name = self._object_names.get(stream)
+        role = self._config.role_of(stream, object_name)
         if role is None:
             rid = record_id("", data) if isinstance(data, dict) else "<record>"
+            detail = (f"stream {stream!r} is mapped onto {object_name!r}, which is not one of this destination's objects"
+                      if object_name else f"stream {stream!r} is not mapped in stream_roles")
             self.report.add(RecordOutcome(stream, Outcome.INVALID_INPUT, rid, reason=Reason.STREAM_NOT_MAPPED,
-                                          detail=f"stream {stream!r} is not mapped in stream_roles"))
+                                          detail=detail))
             return
         self._pending.append(parse_record(role, data))
         self._pending_seqs.append(seq)

@@ -1,4 +1,4 @@
-"""The protocol edge of destination-campus-grades: spec, check, and write with the state echo.
+"""The protocol edge of destination-campus-grades: spec, check, discover, and write with the state echo.
 
 Everything else happens in `batches.PassbackRun` (validate → decide → plan → diff → write) and
 `report.py`; this module turns Airbyte messages into calls on it and back.
@@ -13,11 +13,13 @@ changed, so such a refused score would wait until a teacher touches it again.
 
 from __future__ import annotations
 
+import argparse
 import logging
 from collections import deque
 from typing import Any, Iterable, Iterator, Mapping
 
 from airbyte_cdk.destinations import Destination
+from airbyte_cdk.exception_handler import init_uncaught_exception_handler
 from airbyte_cdk.models import (
     AirbyteConnectionStatus,
     AirbyteLogMessage,
@@ -31,6 +33,8 @@ from airbyte_cdk.models import (
     Status,
     Type,
 )
+from airbyte_cdk.sources.utils.schema_helpers import check_config_against_spec_or_exit
+from airbyte_cdk.utils.airbyte_secrets_utils import get_secrets, update_secrets
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from pydantic import ValidationError
 
@@ -39,6 +43,7 @@ from campus_oneroster.diagnosis import config_problem, failure_type_of, rosterin
 from campus_oneroster.errors import OneRosterError
 from campus_oneroster.spec_schema import airbyte_spec
 from destination_campus_grades.batches import PassbackRun
+from destination_campus_grades.catalog import destination_catalog_line, object_names
 from destination_campus_grades.spec import DOCUMENTATION_URL, DestinationConfig
 
 ROSTERING_PROBE = "/classes"
@@ -63,7 +68,31 @@ class DestinationCampusGrades(Destination):
         return ConnectorSpecificationSerializer.load(airbyte_spec(
             DestinationConfig, DOCUMENTATION_URL,
             supported_destination_sync_modes=[DestinationSyncMode.overwrite.value, DestinationSyncMode.append.value,
-                                              DestinationSyncMode.append_dedup.value]))
+                                              DestinationSyncMode.append_dedup.value, DestinationSyncMode.update.value]))
+
+    def run(self, args: list[str]) -> None:
+        """The CDK's verbs, plus `discover --config`, which the CDK's Destination does not have."""
+        if args[:1] != ["discover"]:
+            super().run(args)
+            return
+        init_uncaught_exception_handler(logging.getLogger("airbyte"))
+        parser = argparse.ArgumentParser(prog="destination-campus-grades discover")
+        parser.add_argument("--config", required=True, help="path to the JSON configuration file")
+        config = self.read_config(config_path=parser.parse_args(args[1:]).config)
+        print(self.discover(config))
+
+    def discover(self, config: Mapping[str, Any]) -> str:
+        """The DESTINATION_CATALOG line: the three objects, their fields and matching keys. The
+        objects do not depend on the district, but the config is validated as for every verb, so
+        a connection is never set up on settings `write` would refuse."""
+        spec = self.spec(logging.getLogger("airbyte"))
+        update_secrets(get_secrets(spec.connectionSpecification, config))
+        check_config_against_spec_or_exit(config, spec)
+        try:
+            parse_config(config)
+        except ValidationError as error:
+            raise AirbyteTracedException(message=config_problem(error), failure_type=FailureType.config_error) from None
+        return destination_catalog_line()
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         """Read the roster, then the gradebook endpoints (vendor header included), writing nothing."""
@@ -91,7 +120,7 @@ class DestinationCampusGrades(Destination):
         except ValidationError as error:
             raise AirbyteTracedException(message=config_problem(error), failure_type=FailureType.config_error) from None
         with OneRosterClient(destination_config) as client:
-            run = PassbackRun(destination_config, client)
+            run = PassbackRun(destination_config, client, object_names=object_names(configured_catalog))
             try:
                 yield from self._run(run, input_messages)
             finally:

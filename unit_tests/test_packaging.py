@@ -268,3 +268,10 @@ def test_the_image_build_context_installs_both_connectors_with_their_data_files(
     for connector in _connector_names():
         assert re.search(rf"^{connector} = ", entry_points, re.MULTILINE)
     assert not any(name.startswith(("unit_tests/", "integration_tests/", "bench/")) for name in names)
+
+
+def test_data_activation_is_declared_only_by_the_destination_that_answers_discover() -> None:
+    """The registry schema's flag, which makes the platform call `discover` and offer the
+    destination's objects for mapping (integration_tests/test_destination_discover.py)."""
+    assert _metadata("destination")["data"]["supportsDataActivation"] is True
+    assert "supportsDataActivation" not in _metadata("source")["data"]

@@ -1,0 +1,84 @@
+"""`discover` and `destination_object_name`: the destination as Airbyte's data activation sees it.
+
+The console script runs as the platform runs it; every message it prints, and every configured
+catalog the test hands it, is validated against the Airbyte protocol's own models
+(`airbyte_protocol`, the pydantic models the platform's Python tooling uses), not against our
+picture of them.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from airbyte_protocol.models import AirbyteMessage, ConfiguredAirbyteCatalog, DestinationSyncMode, Type
+
+from destination_campus_grades.records import schema_of
+from integration_tests.test_destination_cli import SCRIPT, DestinationRun, parse_messages, protocol_lines, run_verb, secrets_of
+from otus_export import sample_export
+
+
+def _validated(run: DestinationRun) -> list[AirbyteMessage]:
+    return [AirbyteMessage.model_validate(message) for message in run.messages]
+
+
+def test_discover_answers_the_three_objects_with_their_fields_and_matching_keys(sandbox, tmp_path: Path) -> None:
+    config = sandbox.connection_config(passback_start_date="2026-09-01", district_time_zone="America/Chicago")
+    run = run_verb("discover", config, tmp_path)
+    assert run.returncode == 0, run.stderr
+    (message,) = _validated(run)
+    assert message.type == Type.DESTINATION_CATALOG
+    operations = {operation.object_name: operation for operation in message.destination_catalog.operations}
+    assert list(operations) == ["assessments", "scores", "grades"]
+    spec_modes = run_verb("spec", None, tmp_path).messages[0]["spec"]["supported_destination_sync_modes"]
+    for name, operation in operations.items():
+        assert operation.json_schema == schema_of(name)  # the fields the records are validated against
+        assert operation.sync_mode == DestinationSyncMode.update and "update" in spec_modes
+        keys = [path for (path,) in operation.matching_keys]
+        assert keys and set(keys) <= set(operation.json_schema["required"]), "a matching key must be a required field"
+    assert [path for (path,) in operations["scores"].matching_keys] == ["assessment_id", "section_id", "student_id"]
+    assert sandbox.stats.requests == 0, "discover needs nothing from Campus"
+
+
+def test_discover_refuses_an_invalid_config_as_a_config_error_without_its_secrets(sandbox, tmp_path: Path) -> None:
+    config = {key: value for key, value in sandbox.connection_config().items()}  # no passback_start_date
+    run = run_verb("discover", config, tmp_path)
+    assert run.returncode != 0
+    (error,) = run.errors
+    assert error["failure_type"] == "config_error" and "passback_start_date" in error["message"]
+    everything = json.dumps(run.messages) + run.stderr
+    assert not any(secret in everything for secret in secrets_of(config))
+    _validated(run)
+
+
+def test_write_routes_by_destination_object_name_before_stream_roles_and_names(sandbox, district_cache, tmp_path: Path) -> None:
+    """Streams named after nothing we know are routed by the mapping the platform put in the
+    catalog, even against a contrary stream_roles entry; a stream mapped onto an object this
+    destination does not have is reported, not guessed."""
+    export = sample_export(district_cache("tiny"))
+    renamed = {"assessments": "otus_a", "scores": "otus_s", "grades": "otus_g"}
+    records = [(renamed[stream], data) for stream, data in export.records] + [("otus_notes", {"note": "x"})]
+    objects = {"otus_a": "assessments", "otus_s": "scores", "otus_g": "grades", "otus_notes": "lineItems"}
+    catalog = {"streams": [{
+        "stream": {"name": name, "json_schema": {"type": "object"}, "supported_sync_modes": ["full_refresh"]},
+        "sync_mode": "full_refresh", "destination_sync_mode": "update", "destination_object_name": object_name,
+    } for name, object_name in objects.items()]}
+    ConfiguredAirbyteCatalog.model_validate(catalog)
+    config = {**sandbox.connection_config(**export.config_values()),
+              "stream_roles": [{"stream": "otus_s", "role": "grades"}]}  # the catalog's mapping wins
+    config_path, catalog_path = tmp_path / "config.json", tmp_path / "catalog.json"
+    config_path.write_text(json.dumps(config))
+    catalog_path.write_text(json.dumps(catalog))
+    done = subprocess.run([str(SCRIPT), "write", "--config", str(config_path), "--catalog", str(catalog_path)],
+                          input="\n".join(protocol_lines(records)) + "\n", capture_output=True, text=True, timeout=300)
+    run = DestinationRun(done.returncode, parse_messages(done.stdout), done.stderr)
+    assert run.returncode == 0, run.stderr
+    _validated(run)
+    by_role = run.report["by_role"]
+    assert by_role["scores"].get("created", 0) >= 5 and by_role["assessments"].get("created", 0) >= 1
+    assert set(by_role) == {"assessments", "scores", "grades", "otus_notes"}
+    assert run.reason_count("stream_not_mapped") == 1
+    (example,) = run.report["reasons"]["stream_not_mapped"]["examples"]
+    assert "'lineItems'" in json.dumps(example)
+    assert len(run.states) == 1
