@@ -37,9 +37,10 @@ class Gradebook:
     """Thread-safe gradebook state. `line_items`, `results`, `categories` map sourcedId → record
     (vendor-written objects; grading-task lineItems come from the district)."""
 
-    def __init__(self, district: District, *, percent_key: str) -> None:
+    def __init__(self, district: District, *, percent_key: str, keep_vendor_metadata: bool = True) -> None:
         self.district = district
         self.percent_key = percent_key
+        self.keep_vendor_metadata = keep_vendor_metadata
         self.lock = threading.RLock()
         self.version = 0
         stamp = district.stamps[0]
@@ -153,7 +154,8 @@ class Gradebook:
 
     def put_line_item(self, sourced_id: str, body: dict) -> tuple[bool, dict]:
         record = receiving.check_line_item(
-            self.district, sourced_id, body, category_exists=self._category_exists, window_closed=self.window_closed)
+            self.district, sourced_id, body, category_exists=self._category_exists, window_closed=self.window_closed,
+            title_holder=self._title_holder)
         with self.lock:
             old = self.line_items.get(sourced_id)
             if old is not None:
@@ -192,6 +194,43 @@ class Gradebook:
             self._unindex_result(sourced_id)
             return self._drop(self.results, sourced_id)
 
+    # -- a teacher working in Campus's gradebook ---------------------------------------------
+
+    def edit_as_teacher(self, sourced_id: str, changes: dict, *, metadata_survives: bool = True) -> dict:
+        """Change a stored result or lineItem the way a teacher does in Campus's own gradebook.
+
+        No receiving rule applies (Campus's UI is not OneRoster); `dateLastModified` becomes now.
+        `metadata_survives=False` plays a Campus that rebuilds the object's metadata when a teacher
+        saves it: the vendor's keys (a passback fingerprint) are gone afterwards.
+        """
+        with self.lock:
+            table = self.results if sourced_id in self.results else self.line_items
+            if sourced_id not in table:
+                raise KeyError(f"no vendor-written result or lineItem {sourced_id} to edit")
+            record = {**table[sourced_id], **changes}
+            if not metadata_survives:
+                record["metadata"] = {}
+            return self._store(table, sourced_id, record)[1]
+
+    def delete_as_teacher(self, sourced_id: str, *, soft: bool = True) -> None:
+        """A teacher deletes a score in Campus: served as `tobedeleted` (OneRoster's soft delete),
+        or, with `soft=False`, gone from every read."""
+        with self.lock:
+            if sourced_id not in self.results:
+                raise KeyError(f"no result {sourced_id} to delete")
+            if soft:
+                self._store(self.results, sourced_id, {**self.results[sourced_id], "status": "tobedeleted"})
+            else:
+                self.delete_result(sourced_id)
+
+    def _title_holder(self, class_id: str, title: str, sourced_id: str) -> str | None:
+        """Another lineItem of the class (grading tasks included) with the same title, if any."""
+        records, indexes = self.line_items_view(class_id)
+        for held in records.page(indexes):
+            if held["sourcedId"] != sourced_id and receiving.same_title(str(held.get("title", "")), title):
+                return held["sourcedId"]
+        return None
+
     def _category_exists(self, sourced_id: str) -> bool:
         with self.lock:
             return sourced_id in self.categories
@@ -205,9 +244,13 @@ class Gradebook:
         self._results_by_class.get(self._result_class.pop(sourced_id, ""), {}).pop(sourced_id, None)
 
     def _store(self, table: dict[str, dict], sourced_id: str, record: dict) -> tuple[bool, dict]:
-        """Store a record stamped now; (created, stored copy)."""
+        """Store a record stamped now; (created, stored copy). A provider that does not keep vendor
+        metadata keeps only what it reads itself (a result's percent)."""
         record = {**record, "dateLastModified": _now()}
         record.setdefault("metadata", {})
+        if not self.keep_vendor_metadata:
+            record["metadata"] = {k: v for k, v in record["metadata"].items()
+                                  if table is self.results and k == self.percent_key}
         with self.lock:
             created = sourced_id not in table
             table[sourced_id] = record

@@ -15,6 +15,8 @@ class SandboxOptions:
     as the Microsoft reference provider); nonces are remembered for twice that long.
     `connection_enabled`: False plays a district that disabled the OneRoster connection: tokens
     are still issued, but every API request is refused with 403.
+    `keep_vendor_metadata`: False plays a provider that does not round-trip metadata: a written
+    object's metadata keeps only what the provider reads itself (a result's percent key).
     """
 
     max_page_size: int = 50_000
@@ -28,6 +30,7 @@ class SandboxOptions:
     oauth1_timestamp_window_seconds: int = 45 * 60
     port: int = 0
     connection_enabled: bool = True
+    keep_vendor_metadata: bool = True
 
 
 @dataclass

@@ -5,6 +5,8 @@ destination classifies on:
 - "Grading window is closed" (the lineItem's grading period or grading task is closed)
 - "Score is not in the score group" (a grading-task result whose score is not a group value)
 - "Due date is outside the term" (a lineItem due outside every term of its class)
+- "Title is already used" (another lineItem of the class has the same title, compared without
+  case or surrounding spaces: peers report Campus refusing or merging duplicate names; assumed)
 Other invalid bodies name the record and the field ("lineItem X: field 'dueDate' is required").
 
 Assumptions (not verified against Campus, kept configurable or documented):
@@ -27,6 +29,7 @@ SCORE_STATUSES = ("exempt", "fully graded", "not submitted", "partially graded",
 WINDOW_CLOSED = "Grading window is closed"
 NOT_IN_SCORE_GROUP = "Score is not in the score group"
 DUE_DATE_OUTSIDE_TERM = "Due date is outside the term"
+DUPLICATE_TITLE = "Title is already used"
 
 
 def _ref_id(record: dict, field: str) -> str | None:
@@ -71,8 +74,14 @@ def check_category(sourced_id: str, body: dict) -> dict:
     return {"sourcedId": sourced_id, "status": body.get("status") or "active", **_without_ids(body)}
 
 
+def same_title(a: str, b: str) -> bool:
+    """How Campus is assumed to compare assessment names: without case or surrounding spaces."""
+    return a.strip().casefold() == b.strip().casefold()
+
+
 def check_line_item(d: District, sourced_id: str, body: dict, *, category_exists: Callable[[str], bool],
-                    window_closed: Callable[[str, str], bool]) -> dict:
+                    window_closed: Callable[[str, str], bool],
+                    title_holder: Callable[[str, str, str], str | None]) -> dict:
     """A lineItem as Campus would store it, or the refusal."""
     if d.grading_task_index(sourced_id) is not None:
         raise invalid_data(f"lineItem {sourced_id} is a Campus grading task: it cannot be changed through "
@@ -97,6 +106,10 @@ def check_line_item(d: District, sourced_id: str, body: dict, *, category_exists
                           f"{calendar.SESSION_BY_ID[t].end}" for t in terms)
         raise invalid_data(f"{DUE_DATE_OUTSIDE_TERM}: lineItem {sourced_id} is due {due} but class {class_id} "
                            f"runs {spans}; use a due date inside the class's terms")
+    holder = title_holder(class_id, str(body["title"]), sourced_id)
+    if holder is not None:
+        raise invalid_data(f"{DUPLICATE_TITLE}: lineItem {sourced_id} is titled {body['title']!r} like lineItem "
+                           f"{holder} of class {class_id}; give each assessment of a class its own title")
     category_id = _ref_id(body, "category") or PLACEHOLDER_CATEGORY_ID
     if not category_exists(category_id):
         raise invalid_data(f"lineItem {sourced_id}: category '{category_id}' does not exist; leave it out to "

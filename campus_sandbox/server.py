@@ -48,7 +48,8 @@ class CampusSandbox:
         self.options = options or SandboxOptions()
         self.faults = faults or Faults()
         self.stats = RequestStats()
-        self.state = Gradebook(district, percent_key=self.options.percent_metadata_key)
+        self.state = Gradebook(district, percent_key=self.options.percent_metadata_key,
+                               keep_vendor_metadata=self.options.keep_vendor_metadata)
         self.auth = Authenticator(SandboxCredentials.issue(self.options.app_name),
                                   token_lifetime=self.options.token_lifetime_seconds,
                                   oauth1_window=self.options.oauth1_timestamp_window_seconds)
@@ -157,6 +158,14 @@ class CampusSandbox:
     def set_grading_window(self, grading_period_or_task_id: str, open: bool) -> None:  # noqa: A002
         """Open or close the grading window of a grading period or a grading-task lineItem."""
         self.state.set_grading_window(grading_period_or_task_id, open)
+
+    def edit_as_teacher(self, sourced_id: str, *, metadata_survives: bool = True, **changes) -> dict:
+        """A teacher changes a result or lineItem in Campus (see `Gradebook.edit_as_teacher`)."""
+        return self.state.edit_as_teacher(sourced_id, changes, metadata_survives=metadata_survives)
+
+    def delete_as_teacher(self, result_id: str, *, soft: bool = True) -> None:
+        """A teacher deletes a score in Campus (see `Gradebook.delete_as_teacher`)."""
+        self.state.delete_as_teacher(result_id, soft=soft)
 
     # -- request handling -------------------------------------------------------------------
 

@@ -231,3 +231,58 @@ def test_concurrent_writers_lose_nothing(gb, sandbox_session):
     assert len(gb.sb.state.results) == 200
     listed = gb.get(f"/classes/{gb.section.sourced_id}/lineItems/li-conc/results", limit=500)
     assert listed.headers["X-Total-Count"] == "200" and len(listed.json()["results"]) == 200
+
+
+DUPLICATE_TITLE = "Title is already used"
+
+
+def test_a_title_used_by_another_line_item_of_the_class_is_refused(gb):
+    assert gb.put("lineItem", "li-a", gb.line_item(title="Fractions quiz")).status_code == 201
+    description = _refusal(gb.put("lineItem", "li-b", gb.line_item(title="  fractions QUIZ ")))
+    assert description.startswith(DUPLICATE_TITLE) and "li-a" in description
+    assert gb.put("lineItem", "li-a", gb.line_item(title="Fractions quiz")).status_code == 200  # its own title
+    task_title = gb.sb.state.line_item(gb.section.grading_task_ids[1])["title"]
+    assert _refusal(gb.put("lineItem", "li-c", gb.line_item(title=task_title))).startswith(DUPLICATE_TITLE)
+    other = gb.district.section(3)
+    elsewhere = {**gb.line_item(title="Fractions quiz", dueDate=f"{calendar.SESSION_BY_ID[other.term_ids[0]].end}"),
+                 "class": {"sourcedId": other.sourced_id}}
+    assert gb.put("lineItem", "li-d", elsewhere).status_code == 201, "another class may use the same title"
+
+
+def test_a_teacher_edit_changes_the_value_and_stamp_and_may_drop_metadata(gb):
+    gb.put("lineItem", "li-t", gb.line_item(metadata={"fingerprint": "ours"}))
+    written = gb.put("result", "r-t", gb.result("li-t", score=10, metadata={"percent": None, "fingerprint": "ours"}))
+    before = written.json()["result"]
+    kept = gb.sb.edit_as_teacher("r-t", score=12)
+    read = gb.get("/results/r-t").json()["result"]
+    assert read["score"] == 12 and read["metadata"]["fingerprint"] == "ours" == kept["metadata"]["fingerprint"]
+    assert read["dateLastModified"] >= before["dateLastModified"]
+    gb.sb.edit_as_teacher("li-t", title="Fractions quiz (teacher's name)", metadata_survives=False)
+    line_item = gb.get("/lineItems/li-t").json()["lineItem"]
+    assert line_item["title"] == "Fractions quiz (teacher's name)" and line_item["metadata"] == {}
+    with pytest.raises(KeyError):
+        gb.sb.edit_as_teacher(gb.section.grading_task_ids[0], title="not ours")
+
+
+def test_a_teacher_delete_is_served_as_tobedeleted_or_gone(gb):
+    gb.put("lineItem", "li-d", gb.line_item())
+    for rid, student in (("r-soft", 0), ("r-hard", 1)):
+        gb.put("result", rid, gb.result("li-d", score=10, student={"sourcedId": gb.section.student_ids[student]}))
+    gb.sb.delete_as_teacher("r-soft")
+    gb.sb.delete_as_teacher("r-hard", soft=False)
+    held = {r["sourcedId"]: r for r in gb.get(f"/classes/{gb.section.sourced_id}/results").json()["results"]}
+    assert held["r-soft"]["status"] == "tobedeleted" and "r-hard" not in held
+    assert gb.put("result", "r-soft", gb.result("li-d", score=10)).json()["result"]["status"] == "active"
+
+
+def test_a_provider_without_metadata_round_trip_keeps_only_the_percent(make_sandbox, sandbox_session):
+    sb = make_sandbox("tiny", keep_vendor_metadata=False)
+    session, section = sandbox_session(sb), sb.district.section(0)
+    line_item = {"title": "Quiz", "assignDate": "2026-11-02", "dueDate": "2026-11-09", "metadata": {"fingerprint": "x"},
+                 "class": {"sourcedId": section.sourced_id}, "resultValueMin": 0, "resultValueMax": 20}
+    stored = session.put(f"{sb.base_url}/lineItems/li-m", json={"lineItem": line_item}).json()["lineItem"]
+    assert stored["metadata"] == {}
+    result = {"lineItem": {"sourcedId": "li-m"}, "student": {"sourcedId": section.student_ids[0]},
+              "scoreStatus": "fully graded", "scoreDate": "2026-11-10", "metadata": {"percent": 50, "fingerprint": "x"}}
+    stored = session.put(f"{sb.base_url}/results/r-m", json={"result": result}).json()["result"]
+    assert stored["metadata"] == {"percent": 50} and stored["score"] == 10
