@@ -22,13 +22,17 @@ from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Mapping
+from dataclasses import replace
+from typing import Any, Mapping, TypeVar
 
 from campus_oneroster.client import OneRosterClient
-from destination_campus_grades import rules
-from destination_campus_grades.diff import Change, line_item_change, result_change
+from destination_campus_grades import refusals, rules
+from destination_campus_grades.diff import Change, reconcile
+from destination_campus_grades.disappeared import SeenAssessments, disappeared
+from destination_campus_grades.fingerprint import namespace_tag, recorded
 from destination_campus_grades.plan import (
-    PlanSettings, ResultPlan, line_item_id, plan_grade, plan_line_item, plan_score, result_value_max,
+    LineItemPlan, PlanSettings, ResultPlan, due_moment, line_item_id, plan_grade, plan_line_item, plan_score,
+    result_value_max,
 )
 from destination_campus_grades.reasons import Outcome, Reason
 from destination_campus_grades.records import Assessment, Grade, InvalidRecord, Score, parse_record, record_id
@@ -40,6 +44,7 @@ from destination_campus_grades.waiting import DEFAULT_IN_MEMORY, WaitingScores
 from destination_campus_grades.writer import GradebookWriter, LineItemWork, Refusal, Removal, ResultWork
 
 DEFAULT_BATCH_SIZE = 5_000
+Plan = TypeVar("Plan", LineItemPlan, ResultPlan)
 REMOVABLE = frozenset({Reason.ASSESSMENT_DELETED, Reason.NOT_IN_FINAL_GRADE})
 
 
@@ -76,6 +81,7 @@ class PassbackRun:
         self._pending_seqs: list[int] = []
         self._entries: dict[tuple[str, str], AssessmentEntry] = {}
         self._waiting = WaitingScores(in_memory=waiting_in_memory)
+        self._seen = SeenAssessments()
         self._write_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="passback-write")
         self._in_flight: tuple[Future, list[LineItemWork], int, int] | None = None  # future, lineItems, position, oldest seq
         self.position = 0  # records received so far; a state received now covers seqs < position
@@ -122,8 +128,9 @@ class PassbackRun:
         """Stop the write thread (after the batch in flight, if any, ends)."""
         self._write_thread.shutdown(wait=True)
 
-    def finish(self) -> None:
-        """End of input: flush, then decide the scores whose assessment never arrived.
+    def finish(self, *, full_refresh_complete: bool | None = None) -> None:
+        """End of input: flush, decide the scores whose assessment never arrived, then (in a full
+        refresh of the assessments that completed: `full_refresh_complete`) the disappeared ones.
 
         An incremental sync (or a sync resumed from a state) sends a changed score without its
         unchanged assessment. If Campus holds the assessment's lineItem, it was passed back
@@ -145,6 +152,33 @@ class PassbackRun:
                     self._entries[(assessment_id, section_id)] = AssessmentEntry(rules.SEND, scale, scale)
             self._submit([], self._decide_scores(scores), [], min(seq for seq, _ in chunk))
             self._settle()
+        if full_refresh_complete is not None:
+            self._remove_disappeared(full_refresh_complete)
+
+    def _remove_disappeared(self, complete: bool) -> None:
+        """`disappeared.py`: lineItems of ours no record mentioned, deleted or listed by removal_policy."""
+        why_not = "the assessments stream did not complete" if not complete else self._seen.not_checked_because()
+        if why_not is not None:
+            self.report.note(Reason.REMOVALS_NOT_CHECKED, RecordOutcome("assessments", Outcome.UNCHANGED, "", detail=why_not))
+            return
+        gone = list(disappeared(self._client.iter_records("/lineItems"), self._seen,
+                                namespace_tag(self._config.vendor_namespace)))
+        delete = self._config.removal_policy == "delete"
+        sections = [held["class"]["sourcedId"] for held in gone]
+        if delete:
+            self._roster.load_sections(sections)
+            self._roster.load_results(sections)
+        for held, section_id in zip(gone, sections):
+            otus_id = str(recorded(held).get("otus") or "")
+            if delete:
+                holdings = self._roster.holdings(section_id)
+                results = tuple(holdings.results_of(held["sourcedId"])) if holdings else ()
+                self._writer.remove(Removal(section_id, held["sourcedId"], results, otus_id, Reason.ASSESSMENT_DISAPPEARED))
+                outcome, detail = Outcome.DELETED, f"removal_policy delete: deleted with {len(results)} results"
+            else:
+                outcome, detail = Outcome.UNCHANGED, "removal_policy keep: left in Campus"
+            self.report.note(Reason.ASSESSMENT_DISAPPEARED,
+                             RecordOutcome("assessments", outcome, otus_id, held["sourcedId"], detail=detail))
 
     # -- one batch --------------------------------------------------------------------------
 
@@ -162,6 +196,7 @@ class PassbackRun:
         for seq, record in zip(seqs, pending):
             if isinstance(record, Assessment):
                 assessments[record.key] = record
+                self._seen.mention(line_item_id(self._settings.namespace, *record.key))
             elif isinstance(record, Score):
                 self._waiting.add(seq, record)
             elif isinstance(record, Grade):
@@ -207,17 +242,58 @@ class PassbackRun:
             decision = in_otus[a.key] or rules.decide_assessment(a, self._policy, self._roster)
             self._entries[a.key] = AssessmentEntry(decision, a.points_possible, result_value_max(a))
             if decision.send:
-                plan = plan_line_item(a, self._settings)
-                for note in plan.notes:
-                    self.report.note(note, RecordOutcome("assessments", Outcome.CREATED, a.otus_id, plan.sourced_id))
-                held = self._roster.held_line_item(a.section_id, plan.sourced_id)
-                works.append(LineItemWork(plan, line_item_change(plan, held, self._calendar)))
+                work = self._line_item_work(a)
+                if work is not None:
+                    works.append(work)
             elif removal and decision.reason in REMOVABLE and self._roster.held_line_item(
                     a.section_id, line_item_id(self._settings.namespace, a.assessment_id, a.section_id)):
                 removed.append((a, decision))
             else:
                 self._skipped("assessments", a.otus_id, decision)
         return works, self._removals(removed)
+
+    def _line_item_work(self, a: Assessment) -> LineItemWork | None:
+        """Plan one lineItem, or report the refusal Campus is bound to make (no PUT: `refusals.py`)."""
+        holdings = self._roster.holdings(a.section_id)
+        sessions = self._roster.sessions()
+        due = self._calendar.day_of(due_moment(a, self._calendar))
+        plan = plan_line_item(a, self._settings,
+                              grading_period_id=refusals.grading_period_for(due, holdings.term_ids, sessions))
+        predicted = refusals.due_date_outside_term(due, holdings.term_ids, sessions) or \
+            refusals.title_taken(plan.body["title"], plan.sourced_id, holdings.titles)
+        if predicted is not None:
+            self._entries[a.key].refusal = Refusal(predicted.reason, predicted.detail)
+            self.report.add(RecordOutcome("assessments", Outcome.REFUSED_BY_CAMPUS, a.otus_id, plan.sourced_id,
+                                          predicted.reason, predicted.detail))
+            return None
+        holdings.titles[refusals.title_key(plan.body["title"])] = plan.sourced_id
+        plan, change = self._reconciled("assessments", plan, self._roster.held_line_item(a.section_id, plan.sourced_id))
+        for note in plan.notes:
+            self.report.note(note, RecordOutcome("assessments", Outcome.CREATED, a.otus_id, plan.sourced_id))
+        return LineItemWork(plan, change)
+
+    def _reconciled(self, role: str, plan: Plan, held: dict[str, Any] | None) -> tuple[Plan, Change]:
+        """The three-way diff of one object (`diff.reconcile`), its notes in the report, the body to send."""
+        found = reconcile(plan.body, held, self._calendar,
+                          percent_key=self._settings.percent_key if isinstance(plan, ResultPlan) else None,
+                          campus_edits=self._config.campus_edits)
+        outcome = {Change.CREATE: Outcome.CREATED, Change.UPDATE: Outcome.UPDATED}.get(found.change, Outcome.UNCHANGED)
+
+        def note(reason: Reason, detail: str | None = None) -> None:
+            self.report.note(reason, RecordOutcome(role, outcome, plan.otus_id, plan.sourced_id, detail=detail))
+
+        if found.kept:
+            note(Reason.CAMPUS_EDIT_KEPT, f"kept as changed in Campus: {', '.join(found.kept)}")
+        if found.overwritten:
+            why = "campus_edits: overwrite" if found.campus_only else "changed in Otus too"
+            note(Reason.CAMPUS_EDIT_OVERWRITTEN, f"Otus's value written over Campus's ({why}): {', '.join(found.overwritten)}")
+        if found.two_way:
+            note(Reason.COMPARED_TWO_WAY)
+        if found.resent:
+            note(Reason.RESENT_AFTER_CAMPUS_DELETE)
+        if self._config.dry_run and found.change is not Change.UNCHANGED:
+            note(Reason.REFUSAL_NOT_PREDICTABLE)
+        return replace(plan, body=found.body), found.change
 
     def _removals(self, removed: list[tuple[Assessment, PassbackDecision]]) -> list[Removal]:
         """removal_policy=delete: the lineItems (and their results) Campus holds of removed assessments."""
@@ -245,27 +321,39 @@ class PassbackRun:
                 self._skipped("scores", s.otus_id, decision)
         self._roster.load_results(plan.section_id for plan, _ in sent
                                   if self._roster.held_line_item(plan.section_id, plan.line_item_id))
-        return [ResultWork("scores", plan, self._result_change(plan), entry.refusal) for plan, entry in sent]
+        return [self._result_work("scores", plan, entry.refusal) for plan, entry in sent]
 
-    def _result_change(self, plan: ResultPlan) -> Change:
-        held = self._roster.held_result(plan.section_id, plan.sourced_id)
-        return result_change(plan, held, self._settings.percent_key, self._calendar)
+    def _result_work(self, role: str, plan: ResultPlan, refused_line_item: Refusal | None = None) -> ResultWork:
+        if refused_line_item is not None:  # refused with its lineItem, never sent: nothing to compare
+            return ResultWork(role, plan, Change.CREATE, refused_line_item)
+        plan, change = self._reconciled(role, plan, self._roster.held_result(plan.section_id, plan.sourced_id))
+        return ResultWork(role, plan, change)
 
     def _decide_grades(self, grades: list[Grade]) -> list[ResultWork]:
         self._roster.load_sections(g.section_id for g in grades)
         sent: list[ResultPlan] = []
         for g in grades:
             decision = rules.decide_grade(g, self._policy, self._roster)
-            if decision.send:
+            predicted = decision.send and refusals.score_not_in_group(
+                g.score, self._roster.held_line_item(g.section_id, g.grading_task_id))
+            if predicted:
+                self.report.add(RecordOutcome("grades", Outcome.REFUSED_BY_CAMPUS, g.otus_id,
+                                              plan_grade(g, self._settings).sourced_id, predicted.reason, predicted.detail))
+            elif decision.send:
                 sent.append(plan_grade(g, self._settings))
             else:
                 self._skipped("grades", g.otus_id, decision)
         self._roster.load_results(plan.section_id for plan in sent)
-        return [ResultWork("grades", plan, self._result_change(plan)) for plan in sent]
+        return [self._result_work("grades", plan) for plan in sent]
 
     # -- records that are not written -------------------------------------------------------
 
     def _invalid(self, record: InvalidRecord) -> None:
+        if record.role == "assessments":
+            if record.assessment_key is None:
+                self._seen.without_ids += 1
+            else:
+                self._seen.mention(line_item_id(self._settings.namespace, *record.assessment_key))
         detail = f"{record.field}: {record.detail}" if record.field and not record.detail.startswith(record.field) \
             else record.detail
         self.report.add(RecordOutcome(record.role, Outcome.INVALID_INPUT, record.record_id, reason=record.reason,

@@ -9,6 +9,12 @@ eligible record arrives every night, the diff turns them into the few writes tha
 regrade overwrites Campus, and a score Campus refused because its grading window was closed is
 re-sent by itself once the window reopens. An incremental upstream only re-sends records Otus
 changed, so such a refused score would wait until a teacher touches it again.
+
+Only a full refresh can show that an assessment disappeared from Otus (`disappeared.py`): when
+every stream in the assessments role is configured full_refresh and the input ends normally,
+the run looks for them, unless the platform said such a stream did not complete (a
+STREAM_STATUS trace other than COMPLETE as its last word; platforms that send no statuses are
+taken at the end of their input).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from airbyte_cdk.models import (
     AirbyteConnectionStatus,
     AirbyteLogMessage,
     AirbyteMessage,
+    AirbyteStreamStatus,
     ConfiguredAirbyteCatalog,
     ConnectorSpecification,
     ConnectorSpecificationSerializer,
@@ -31,6 +38,8 @@ from airbyte_cdk.models import (
     FailureType,
     Level,
     Status,
+    SyncMode,
+    TraceType,
     Type,
 )
 from airbyte_cdk.sources.utils.schema_helpers import check_config_against_spec_or_exit
@@ -44,10 +53,12 @@ from campus_oneroster.errors import OneRosterError
 from campus_oneroster.spec_schema import airbyte_spec
 from destination_campus_grades.batches import PassbackRun
 from destination_campus_grades.catalog import destination_catalog_line, object_names
+from destination_campus_grades.fingerprint import namespace_tag, recorded
 from destination_campus_grades.spec import DOCUMENTATION_URL, DestinationConfig
 
 ROSTERING_PROBE = "/classes"
 GRADEBOOK_PROBES = ("/lineItems", "/results")
+FINGERPRINT_PROBE_SIZE = 100  # the most recently changed lineItems, where our latest writes are
 
 
 def parse_config(config: Mapping[str, Any]) -> DestinationConfig:
@@ -59,6 +70,22 @@ def gradebook_check_message(error: OneRosterError) -> str:
     """What `check` says when the roster reads but the gradebook endpoints refuse the key."""
     return ("Rostering works, but the gradebook endpoints (lineItems, results) refused the key, so grades "
             f"cannot be passed back: {error}")
+
+
+def fingerprint_check_message(client: OneRosterClient, vendor_namespace: str) -> str:
+    """Whether Campus keeps the passback fingerprint, read from the latest lineItems (`fingerprint.py`)."""
+    try:
+        page = next(client.iter_pages(GRADEBOOK_PROBES[0], sort="dateLastModified", order_by="desc",
+                                      page_size=FINGERPRINT_PROBE_SIZE), None)
+    except OneRosterError as error:  # the gradebook reads (counted above); only this sorted probe failed
+        return f"Could not tell whether Campus keeps the passback fingerprint (reading the latest lineItems failed: {error})."
+    tag = namespace_tag(vendor_namespace)
+    if any((recorded(held) or {}).get("ns") == tag for held in (page.records if page else ())):
+        return ("Campus keeps the passback fingerprint in lineItem metadata: a score or assignment a teacher "
+                "changes in Campus is recognised and handled by the campus_edits setting.")
+    return ("No recent lineItem in Campus carries this connector's passback fingerprint yet. After the first sync "
+            "it should; if it still does not, this provider does not keep metadata, and every sync compares "
+            "Otus with Campus two-way: a value a teacher changes in Campus is overwritten by Otus's.")
 
 
 class DestinationCampusGrades(Destination):
@@ -110,7 +137,8 @@ class DestinationCampusGrades(Destination):
                     client.count(probe)
             except OneRosterError as error:
                 return AirbyteConnectionStatus(status=Status.FAILED, message=gradebook_check_message(error))
-        return AirbyteConnectionStatus(status=Status.SUCCEEDED)
+            return AirbyteConnectionStatus(status=Status.SUCCEEDED, message=fingerprint_check_message(
+                client, destination_config.vendor_namespace))
 
     def write(self, config: Mapping[str, Any], configured_catalog: ConfiguredAirbyteCatalog,
               input_messages: Iterable[AirbyteMessage]) -> Iterable[AirbyteMessage]:
@@ -121,13 +149,21 @@ class DestinationCampusGrades(Destination):
             raise AirbyteTracedException(message=config_problem(error), failure_type=FailureType.config_error) from None
         with OneRosterClient(destination_config) as client:
             run = PassbackRun(destination_config, client, object_names=object_names(configured_catalog))
+            assessment_streams = {c.stream.name: c.sync_mode for c in configured_catalog.streams
+                                  if destination_config.role_of(c.stream.name, c.destination_object_name) == "assessments"}
+            full_refresh = frozenset(name for name, mode in assessment_streams.items() if mode == SyncMode.full_refresh)
             try:
-                yield from self._run(run, input_messages)
+                yield from self._run(run, input_messages,
+                                     full_refresh if assessment_streams and len(full_refresh) == len(assessment_streams)
+                                     else None)
             finally:
                 run.close()
 
-    def _run(self, run: PassbackRun, input_messages: Iterable[AirbyteMessage]) -> Iterator[AirbyteMessage]:
+    def _run(self, run: PassbackRun, input_messages: Iterable[AirbyteMessage],
+             full_refresh: frozenset[str] | None) -> Iterator[AirbyteMessage]:
+        """`full_refresh`: the assessments streams when all are full refresh (else None: no removals)."""
         held: deque[tuple[int, AirbyteMessage]] = deque()
+        incomplete: set[str] = set()
         try:
             for message in input_messages:
                 if message.type == Type.RECORD:
@@ -139,7 +175,11 @@ class DestinationCampusGrades(Destination):
                     run.flush()
                     held.append((run.position, message))
                     yield from _release(held, run)
-            run.finish()
+                elif message.type == Type.TRACE and message.trace.type == TraceType.STREAM_STATUS:
+                    status = message.trace.stream_status
+                    name = status.stream_descriptor.name
+                    (incomplete.discard if status.status == AirbyteStreamStatus.COMPLETE else incomplete.add)(name)
+            run.finish(full_refresh_complete=None if full_refresh is None else not (incomplete & full_refresh))
         except OneRosterError as error:
             yield from _report(run, partial=True, error=str(error))
             raise AirbyteTracedException(

@@ -1,29 +1,38 @@
-"""What Campus already holds → only the writes that change something.
+"""What Campus holds, what Otus says, what we last wrote → only the writes that change something.
 
-Only the fields the destination sends are compared, and only as Campus stores them: dates by
-the district's day (Campus may answer a date-time in UTC, or a bare day), numbers numerically,
-a missing field the same as null or "". What Campus fills in itself is never a difference: the
-placeholder category and a grading period it derives are absent from what we send (so never
-compared), and so is the score-group value Campus picks for a grade sent with a percent alone;
-`dateLastModified` is Campus's own stamp. The percent in `metadata` is compared whether or not
-we send one, so a percent Otus dropped is cleared in Campus. That is what makes the recommended
-nightly full refresh cheap: a second run of the same data is all `UNCHANGED` and makes no write.
+Only the fields the destination sends are compared (and a result's percent and the optional
+texts, so what Otus dropped is cleared), as Campus stores them (`fingerprint.canonical`: dates by
+the district's day). What Campus fills in itself is never a difference: the placeholder category
+and a grading period it derives are absent from what we send (and kept as Campus holds them when
+we update), and so is the score-group value Campus picks for a grade sent with a percent alone;
+`dateLastModified` is Campus's own stamp. That is what makes the recommended nightly
+full refresh cheap: a second run of the same data is all `UNCHANGED` and makes no write.
+
+Campus is shared with teachers. Per field, with the fingerprint of our last write
+(`fingerprint.py`), three cases are told apart:
+- Otus changed, Campus did not: Otus's value is written.
+- Campus changed (a teacher's edit), Otus did not: `campus_edits="keep"` keeps the teacher's value
+  (the field is sent as Campus holds it, and nothing is written for it alone); `"overwrite"`
+  writes Otus's value. Either way the field is named in `kept` or `overwritten`.
+- Both changed: Otus's new value wins, and the field is named in `overwritten`.
+Without a fingerprint (an object written before fingerprints, or a provider that drops metadata)
+the comparison is two-way: any difference is written (`two_way`).
+
+Known limit: when a teacher sets exactly Otus's new value, nothing is written and the
+fingerprint keeps the older Otus value; a later edit of that field then reads as "both changed".
 """
 
 from __future__ import annotations
 
-import math
+from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Mapping
+from typing import Any, Literal, Mapping
 
 from destination_campus_grades.district_days import DistrictCalendar
-from destination_campus_grades.plan import LineItemPlan, ResultPlan
+from destination_campus_grades.fingerprint import METADATA_PREFIX, compared_fields, digest, field_values, recorded
 
-DATE_FIELDS = frozenset({"assignDate", "dueDate", "scoreDate"})
-NUMBER_FIELDS = frozenset({"resultValueMin", "resultValueMax", "score"})
-REF_FIELDS = frozenset({"class", "category", "gradingPeriod", "lineItem", "student"})
-NOT_COMPARED = frozenset({"sourcedId", "dateLastModified", "metadata"})
-OPTIONAL_TEXT = frozenset({"description", "comment"})  # left out when empty: compared even then
+CAMPUS_FILLED = ("category", "gradingPeriod")  # sent when known; otherwise Campus's (or a teacher's) value is kept
+CampusEdits = Literal["keep", "overwrite"]
 
 
 class Change(str, Enum):
@@ -32,52 +41,64 @@ class Change(str, Enum):
     UNCHANGED = "unchanged"
 
 
-def line_item_change(plan: LineItemPlan, held: Mapping[str, Any] | None, calendar: DistrictCalendar) -> Change:
-    """Create when Campus has no such lineItem, update when a field we send differs."""
-    return _change(plan.body, held, calendar, percent_key=None)
+@dataclass(frozen=True, slots=True)
+class Reconciled:
+    """The write an object needs: the change, the body to send, and whose edits it keeps or overwrites."""
+
+    change: Change
+    body: Mapping[str, Any]
+    kept: tuple[str, ...] = ()  # fields changed only in Campus, kept as the teacher left them
+    overwritten: tuple[str, ...] = ()  # fields changed in Campus whose value Otus's replaced
+    campus_only: bool = False  # the overwritten fields were changed in Campus only (campus_edits: overwrite)
+    two_way: bool = False  # updated without a fingerprint to tell a teacher's edit from Otus's
+    resent: bool = False  # Campus serves the object as deleted (tobedeleted): written again
 
 
-def result_change(plan: ResultPlan, held: Mapping[str, Any] | None, percent_key: str,
-                  calendar: DistrictCalendar) -> Change:
-    """Create when Campus has no such result, update when a field we send (or the percent) differs."""
-    return _change(plan.body, held, calendar, percent_key=percent_key)
+def reconcile(body: Mapping[str, Any], held: Mapping[str, Any] | None, calendar: DistrictCalendar, *,
+              percent_key: str | None, campus_edits: CampusEdits = "keep") -> Reconciled:
+    """The three-way decision for one lineItem or result body (fingerprint stamped, see `plan.py`);
+    `percent_key` for results, None for lineItems."""
+    if held is None or held.get("status") == "tobedeleted":
+        return Reconciled(Change.CREATE, body, resent=held is not None)
+    names = compared_fields(body, percent_key)
+    ours, theirs = field_values(body, names, calendar), field_values(held, names, calendar)
+    mark = recorded(held)
+    last = mark["fields"] if mark else {}
+    send: dict[str, Any] = {}
+    kept: list[str] = []
+    overwritten: list[str] = []
+    campus_only = False
+    for name in names:
+        if ours[name] == theirs[name]:
+            continue
+        before = last.get(name)
+        campus_changed = before is not None and digest(theirs[name]) != before
+        otus_changed = before is None or digest(ours[name]) != before
+        if campus_changed and not otus_changed and campus_edits == "keep":
+            kept.append(name)
+            continue
+        send[name] = ours[name]
+        if campus_changed:
+            overwritten.append(name)
+            campus_only = campus_only or not otus_changed
+    if not send:
+        return Reconciled(Change.UNCHANGED, body, tuple(kept))
+    return Reconciled(Change.UPDATE, _merged(body, held, kept), tuple(kept), tuple(overwritten), campus_only,
+                      two_way=mark is None)
 
 
-def _change(body: Mapping[str, Any], held: Mapping[str, Any] | None, calendar: DistrictCalendar, *,
-            percent_key: str | None) -> Change:
-    if held is None:
-        return Change.CREATE
-    names = (body.keys() | (OPTIONAL_TEXT & held.keys())) - NOT_COMPARED
-    if any(not _same(name, body.get(name), held.get(name), calendar) for name in names):
-        return Change.UPDATE
-    if percent_key is not None and not _same_number(_percent(body, percent_key), _percent(held, percent_key)):
-        return Change.UPDATE
-    return Change.UNCHANGED
-
-
-def _percent(record: Mapping[str, Any], percent_key: str) -> Any:
-    metadata = record.get("metadata")
-    return metadata.get(percent_key) if isinstance(metadata, Mapping) else None
-
-
-def _same(name: str, sent: Any, held: Any, calendar: DistrictCalendar) -> bool:
-    if name in REF_FIELDS:
-        held_id = held.get("sourcedId") if isinstance(held, Mapping) else held
-        return sent.get("sourcedId") == held_id
-    if name in DATE_FIELDS:
-        return calendar.held_day(sent) == calendar.held_day(held)
-    if name in NUMBER_FIELDS:
-        return _same_number(sent, held)
-    if sent in (None, "") and held in (None, ""):
-        return True
-    return sent == held
-
-
-def _same_number(sent: Any, held: Any) -> bool:
-    """Numbers compare numerically (Campus may answer 10 for 10.0, or "10"); other values exactly."""
-    if sent is None or held is None:
-        return sent is None and held is None
-    try:
-        return math.isclose(float(sent), float(held), rel_tol=0, abs_tol=1e-9)
-    except (TypeError, ValueError):
-        return str(sent) == str(held)
+def _merged(body: Mapping[str, Any], held: Mapping[str, Any], kept: list[str]) -> dict[str, Any]:
+    """Our body, with the teacher's value for each kept field and Campus's own for fields we leave to it."""
+    merged = {**body, "metadata": dict(body.get("metadata") or {})}
+    held_metadata = held.get("metadata") if isinstance(held.get("metadata"), Mapping) else {}
+    for name in kept:  # a value the teacher cleared is left out, never sent as null
+        target, key, value = (merged["metadata"], name[len(METADATA_PREFIX):], held_metadata.get(name[len(METADATA_PREFIX):])) \
+            if name.startswith(METADATA_PREFIX) else (merged, name, held.get(name))
+        if value is None or value == "":
+            target.pop(key, None)
+        else:
+            target[key] = value
+    for name in CAMPUS_FILLED:
+        if name not in body and held.get(name) is not None:
+            merged[name] = held[name]
+    return merged

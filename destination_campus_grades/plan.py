@@ -14,6 +14,9 @@ else 100; a result's `score` is on that scale (the points, or percent × max ÷ 
 resultValueMax is always the student's fraction: 36 of 40 points and 90 % of a percent-graded
 assessment without points both show as 90 %. The percent Otus sent also travels in
 `metadata[percent_metadata_key]` (rule 7).
+
+Every body carries its fingerprint (`fingerprint.stamp`): what Otus said, field by field, so the
+next sync can tell a teacher's edit in Campus from a change in Otus.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from functools import lru_cache
 from typing import Any, Mapping
 from urllib.parse import quote
 
-from destination_campus_grades.district_days import DistrictCalendar
+from destination_campus_grades.district_days import DistrictCalendar, Moment
+from destination_campus_grades.fingerprint import stamp
 from destination_campus_grades.records import Assessment, Grade, Score
 from destination_campus_grades.reasons import Reason
 
@@ -121,13 +125,19 @@ def guid_ref(settings: PlanSettings, collection: str, sourced_id: str) -> dict[s
             "sourcedId": sourced_id, "type": REF_TYPES[collection]}
 
 
+def due_moment(assessment: Assessment, calendar: DistrictCalendar) -> Moment:
+    """Rule 2: the due date, else the start + 7 district days."""
+    return assessment.due_at or calendar.days_later(assessment.start, DUE_AFTER_START_DAYS)
+
+
 def plan_line_item(assessment: Assessment, settings: PlanSettings, *, grading_period_id: str | None = None) -> LineItemPlan:
     """Rule 2 and the lineItem fields: assignDate = start, dueDate = due or start + 7 district days.
 
-    `grading_period_id` is the period the roster says holds the due date, when Otus names none.
+    `grading_period_id` is the period the roster says holds the due date (`refusals.grading_period_for`),
+    when Otus names none.
     """
     calendar = settings.calendar
-    due = assessment.due_at or calendar.days_later(assessment.start, DUE_AFTER_START_DAYS)
+    due = due_moment(assessment, calendar)
     title, notes = _title(assessment.title, settings.title_max_length)
     body: dict[str, Any] = {
         "sourcedId": line_item_id(settings.namespace, assessment.assessment_id, assessment.section_id),
@@ -148,6 +158,7 @@ def plan_line_item(assessment: Assessment, settings: PlanSettings, *, grading_pe
     period = assessment.grading_period_id or grading_period_id
     if period:
         body["gradingPeriod"] = guid_ref(settings, "academicSessions", period)
+    body = stamp(body, namespace=settings.vendor_namespace, otus_id=assessment.otus_id, calendar=calendar)
     return LineItemPlan(body["sourcedId"], assessment.assessment_id, assessment.section_id, assessment.otus_id,
                         body, notes)
 
@@ -162,7 +173,7 @@ def plan_score(score: Score, settings: PlanSettings, *, points_possible: float |
     if score.comment:
         body["comment"] = score.comment
     rid = score_result_id(namespace, score.assessment_id, score.section_id, score.student_id)
-    return ResultPlan(rid, lid, score.section_id, score.student_id, score.otus_id, {"sourcedId": rid, **body})
+    return ResultPlan(rid, lid, score.section_id, score.student_id, score.otus_id, _stamped(rid, body, score, settings))
 
 
 def plan_grade(grade: Grade, settings: PlanSettings) -> ResultPlan:
@@ -171,7 +182,7 @@ def plan_grade(grade: Grade, settings: PlanSettings) -> ResultPlan:
     rid = grade_result_id(settings.namespace, grade.grading_task_id, grade.student_id)
     body = _result_body(settings, grade.grading_task_id, grade.student_id, grade.score, grade.percent, grade)
     return ResultPlan(rid, grade.grading_task_id, grade.section_id, grade.student_id, grade.otus_id,
-                      {"sourcedId": rid, **body})
+                      _stamped(rid, body, grade, settings))
 
 
 def _result_body(settings: PlanSettings, line_item: str, student: str, score: Any, percent: float | None,
@@ -189,6 +200,11 @@ def _result_body(settings: PlanSettings, line_item: str, student: str, score: An
     if percent is not None:
         body["metadata"] = {settings.percent_key: percent}
     return body
+
+
+def _stamped(rid: str, body: dict[str, Any], record: Score | Grade, settings: PlanSettings) -> dict[str, Any]:
+    return stamp({"sourcedId": rid, **body}, namespace=settings.vendor_namespace, otus_id=record.otus_id,
+                 calendar=settings.calendar, percent_key=settings.percent_key)
 
 
 def _now() -> str:

@@ -115,6 +115,43 @@ class Reason(str, Enum):
         "title_truncated", None,
         "The title was longer than title_max_length and was cut (ending in '...') so Campus "
         "accepts it: shorten the title in Otus to control the wording.")
+    CAMPUS_EDIT_KEPT = (
+        "campus_edit_kept", None,
+        "A teacher changed this in Campus since the last passback and Otus did not: the teacher's value "
+        "is kept (campus_edits: keep). Change it in Otus to send a new value, or set campus_edits to "
+        "overwrite to let Otus's value win.")
+    CAMPUS_EDIT_OVERWRITTEN = (
+        "campus_edit_overwritten", None,
+        "A value a teacher changed in Campus was replaced by Otus's: either Otus changed it too (a "
+        "regrade: Otus's new value wins), or campus_edits is overwrite. Tell the teacher, or re-enter "
+        "the change in Otus.")
+    RESENT_AFTER_CAMPUS_DELETE = (
+        "resent_after_campus_delete", None,
+        "The score was deleted in Campus and was passed back again, as Otus does. To stop it, untick "
+        "'Include Score in Final Grade' on the assessment in Otus (or exclude the student there).")
+    COMPARED_TWO_WAY = (
+        "compared_two_way", None,
+        "Campus holds no passback fingerprint for this object (written before fingerprints, or the "
+        "provider drops metadata), so a change made in Campus cannot be told from one made in Otus: "
+        "Otus's value was written. Once Campus keeps the fingerprint, teacher edits are recognised.")
+    FINGERPRINT_NOT_KEPT = (
+        "fingerprint_not_kept", None,
+        "Campus answered the write without the passback fingerprint in metadata: this provider does "
+        "not keep it, so every sync compares two-way and overwrites teacher edits in Campus with "
+        "Otus's values. Ask the provider to keep lineItem and result metadata.")
+    REFUSAL_NOT_PREDICTABLE = (
+        "refusal_not_predictable", None,
+        "Dry run: counted as a write, but Campus may still refuse it for a reason OneRoster 1.1 cannot "
+        "show in advance (a closed grading window). The real run reports any such refusal.")
+    ASSESSMENT_DISAPPEARED = (
+        "assessment_disappeared", None,
+        "This connector passed the assessment back earlier, but it is no longer in the Otus export (a "
+        "full refresh). removal_policy delete removes it and its scores from Campus; keep lists it here "
+        "for the teacher or admin to delete in Campus, or to restore in Otus.")
+    REMOVALS_NOT_CHECKED = (
+        "removals_not_checked", None,
+        "Disappeared assessments were not looked for in this sync: see the detail (the assessments stream "
+        "did not complete, sent no records, or sent records without ids). Nothing was removed.")
     # Campus refused the write (PRODUCT.md rule 8): Campus's own description is kept in the report.
     GRADING_WINDOW_CLOSED = (
         "grading_window_closed", Outcome.REFUSED_BY_CAMPUS,
@@ -127,6 +164,10 @@ class Reason(str, Enum):
     DUE_DATE_OUTSIDE_TERM = (
         "due_date_outside_term", Outcome.REFUSED_BY_CAMPUS,
         "The due date lies outside every term of the section: correct the due date in Otus.")
+    DUPLICATE_TITLE = (
+        "duplicate_title", Outcome.REFUSED_BY_CAMPUS,
+        "Another assessment of the section already has this title in Campus: rename one of them in "
+        "Otus (or in Campus) so each assessment of a section has its own title.")
     REFUSED_INVALID_DATA = (
         "refused_invalid_data", Outcome.REFUSED_BY_CAMPUS,
         "Campus refused the record for the reason quoted in the report: fix the record or ask "
@@ -137,6 +178,7 @@ CAMPUS_REFUSAL_PREFIXES: tuple[tuple[str, Reason], ...] = (
     ("Grading window is closed", Reason.GRADING_WINDOW_CLOSED),
     ("Score is not in the score group", Reason.SCORE_NOT_IN_SCORE_GROUP),
     ("Due date is outside the term", Reason.DUE_DATE_OUTSIDE_TERM),
+    ("Title is already used", Reason.DUPLICATE_TITLE),
 )
 
 

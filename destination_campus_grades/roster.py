@@ -5,7 +5,9 @@ lineItems (Campus's grading tasks and ours), in large pages, sections read concu
 by `max_concurrent_requests`). A section's results are read only when something is to be
 compared with them: a score whose lineItem Campus already holds, or a grade (results hang off
 lineItems, so a lineItem Campus does not hold has none; a first sync reads no results at all).
-Users are one paged read of `/users` (sourcedIds only), the first time an assigner is checked.
+Users are one paged read of `/users` (sourcedIds only), the first time an assigner is checked;
+academicSessions (terms and grading periods, for predicted refusals) one read the first time a
+lineItem is planned. A section's own record (`/classes/{id}`) gives its terms.
 
 Memory: the users' ids, plus the holdings of at most `max_sections` sections (more only while a
 single batch needs them at once); the least recently used section is dropped first and read
@@ -21,6 +23,7 @@ from typing import Any, Iterable
 
 from campus_oneroster.client import OneRosterClient
 from campus_oneroster.errors import NotFoundError
+from destination_campus_grades.refusals import Session, session_of, title_key
 
 DEFAULT_MAX_SECTIONS = 512
 
@@ -32,6 +35,13 @@ class SectionHoldings:
     students: frozenset[str]
     line_items: dict[str, dict[str, Any]] = field(default_factory=dict)
     results: dict[str, dict[str, Any]] | None = None  # None: not read (nothing needed them yet)
+    term_ids: tuple[str, ...] = ()
+    titles: dict[str, str] = field(default_factory=dict)  # title key → the lineItem holding (or claiming) it
+
+    def __post_init__(self) -> None:
+        for sourced_id, held in self.line_items.items():
+            if held.get("status") != "tobedeleted" and held.get("title"):
+                self.titles.setdefault(title_key(str(held["title"])), sourced_id)
 
     def results_of(self, line_item_id: str) -> list[str]:
         """sourcedIds of the results held on one lineItem (for removals; results must be loaded)."""
@@ -46,6 +56,7 @@ class CampusRoster:
         self._client = client
         self._max_sections = max_sections
         self._users: frozenset[str] | None = None
+        self._sessions: dict[str, Session] | None = None
         self._sections: OrderedDict[str, SectionHoldings | None] = OrderedDict()
 
     # -- loading ---------------------------------------------------------------------------
@@ -75,14 +86,23 @@ class CampusRoster:
         if self._users is None:
             self._users = frozenset(u["sourcedId"] for u in self._client.iter_records("/users", fields=["sourcedId"]))
 
+    def sessions(self) -> dict[str, Session]:
+        """Every academicSession with readable dates, by sourcedId (read once per sync)."""
+        if self._sessions is None:
+            read = (session_of(record) for record in self._client.iter_records("/academicSessions"))
+            self._sessions = {session.sourced_id: session for session in read if session is not None}
+        return self._sessions
+
     def _read_section(self, section_id: str) -> SectionHoldings | None:
         try:
+            section = self._client.get(f"/classes/{section_id}")
             students = frozenset(
                 u["sourcedId"] for u in self._client.iter_records(f"/classes/{section_id}/students", fields=["sourcedId"]))
         except NotFoundError:
             return None
+        terms = tuple(t["sourcedId"] for t in section.get("terms") or () if isinstance(t, dict) and t.get("sourcedId"))
         line_items = {li["sourcedId"]: li for li in self._client.iter_records(f"/classes/{section_id}/lineItems")}
-        return SectionHoldings(students, line_items)
+        return SectionHoldings(students, line_items, term_ids=terms)
 
     def _read_results(self, section_id: str) -> dict[str, dict[str, Any]]:
         return {r["sourcedId"]: r for r in self._client.iter_records(f"/classes/{section_id}/results")}

@@ -148,8 +148,9 @@ class DestinationConfig(ConnectionConfig):
         title="Removal policy",
         description=(
             "When an assessment already passed back arrives removed in Otus or with 'Include in final "
-            "grade' unticked: keep (default) leaves what Campus holds, as Otus does; delete removes "
-            "the Campus assignment and its scores."
+            "grade' unticked, or (in a full refresh that completes) no longer arrives at all: keep "
+            "(default) leaves what Campus holds, as Otus does, and lists it in the report; delete "
+            "removes the Campus assignment and its scores."
         ),
         json_schema_extra={"order": 17},
     )
@@ -171,6 +172,17 @@ class DestinationConfig(ConnectionConfig):
         description=(
             "Longer assessment titles are cut to this length (ending in '...') and reported as "
             "title_truncated, rather than refused, so the scores still pass back. Otus documents 50."
+        ),
+        json_schema_extra={"order": 19},
+    )
+    campus_edits: Literal["keep", "overwrite"] = Field(
+        default="keep",
+        title="Changes made in Campus",
+        description=(
+            "When a teacher changed a passed-back score or assignment in Campus and Otus did not change "
+            "it since: keep (default) leaves the teacher's value and lists it in the report; overwrite "
+            "writes Otus's value again. When both changed, Otus's new value is written either way and "
+            "the report says which Campus edit it replaced."
         ),
         json_schema_extra={"order": 19},
     )

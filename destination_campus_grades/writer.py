@@ -10,6 +10,10 @@ the sync must fail before the next state is echoed, so the platform's retry resu
 Created/updated come from the diff (what Campus held before the batch), not from the HTTP status:
 after a retried PUT Campus answers 200 for a create it had already applied, and the report must
 not depend on faults.
+
+A provider that answers a PUT with the stored object shows whether it kept the passback
+fingerprint (`fingerprint.py`); a written object whose answer lacks it is reported with
+`fingerprint_not_kept`, so the admin learns that teacher edits cannot be recognised there.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Callable, Iterator
 from campus_oneroster.client import OneRosterClient
 from campus_oneroster.errors import InvalidDataError, NotFoundError
 from destination_campus_grades.diff import Change
+from destination_campus_grades.fingerprint import recorded
 from destination_campus_grades.plan import LineItemPlan, ResultPlan
 from destination_campus_grades.reasons import Outcome, Reason, reason_for_refusal
 from destination_campus_grades.report import RecordOutcome
@@ -68,6 +73,7 @@ class GradebookWriter:
         self._client = client
         self._roster = roster
         self._dry_run = dry_run
+        self._unstamped: set[str] = set()  # written objects whose stored answer lacks the fingerprint
 
     def write(self, line_items: list[LineItemWork], results: list[ResultWork],
               removals: list[Removal]) -> tuple[list[RecordOutcome], dict[str, Refusal]]:
@@ -82,7 +88,7 @@ class GradebookWriter:
                 outcomes.append(RecordOutcome("assessments", Outcome.REFUSED_BY_CAMPUS, otus, plan.sourced_id,
                                               refusal.reason, refusal.description))
             else:
-                outcomes.append(RecordOutcome("assessments", WRITTEN[work.change], otus, plan.sourced_id))
+                outcomes.append(self._written("assessments", work.change, plan))
         attempted = [w for w in results if w.refused_line_item is None and w.plan.line_item_id not in refused]
         for work in results:
             refusal = work.refused_line_item or refused.get(work.plan.line_item_id)
@@ -90,12 +96,17 @@ class GradebookWriter:
                 outcomes.append(self._refused(work, refusal))
         for work, refusal in zip(attempted, self._each(self._put_result, attempted)):
             outcomes.append(self._refused(work, refusal) if refusal is not None else
-                            RecordOutcome(work.role, WRITTEN[work.change], work.plan.otus_id, work.plan.sourced_id))
+                            self._written(work.role, work.change, work.plan))
         for removal in removals:
-            self._remove(removal)
+            self.remove(removal)
             outcomes.append(RecordOutcome("assessments", Outcome.DELETED, removal.otus_id, removal.line_item_id,
                                           removal.reason, f"deleted with {len(removal.result_ids)} results"))
         return outcomes, refused
+
+    def _written(self, role: str, change: Change, plan: LineItemPlan | ResultPlan) -> RecordOutcome:
+        note = Reason.FINGERPRINT_NOT_KEPT if plan.sourced_id in self._unstamped else None
+        self._unstamped.discard(plan.sourced_id)
+        return RecordOutcome(role, WRITTEN[change], plan.otus_id, plan.sourced_id, note)
 
     def _each(self, put, works: list) -> Iterator[Refusal | None]:
         """Run `put` for every changed work item concurrently; unchanged ones need no request."""
@@ -115,13 +126,17 @@ class GradebookWriter:
              remember: Callable[[str, dict], None]) -> Refusal | None:
         """PUT one object; Campus's refusal is returned, what it accepted is remembered in the cache."""
         try:
-            self._client.put(f"/{collection}/{plan.sourced_id}", envelope, plan.body)
+            written = self._client.put(f"/{collection}/{plan.sourced_id}", envelope, plan.body)
         except (InvalidDataError, NotFoundError) as refused:
             return Refusal(reason_for_refusal(refused.description), refused.description or str(refused))
+        stored = (written.body or {}).get(envelope)
+        if isinstance(stored, dict) and recorded(stored) is None:
+            self._unstamped.add(plan.sourced_id)
         remember(plan.section_id, plan.body)
         return None
 
-    def _remove(self, removal: Removal) -> None:
+    def remove(self, removal: Removal) -> None:
+        """Delete a lineItem's results, then the lineItem (nothing is sent in a dry run)."""
         if not self._dry_run:
             list(self._client.map_concurrent(self._client.delete, [f"/results/{r}" for r in removal.result_ids]))
             self._client.delete(f"/lineItems/{removal.line_item_id}")

@@ -75,18 +75,22 @@ def protocol_lines(records: Iterable[tuple[str, dict]], *, state_every: int | No
     yield json.dumps(state_message(n))
 
 
-def write_files(tmp_path: Path, config: Mapping[str, Any], streams: Iterable[str] = ROLES) -> tuple[Path, Path]:
+def write_files(tmp_path: Path, config: Mapping[str, Any], streams: Iterable[str] = ROLES,
+                mode: str = "full_refresh") -> tuple[Path, Path]:
     config_path, catalog_path = tmp_path / "config.json", tmp_path / "catalog.json"
     config_path.write_text(json.dumps(config))
-    catalog_path.write_text(json.dumps(catalog(streams)))
+    catalog_path.write_text(json.dumps(catalog(streams, mode)))
     return config_path, catalog_path
 
 
 def run_destination(config: Mapping[str, Any], records: Iterable[tuple[str, dict]], tmp_path: Path, *,
-                    state_every: int | None = None, timeout: float = 300) -> DestinationRun:
-    """`destination-campus-grades write` with the records on stdin; waits for it to end."""
-    config_path, catalog_path = write_files(tmp_path, config)
-    stdin = "\n".join(protocol_lines(records, state_every=state_every)) + "\n"
+                    state_every: int | None = None, timeout: float = 300, mode: str = "full_refresh",
+                    trailer: Iterable[dict] = ()) -> DestinationRun:
+    """`destination-campus-grades write` with the records on stdin (then the `trailer` messages, e.g. stream
+    statuses), for a catalog of the three roles in `mode`; waits for it to end."""
+    config_path, catalog_path = write_files(tmp_path, config, mode=mode)
+    lines = [*protocol_lines(records, state_every=state_every), *map(json.dumps, trailer)]
+    stdin = "\n".join(lines) + "\n"
     done = subprocess.run([str(SCRIPT), "write", "--config", str(config_path), "--catalog", str(catalog_path)],
                           input=stdin, capture_output=True, text=True, timeout=timeout)
     return DestinationRun(done.returncode, parse_messages(done.stdout), done.stderr)
@@ -141,7 +145,9 @@ def test_spec_renders_the_destination_keys_and_secrets(tmp_path: Path) -> None:
 
 def test_check_succeeds_without_writing(sandbox, tmp_path: Path) -> None:
     run = run_verb("check", sandbox.connection_config(**DESTINATION_KEYS), tmp_path)
-    assert connection_status(run) == {"status": "SUCCEEDED"}
+    status = connection_status(run)
+    assert status["status"] == "SUCCEEDED"
+    assert "No recent lineItem in Campus carries this connector's passback fingerprint yet" in status["message"]
     assert sandbox.stats.puts == 0 and sandbox.stats.deletes == 0
     assert sandbox.stats.by_collection.get("lineItems") and sandbox.stats.by_collection.get("results")
 

@@ -9,7 +9,9 @@ from datetime import date, datetime, timezone
 import pytest
 from hypothesis import given, strategies as st
 
-from destination_campus_grades.diff import Change, line_item_change, result_change
+from destination_campus_grades.diff import Change, reconcile
+from destination_campus_grades.district_days import DistrictCalendar
+from destination_campus_grades.fingerprint import FINGERPRINT_KEY
 from destination_campus_grades.plan import PlanSettings, plan_grade, plan_line_item, plan_score, result_value_max
 from destination_campus_grades.reasons import Outcome, Reason, reason_for_refusal
 from destination_campus_grades.records import Assessment, InvalidRecord, Score, parse_record
@@ -102,18 +104,18 @@ def test_long_title_is_truncated_with_a_note() -> None:
 
 def test_result_plan_carries_rule_7_shapes() -> None:
     points = scored(SCORE).body
-    assert points["score"] == 18.0 and "metadata" not in points and "comment" not in points
+    assert points["score"] == 18.0 and set(points["metadata"]) == {FINGERPRINT_KEY} and "comment" not in points
     assert points["scoreDate"] == "2026-10-25" and points["scoreStatus"] == "fully graded"
     assert points["student"] == {"href": f"{BASE_URL}/users/s1", "sourcedId": "s1", "type": "user"}
     assert points["lineItem"]["type"] == "lineItem" and points["lineItem"]["href"].endswith(points["lineItem"]["sourcedId"])
     percent = scored(replace(SCORE, points=None, percent=85.0, comment="Good")).body
-    assert percent["score"] == 17.0 and percent["metadata"] == {"percent": 85.0} and percent["comment"] == "Good"
+    assert percent["score"] == 17.0 and percent["metadata"]["percent"] == 85.0 and percent["comment"] == "Good"
     late = scored(replace(SCORE, graded_at=datetime(2026, 10, 26, 2, tzinfo=timezone.utc))).body
     assert late["scoreDate"] == "2026-10-25"  # 9 PM on the 25th in Chicago
     letter = plan_grade(replace(GRADE, percent=None, score="B"), SETTINGS).body
-    assert letter["score"] == "B" and "metadata" not in letter
+    assert letter["score"] == "B" and set(letter["metadata"]) == {FINGERPRINT_KEY}
     by_percent = plan_grade(GRADE, SETTINGS).body
-    assert "score" not in by_percent and by_percent["metadata"] == {"percent": 88.0}  # Campus picks the letter
+    assert "score" not in by_percent and by_percent["metadata"]["percent"] == 88.0  # Campus picks the letter
 
 
 PERCENT_GRADED = replace(ASSESSMENT, grading_type="percent", points_possible=None)
@@ -148,6 +150,22 @@ def test_every_result_is_on_its_line_items_scale(points_possible, fraction, shap
     assert body["score"] / maximum == pytest.approx(fraction, abs=1e-5)
 
 
+def two_way(held: dict | None) -> dict | None:
+    """Campus's object without our fingerprint: these cases are about what counts as a difference
+    (the three-way decision is in test_destination_three_way.py)."""
+    if held is None:
+        return None
+    return {**held, "metadata": {k: v for k, v in (held.get("metadata") or {}).items() if k != FINGERPRINT_KEY}}
+
+
+def line_item_change(plan, held, calendar: DistrictCalendar) -> Change:
+    return reconcile(plan.body, two_way(held), calendar, percent_key=None).change
+
+
+def result_change(plan, held, percent_key: str, calendar: DistrictCalendar) -> Change:
+    return reconcile(plan.body, two_way(held), calendar, percent_key=percent_key).change
+
+
 def test_diff_compares_only_what_we_send_as_campus_stores_it() -> None:
     plan = plan_line_item(ASSESSMENT, SETTINGS)
     assert line_item_change(plan, None, CHICAGO) is Change.CREATE
@@ -157,7 +175,7 @@ def test_diff_compares_only_what_we_send_as_campus_stores_it() -> None:
             "description": ""}
     assert line_item_change(plan, held, CHICAGO) is Change.UNCHANGED
     assert line_item_change(plan, {**held, "title": "Renamed"}, CHICAGO) is Change.UPDATE
-    assert line_item_change(plan, {**held, "status": "tobedeleted"}, CHICAGO) is Change.UPDATE
+    assert line_item_change(plan, {**held, "status": "tobedeleted"}, CHICAGO) is Change.CREATE
     assert line_item_change(plan, {**held, "description": "old words"}, CHICAGO) is Change.UPDATE
     # Campus answering the due date in UTC: 04:59Z on the 28th is still the 27th in Chicago
     assert line_item_change(plan, {**held, "dueDate": "2026-10-28T04:59:00Z"}, CHICAGO) is Change.UNCHANGED
@@ -183,6 +201,7 @@ def test_diff_compares_only_what_we_send_as_campus_stores_it() -> None:
     ("Grading window is closed: lineItem x belongs to Q1", Reason.GRADING_WINDOW_CLOSED),
     ("Score is not in the score group: result y", Reason.SCORE_NOT_IN_SCORE_GROUP),
     ("Due date is outside the term: lineItem z", Reason.DUE_DATE_OUTSIDE_TERM),
+    ("Title is already used: lineItem z", Reason.DUPLICATE_TITLE),
     ("lineItem x: field 'dueDate' is required", Reason.REFUSED_INVALID_DATA),
     (None, Reason.REFUSED_INVALID_DATA),
 ])

@@ -27,7 +27,7 @@ def reason_table() -> str:
     """The troubleshooting table as the destination page must hold it, rendered from the enum."""
     rows = ["| Reason code | Counted as | What to do |", "|---|---|---|"]
     for reason in Reason:
-        counted_as = reason.outcome.value.replace("_", " ") if reason.outcome else "note (the record was still written)"
+        counted_as = reason.outcome.value.replace("_", " ") if reason.outcome else "note"
         rows.append(f"| `{reason.value}` | {counted_as} | {reason.what_to_do.replace('|', '/')} |")
     return "\n".join(rows) + "\n"
 
