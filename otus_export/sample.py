@@ -219,6 +219,10 @@ def sample_export(district: District) -> SampleExport:
          assessment("due_outside_term", spring, assigned_by=spring_teacher, start=date(2026, 11, 2),
                     due=date(2026, 11, 9)),
          score("due_outside_term", spring.sourced_id, spring.student_ids[1], points=12, graded=date(2026, 11, 10)))
+    # Predicted without a write: a title another assessment of the section already has.
+    case("duplicate_title", "duplicate_title",
+         assessment("duplicate_title", year, assigned_by=teacher, start=day, due=day + timedelta(days=4),
+                    title="Sample: points"))
     # Bad input.
     case("unknown_section", "unknown_section",
          assessment("unknown_section", NOT_A_CAMPUS_SECTION, assigned_by=teacher, start=day, due=day + timedelta(days=4)),
