@@ -175,18 +175,6 @@ class DestinationConfig(ConnectionConfig):
         ),
         json_schema_extra={"order": 19},
     )
-    campus_edits: Literal["keep", "overwrite"] = Field(
-        default="keep",
-        title="Changes made in Campus",
-        description=(
-            "When a teacher changed a passed-back score or assignment in Campus and Otus did not change "
-            "it since: keep (default) leaves the teacher's value and lists it in the report; overwrite "
-            "writes Otus's value again. When both changed, Otus's new value is written either way and "
-            "the report says which Campus edit it replaced."
-        ),
-        json_schema_extra={"order": 19},
-    )
-
     line_item_date_format: LineItemDateFormat = Field(
         default="date-time",
         title="Assignment date format",
@@ -196,6 +184,17 @@ class DestinationConfig(ConnectionConfig):
             "only, e.g. 2026-10-22, for providers that want days. The score date is always a day."
         ),
         json_schema_extra={"order": 20},
+    )
+    campus_edits: Literal["keep", "overwrite"] = Field(
+        default="keep",
+        title="Changes made in Campus",
+        description=(
+            "When a teacher changed a passed-back score or assignment in Campus and Otus did not change "
+            "it since: keep (default) leaves the teacher's value and lists it in the report; overwrite "
+            "writes Otus's value again. When both changed, Otus's new value is written either way and "
+            "the report says which Campus edit it replaced."
+        ),
+        json_schema_extra={"order": 21},
     )
 
     @field_validator("district_time_zone")

@@ -16,7 +16,7 @@ from destination_campus_grades.fingerprint import FINGERPRINT_KEY
 from integration_tests.test_destination_cli import DestinationRun, connection_status, run_destination, run_verb
 from otus_export import bulk_export
 
-START = {"passback_start_date": "2026-09-01"}
+START = {"passback_start_date": "2026-09-01", "district_time_zone": "America/Chicago"}
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from integration_tests.test_destination_cli import run_destination
 from integration_tests.test_destination_rules import NAMESPACE
 from otus_export import bulk_export
 
-START = {"passback_start_date": "2026-09-01"}
+START = {"passback_start_date": "2026-09-01", "district_time_zone": "America/Chicago"}
 
 
 def stream_status(name: str, status: str) -> dict:

@@ -13,13 +13,14 @@ from pathlib import Path
 import pytest
 
 from campus_sandbox import calendar
+from destination_campus_grades.district_days import UTC_CALENDAR
 from destination_campus_grades.fingerprint import FINGERPRINT_KEY, canonical, digest
 from integration_tests.test_destination_cli import run_destination
 from integration_tests.test_destination_rules import NAMESPACE
 from destination_campus_grades.plan import grade_result_id, line_item_id
 from otus_export.sample import assessment, grade, open_day, score
 
-START = {"passback_start_date": "2026-09-01"}
+START = {"passback_start_date": "2026-09-01", "district_time_zone": "America/Chicago"}
 
 
 def spring_section(district):
@@ -59,7 +60,7 @@ def test_the_grading_period_holding_the_due_date_is_sent(sandbox, tmp_path: Path
     held = sandbox.state.line_items[line_item_id(NAMESPACE, "q3", year.sourced_id)]
     assert held["gradingPeriod"]["sourcedId"] == calendar.Q3_ID
     sent = held["metadata"][FINGERPRINT_KEY]["fields"]
-    assert sent["gradingPeriod"] == digest(canonical("gradingPeriod", calendar.Q3_ID)), "sent by us, not derived"
+    assert sent["gradingPeriod"] == digest(canonical("gradingPeriod", calendar.Q3_ID, UTC_CALENDAR)), "sent by us"
 
 
 def test_a_grade_outside_the_score_group_is_reported_without_a_put(sandbox, tmp_path: Path) -> None:
