@@ -1,15 +1,41 @@
-"""One distribution for both Campus Passback connectors, the shared OneRoster client and the sandbox."""
+"""One distribution for both Campus Passback connectors, the shared OneRoster client and the sandbox.
+
+What ships depends on who installs it. The connector images set CAMPUS_PASSBACK_CONNECTOR (the
+Dockerfile does) to one connector's name, and get that connector and the shared client only: its
+package, its spec and schema files, its one console script. Unset (a development install, `./dev.sh`),
+everything is installed, with the Campus sandbox, the README's main job and the sample Otus
+export that the tests, the benchmarks and the demo need.
+"""
+
+import os
 
 from setuptools import find_packages, setup
 
 VERSION = "0.1.0"
+SHARED_PACKAGES = ["campus_oneroster"]
+CONNECTORS = {
+    "source-campus-oneroster": "source_campus_oneroster",
+    "destination-campus-grades": "destination_campus_grades",
+}
+DEVELOPMENT_PACKAGES = ["campus_sandbox", "campus_demo", "otus_export"]
+PACKAGE_DATA = {
+    "source_campus_oneroster": ["schemas/*.json", "schemas/shared/*.json"],
+    "destination_campus_grades": ["schemas/*.json", "metadata.yaml"],
+}
+DEVELOPMENT_SCRIPTS = ["campus-sandbox=campus_sandbox.__main__:main"]
+
+connector = os.environ.get("CAMPUS_PASSBACK_CONNECTOR", "").strip()
+if connector and connector not in CONNECTORS:
+    raise SystemExit(f"CAMPUS_PASSBACK_CONNECTOR must be one of {', '.join(CONNECTORS)} (or unset for everything), got {connector!r}")
+shipped = [connector] if connector else list(CONNECTORS)
+packages = SHARED_PACKAGES + [CONNECTORS[name] for name in shipped] + ([] if connector else DEVELOPMENT_PACKAGES)
 
 setup(
     name="campus-passback",
     version=VERSION,
     description="Airbyte connectors between Infinite Campus (OneRoster 1.1) and Otus: roster source and gradebook passback destination",
     python_requires=">=3.10,<3.15",
-    packages=find_packages(include=["campus_oneroster*", "campus_sandbox*", "source_campus_oneroster*", "destination_campus_grades*", "campus_demo*", "otus_export*"]),
+    packages=find_packages(include=[pattern for package in packages for pattern in (package, f"{package}.*")]),
     install_requires=[
         "airbyte-cdk>=7.39,<8",
         "requests>=2.31",
@@ -27,15 +53,8 @@ setup(
         "dev": ["pytest>=8", "requests-mock>=1.11", "psutil>=5.9", "hypothesis>=6.100", "airbyte-protocol-models-pdv2>=0.18,<1"],
         "demo": ["airbyte==0.71.3"],
     },
-    package_data={
-        "source_campus_oneroster": ["schemas/*.json", "schemas/shared/*.json"],
-        "destination_campus_grades": ["schemas/*.json", "metadata.yaml"],
-    },
+    package_data={package: files for package, files in PACKAGE_DATA.items() if package in packages},
     entry_points={
-        "console_scripts": [
-            "source-campus-oneroster=source_campus_oneroster.run:run",
-            "destination-campus-grades=destination_campus_grades.run:run",
-            "campus-sandbox=campus_sandbox.__main__:main",
-        ],
+        "console_scripts": [f"{name}={CONNECTORS[name]}.run:run" for name in shipped] + ([] if connector else DEVELOPMENT_SCRIPTS),
     },
 )

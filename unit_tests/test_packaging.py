@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import json
 import logging
+import os
 import re
 import shutil
 import subprocess
 import sys
 import uuid
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 import yaml
@@ -33,36 +37,28 @@ REQUIRED_DATA_FIELDS = {
     "documentationUrl", "githubIssueLabel", "connectorSubtype", "releaseStage", "supportLevel",
     "tags", "connectorBuildOptions",
 }
+DEVELOPMENT_PACKAGES = ("campus_sandbox", "campus_demo", "otus_export")
 PINNED_IMAGE = re.compile(r"^docker\.io/airbyte/python-connector-base:\d+\.\d+\.\d+@sha256:[0-9a-f]{64}$")
 
 
-def _setup_call() -> dict[str, ast.AST]:
-    """The keyword arguments of the setup() call in setup.py, as AST nodes."""
-    tree = ast.parse((ROOT / "setup.py").read_text())
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "setup":
-            return {kw.arg: kw.value for kw in node.keywords}
-    raise AssertionError("setup.py has no setup(...) call")
-
-
-def _literal(node: ast.AST) -> object:
-    """A literal from setup.py, resolving module-level constants such as VERSION."""
-    if isinstance(node, ast.Name):
-        tree = ast.parse((ROOT / "setup.py").read_text())
-        for stmt in tree.body:
-            if isinstance(stmt, ast.Assign) and any(getattr(t, "id", None) == node.id for t in stmt.targets):
-                return ast.literal_eval(stmt.value)
-        raise AssertionError(f"setup.py uses {node.id} but never assigns it")
-    return ast.literal_eval(node)
-
-
-def _console_scripts() -> dict[str, str]:
-    scripts = _literal(_setup_call()["entry_points"])["console_scripts"]
-    return dict(line.replace(" ", "").split("=", 1) for line in scripts)
+def _setup_constant(name: str) -> object:
+    """A module-level literal of setup.py (VERSION, CONNECTORS, ...), read without running it."""
+    for stmt in ast.parse((ROOT / "setup.py").read_text()).body:
+        if isinstance(stmt, ast.Assign) and any(getattr(t, "id", None) == name for t in stmt.targets):
+            return ast.literal_eval(stmt.value)
+    raise AssertionError(f"setup.py assigns no {name}")
 
 
 def _connector_names() -> set[str]:
-    return {name for name in _console_scripts() if name.startswith(("source-", "destination-"))}
+    return set(_setup_constant("CONNECTORS"))
+
+
+def _requirements() -> tuple[dict[str, list[str]], list[str]]:
+    """setup.py's extras_require and install_requires."""
+    call = next(node for node in ast.walk(ast.parse((ROOT / "setup.py").read_text()))
+                if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "setup")
+    keywords = {kw.arg: kw.value for kw in call.keywords}
+    return ast.literal_eval(keywords["extras_require"]), ast.literal_eval(keywords["install_requires"])
 
 
 def _metadata(kind: str) -> dict:
@@ -99,8 +95,8 @@ def test_definition_ids_differ() -> None:
     assert _metadata("source")["data"]["definitionId"] != _metadata("destination")["data"]["definitionId"]
 
 
-def test_console_scripts_are_the_connector_names() -> None:
-    """Each image runs the console script named like its repository; both must exist."""
+def test_console_scripts_are_the_connector_names(image_wheels) -> None:
+    """Each image runs the console script named like its repository; its wheel has that one."""
     repositories = {kind: _metadata(kind)["data"]["dockerRepository"] for kind in METADATA_FILES}
     names = {kind: repo.split("/", 1)[1] for kind, repo in repositories.items()}
     assert set(names.values()) == _connector_names()
@@ -108,7 +104,9 @@ def test_console_scripts_are_the_connector_names() -> None:
         assert name.startswith(f"{kind}-")
         assert repositories[kind] == f"airbyte/{name}"
         assert _metadata(kind)["data"]["githubIssueLabel"] == name
-        module, function = _console_scripts()[name].split(":")
+        ((script, target),) = image_wheels[name].console_scripts.items()
+        assert script == name
+        module, function = target.split(":")
         module_file = ROOT / (module.replace(".", "/") + ".py")
         assert module_file.exists(), f"{name} points at {module}, which does not exist"
         assert re.search(rf"^def {function}\(", module_file.read_text(), re.MULTILINE), f"{module} has no {function}()"
@@ -140,7 +138,7 @@ def test_acceptance_test_config_sits_beside_the_metadata_and_names_its_image(kin
 
 
 def test_versions_agree() -> None:
-    version = _literal(_setup_call()["version"])
+    version = _setup_constant("VERSION")
     assert re.fullmatch(r"\d+\.\d+\.\d+", version)
     assert _dockerfile_arg_default("CONNECTOR_VERSION") == version
     for kind in METADATA_FILES:
@@ -174,50 +172,19 @@ def test_dockerfile_runs_the_chosen_console_script_as_airbyte() -> None:
     assert "LABEL io.airbyte.version=${CONNECTOR_VERSION}" in dockerfile
 
 
-def test_images_install_without_the_dev_and_demo_extras() -> None:
-    installs = re.findall(r"pip install [^\n\\&]*", _dockerfile())
-    assert installs == ["pip install --no-cache-dir . "]
-    install_requires = " ".join(_literal(_setup_call()["install_requires"]))
-    extras = _literal(_setup_call()["extras_require"])
+def test_images_install_only_the_chosen_connectors_wheel() -> None:
+    """The build stage makes the wheel with CAMPUS_PASSBACK_CONNECTOR set to the build argument;
+    the image installs that wheel alone (no extras, no source tree)."""
+    build, image = re.split(r"^FROM \$\{BASE_IMAGE\}$", _dockerfile(), maxsplit=1, flags=re.MULTILINE)
+    assert re.search(r"^FROM \$\{BASE_IMAGE\} AS build$", build, re.MULTILINE)
+    assert re.search(r'^RUN CAMPUS_PASSBACK_CONNECTOR="\$\{CONNECTOR_NAME\}" pip wheel --no-cache-dir --no-deps --wheel-dir /wheels \.$',
+                     build, re.MULTILINE)
+    assert re.findall(r"^COPY .*$", image, re.MULTILINE) == ["COPY --from=build /wheels /wheels"]
+    assert re.findall(r"pip install [^\n\\&]*", image) == ["pip install --no-cache-dir /wheels/*.whl "]
+    extras, install_requires = _requirements()
     assert any(req.startswith("airbyte==") for req in extras["demo"])
-    assert not re.search(r"\bairbyte(==|>=|$)", install_requires), "PyAirbyte belongs in the demo extra only"
-    assert "pytest" not in install_requires
-
-
-def _package_dirs() -> list[Path]:
-    include = _literal(_setup_call()["packages"].keywords[0].value)
-    return sorted(
-        path.parent
-        for path in ROOT.glob("*/**/__init__.py")
-        if ".venv" not in path.parts
-        and any(fnmatch.fnmatch(".".join(path.parent.relative_to(ROOT).parts), pattern) for pattern in include)
-    )
-
-
-def _runtime_data_files() -> dict[Path, list[Path]]:
-    """Per package directory, its spec, schema and metadata files (what the connectors load at
-    run time), leaving out test configs."""
-    found: dict[Path, list[Path]] = {}
-    for package_dir in _package_dirs():
-        for path in package_dir.rglob("*"):
-            nearest_package = next(p for p in path.parents if (p / "__init__.py").exists())
-            if nearest_package != package_dir or not path.is_file() or "integration_tests" in path.parts:
-                continue
-            if path.suffix in {".json", ".yaml", ".yml"} and path.name != "acceptance-test-config.yml":
-                found.setdefault(package_dir, []).append(path)
-    return found
-
-
-def test_package_data_covers_every_spec_and_schema_file() -> None:
-    """The CDK loads specs and schemas with pkgutil: a file missing from package_data is missing
-    from the image, and the connector fails on its first discover."""
-    package_data = _literal(_setup_call()["package_data"])
-    uncovered = []
-    for package_dir, files in _runtime_data_files().items():
-        package = ".".join(package_dir.relative_to(ROOT).parts)
-        shipped = {path for pattern in package_data.get(package, []) for path in package_dir.glob(pattern)}
-        uncovered += [str(path.relative_to(ROOT)) for path in files if path not in shipped]
-    assert not uncovered, f"add these to package_data in setup.py: {uncovered}"
+    assert not re.search(r"\bairbyte(==|>=|$)", " ".join(install_requires)), "PyAirbyte belongs in the demo extra only"
+    assert "pytest" not in " ".join(install_requires)
 
 
 def _dockerignore_patterns() -> list[str]:
@@ -238,36 +205,114 @@ def _dockerignored(relative: str) -> bool:
     return False
 
 
-def test_dockerignore_keeps_the_venv_and_tests_out_but_the_packages_in() -> None:
+def test_dockerignore_keeps_the_venv_tests_and_demo_out_but_the_connectors_in() -> None:
     patterns = _dockerignore_patterns()
-    for excluded in (".venv/", ".git/", "unit_tests/", "integration_tests/", "bench/", "**/__pycache__/", ".pytest_cache/"):
+    for excluded in (".venv/", ".git/", "unit_tests/", "integration_tests/", "bench/", "**/__pycache__/", ".pytest_cache/",
+                     *(f"{package}/" for package in DEVELOPMENT_PACKAGES)):
         assert excluded in patterns
-    needed = ["setup.py"] + [package_dir.relative_to(ROOT).parts[0] for package_dir in _package_dirs()]
-    for name in needed:
+    for name in ["setup.py", "campus_oneroster", *_setup_constant("CONNECTORS").values()]:
         assert not _dockerignored(name), f".dockerignore drops {name}"
 
 
-def test_the_image_build_context_installs_both_connectors_with_their_data_files(tmp_path: Path) -> None:
-    """What `COPY . ./` + `pip install .` does in the Dockerfile, without Docker: build the wheel
-    from the context .dockerignore leaves, and look inside it."""
-    context = tmp_path / "context"
-    shutil.copytree(
-        ROOT, context,
-        ignore=lambda directory, names: [n for n in names if _dockerignored(str((Path(directory) / n).relative_to(ROOT)))],
-    )
-    assert not (context / ".venv").exists() and not (context / "unit_tests").exists()
+@dataclass(frozen=True)
+class Wheel:
+    """What one `pip wheel` of a build context holds: its files and its console scripts."""
+
+    names: frozenset[str]
+    console_scripts: dict[str, str]
+
+    @property
+    def packages(self) -> set[str]:
+        return {name.split("/", 1)[0] for name in self.names if "/" in name and ".dist-info/" not in name}
+
+
+def _build_wheel(context: Path, out: Path, connector: str | None) -> Wheel:
+    env = {key: value for key, value in os.environ.items() if key != "CAMPUS_PASSBACK_CONNECTOR"}
+    if connector:
+        env["CAMPUS_PASSBACK_CONNECTOR"] = connector
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", "-w", str(tmp_path / "wheel"), str(context)],
-        check=True, capture_output=True,
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", "-w", str(out), str(context)],
+        check=True, capture_output=True, env=env,
     )
-    with zipfile.ZipFile(next((tmp_path / "wheel").glob("campus_passback-*.whl"))) as wheel:
-        names = set(wheel.namelist())
+    with zipfile.ZipFile(next(out.glob("campus_passback-*.whl"))) as wheel:
+        names = frozenset(wheel.namelist())
         entry_points = wheel.read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
-    expected = {str(path.relative_to(ROOT)) for files in _runtime_data_files().values() for path in files}
-    assert expected and expected <= names, f"missing from the image: {sorted(expected - names)}"
-    for connector in _connector_names():
-        assert re.search(rf"^{connector} = ", entry_points, re.MULTILINE)
-    assert not any(name.startswith(("unit_tests/", "integration_tests/", "bench/")) for name in names)
+    scripts = dict(re.findall(r"^(\S+) = (\S+)$", entry_points.split("[console_scripts]", 1)[1], re.MULTILINE))
+    return Wheel(names, scripts)
+
+
+def _copy_context(destination: Path, *, dockerignore: bool) -> Path:
+    """The repository as a build context: what .dockerignore leaves, or (for the development
+    install) everything but the virtual environment, git and build leftovers."""
+    def ignored(directory: str, names: list[str]) -> list[str]:
+        return [
+            name for name in names
+            if name in (".venv", ".git", "__pycache__") or name.endswith(".egg-info")
+            or (dockerignore and _dockerignored(str((Path(directory) / name).relative_to(ROOT))))
+        ]
+
+    shutil.copytree(ROOT, destination, ignore=ignored)
+    return destination
+
+
+@pytest.fixture(scope="module")
+def image_wheels(tmp_path_factory) -> dict[str, Wheel]:
+    """What `COPY . ./` and the build stage's `pip wheel .` make for each connector, without
+    Docker: a wheel built from the context .dockerignore leaves, with the build argument set."""
+    wheels = {}
+    for name in sorted(_connector_names()):  # a fresh context each, as each image build has
+        root = tmp_path_factory.mktemp(name)
+        context = _copy_context(root / "context", dockerignore=True)
+        assert not (context / ".venv").exists() and not (context / "unit_tests").exists()
+        assert not (context / "campus_sandbox").exists()
+        wheels[name] = _build_wheel(context, root / "wheel", name)
+    return wheels
+
+
+def _runtime_data_files(package: str) -> set[str]:
+    """A package's spec, schema and metadata files: what the connector loads at run time (the CDK
+    reads them with pkgutil, so one missing from the wheel fails the first discover)."""
+    return {
+        str(path.relative_to(ROOT)) for path in (ROOT / package).rglob("*")
+        if path.is_file() and path.suffix in {".json", ".yaml", ".yml"} and path.name != "acceptance-test-config.yml"
+        and "integration_tests" not in path.parts
+    }
+
+
+@pytest.mark.parametrize("connector", ["source-campus-oneroster", "destination-campus-grades"])
+def test_each_image_ships_its_connector_and_the_shared_client_only(image_wheels, connector: str) -> None:
+    wheel = image_wheels[connector]
+    package = _setup_constant("CONNECTORS")[connector]
+    assert wheel.packages == {"campus_oneroster", package}, "the image would ship more than its connector"
+    assert set(wheel.console_scripts) == {connector}
+    missing = _runtime_data_files(package) - wheel.names
+    assert not missing, f"missing from the image (add them to PACKAGE_DATA in setup.py): {sorted(missing)}"
+
+
+def test_the_development_install_has_everything_the_tests_and_the_demo_need(tmp_path: Path) -> None:
+    wheel = _build_wheel(_copy_context(tmp_path / "context", dockerignore=False), tmp_path / "wheel", None)
+    connectors = _setup_constant("CONNECTORS")
+    assert wheel.packages == {"campus_oneroster", *connectors.values(), *DEVELOPMENT_PACKAGES}
+    assert set(wheel.console_scripts) == {*connectors, "campus-sandbox"}
+    for package in connectors.values():
+        assert _runtime_data_files(package) <= wheel.names
+    assert not any(name.startswith(("unit_tests/", "integration_tests/", "bench/")) for name in wheel.names)
+
+
+def test_an_unknown_connector_name_is_refused_by_name() -> None:
+    done = subprocess.run([sys.executable, "setup.py", "--version"], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "CAMPUS_PASSBACK_CONNECTOR": "source-campus-onerostr"})
+    assert done.returncode != 0
+    assert "CAMPUS_PASSBACK_CONNECTOR must be one of source-campus-oneroster, destination-campus-grades" in done.stderr
+
+
+@pytest.mark.parametrize("kind", sorted(METADATA_FILES))
+def test_metadata_icon_is_an_svg_beside_it(kind: str) -> None:
+    icon = METADATA_FILES[kind].parent / _metadata(kind)["data"]["icon"]
+    root = ElementTree.parse(icon).getroot()
+    assert root.tag == "{http://www.w3.org/2000/svg}svg" and root.get("viewBox")
+    assert not [element for element in root.iter() if element.tag.endswith("script")]
+    assert icon.stat().st_size < 10_000
 
 
 def test_data_activation_is_declared_only_by_the_destination_that_answers_discover() -> None:
@@ -275,3 +320,15 @@ def test_data_activation_is_declared_only_by_the_destination_that_answers_discov
     destination's objects for mapping (integration_tests/test_destination_discover.py)."""
     assert _metadata("destination")["data"]["supportsDataActivation"] is True
     assert "supportsDataActivation" not in _metadata("source")["data"]
+
+
+@pytest.mark.parametrize("kind", sorted(METADATA_FILES))
+def test_acceptance_test_configs_exist_beside_the_connector(kind: str) -> None:
+    """Every config_path the standard suites read is a file under the connector root (the
+    integration tests bind each to a sandbox they start)."""
+    root = METADATA_FILES[kind].parent
+    config = yaml.safe_load((root / "acceptance-test-config.yml").read_text())
+    paths = [test["config_path"] for suite in config["acceptance_tests"].values() for test in suite["tests"]]
+    assert paths and all(not path.startswith("secrets/") for path in paths)
+    for path in paths:
+        assert isinstance(json.loads((root / path).read_text()), dict), path
