@@ -19,10 +19,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from campus_demo import sandbox_district
-from campus_demo.passback_run import PassbackRun, run_destination
+from campus_demo.connectors import ConnectorInstallFailed, install_sftp_bulk
+from campus_demo.passback_run import OtusSource, PassbackRun, run_sync
 from campus_demo.report_view import show_report
 from campus_demo.roster_sync import RosterSyncFailed, sync_roster
 from campus_demo.sandbox_district import SandboxDistrict
+from destination_campus_grades.spec import STREAM_ROLES
+from otus_export.file_source import SFTP_BULK_PACKAGE, SftpServerUnavailable, sftp_server, write_csv_export
 from source_campus_oneroster.spec import source_spec
 
 
@@ -78,9 +81,14 @@ def _run_steps(options: DemoOptions, console: Console, stack: ExitStack) -> int:
         console.print("\nNo --export given: a sample export cannot match a real district's roster, so the demo stops after the roster sync.")
         return 0
     console.print("  " + ", ".join(f"{len(records):,} {role}" for role, records in export.items()))
+    try:
+        otus = _otus_side(console, export, workdir, stack)
+    except (SftpServerUnavailable, ConnectorInstallFailed) as failure:
+        console.print(f"[red]The Otus side could not be set up: {escape(str(failure))}[/red]")
+        return 1
 
-    _step(console, 4, "Passing the export back through destination-campus-grades" + (" (dry run)" if options.dry_run else ""))
-    first = _passback(console, destination_config, export, workdir, "first", sandbox)
+    _step(console, 4, "Syncing the export from source-sftp-bulk into destination-campus-grades" + (" (dry run)" if options.dry_run else ""))
+    first = _passback(console, destination_config, otus, export, workdir, "first", sandbox)
     if not first.succeeded:
         return 1
 
@@ -88,28 +96,42 @@ def _run_steps(options: DemoOptions, console: Console, stack: ExitStack) -> int:
         _step(console, 5, "Skipped the second run: a dry run writes nothing, so there is nothing to re-send")
         return 0
     _step(console, 5, "Running the same passback again: nothing should be re-sent")
-    second = _passback(console, destination_config, export, workdir, "second", sandbox)
+    second = _passback(console, destination_config, otus, export, workdir, "second", sandbox)
     if not second.succeeded:
         return 1
     return _verdict(console, second)
 
 
+def _otus_side(console: Console, export: Mapping[str, list], workdir: Path, stack: ExitStack) -> OtusSource:
+    """The export as CSV files on an SFTP server (OpenSSH on 127.0.0.1), and Airbyte's SFTP Bulk
+    source to read them, installed by PyAirbyte from PyPI the first time."""
+    export_dir = workdir / "otus-export"
+    write_csv_export(((role, record) for role, records in export.items() for record in records), export_dir)
+    sftp = stack.enter_context(sftp_server(export_dir))
+    console.print(f"  assessments.csv, scores.csv, grades.csv on sftp://{sftp.host}:{sftp.port}{sftp.folder_path}")
+    with console.status(f"Installing {SFTP_BULK_PACKAGE} with PyAirbyte (first run only)"):
+        executable = install_sftp_bulk(workdir / "pyairbyte")
+    console.print(f"  read by source-sftp-bulk ({SFTP_BULK_PACKAGE}), one stream per file, typed by the destination's input schemas")
+    roles = {role: role for role in STREAM_ROLES}
+    return OtusSource(executable, sftp.source_config(roles), roles)
+
+
 def _passback(
-    console: Console, config: Mapping[str, Any], export: Mapping[str, list], workdir: Path, label: str,
-    sandbox: SandboxDistrict | None,
+    console: Console, config: Mapping[str, Any], otus: OtusSource, export: Mapping[str, list], workdir: Path,
+    label: str, sandbox: SandboxDistrict | None,
 ) -> PassbackRun:
-    """One destination `write`, with a progress bar of the records it has taken so far."""
+    """One sync from the Otus source into the destination, with a progress bar of the records so far."""
     before = (sandbox.stats.puts, sandbox.gradebook_version) if sandbox is not None else None
     total = sum(len(records) for records in export.values())
     progress = Progress(
-        SpinnerColumn(), TextColumn("destination-campus-grades write"), BarColumn(), MofNCompleteColumn(),
+        SpinnerColumn(), TextColumn("source-sftp-bulk read | destination-campus-grades write"), BarColumn(), MofNCompleteColumn(),
         TextColumn("records"), TimeElapsedColumn(), console=console, transient=True,
     )
     with progress:
         task = progress.add_task("write", total=total)
-        run = run_destination(
-            config, export, workdir / "destination", run_label=label,
-            on_progress=lambda taken: progress.update(task, completed=taken),
+        run = run_sync(
+            config, otus, workdir / "sync", run_label=label,
+            on_progress=lambda forwarded: progress.update(task, completed=forwarded),
         )
     if run.report is not None:
         show_report(console, run.report)

@@ -8,44 +8,14 @@ nothing behind in the user's working directory.
 
 from __future__ import annotations
 
-import os
-import sys
-import warnings
 from pathlib import Path
 from typing import Any, Mapping
+
+from campus_demo.connectors import console_script, import_pyairbyte, use_private_pyairbyte_dirs
 
 SOURCE_NAME = "source-campus-oneroster"
 QUOTE = "'"
 ROSTER_STREAMS = ("orgs", "academic_sessions", "courses", "classes", "users", "enrollments")
-
-
-def console_script(name: str) -> Path:
-    """A console script of this installation: the one beside the running Python."""
-    path = Path(sys.executable).parent / name
-    if not path.exists():
-        raise FileNotFoundError(
-            f"{name} is not installed next to {sys.executable}; run ./dev.sh demo (it installs the "
-            "project) or `pip install -e .` in this environment."
-        )
-    return path
-
-
-def use_private_pyairbyte_dirs(workdir: Path) -> None:
-    """Point PyAirbyte's cache, logs and project files into `workdir`, offline and untracked.
-
-    PyAirbyte reads these variables when it is imported, so this runs before the first import.
-    """
-    os.environ.update(
-        {
-            "AIRBYTE_OFFLINE_MODE": "1",
-            "DO_NOT_TRACK": "1",
-            "AIRBYTE_PROJECT_DIR": str(workdir),
-            "AIRBYTE_CACHE_ROOT": str(workdir / "cache"),
-            "AIRBYTE_LOGGING_ROOT": str(workdir / "logs"),
-            "AIRBYTE_TEMP_DIR": str(workdir / "tmp"),
-        }
-    )
-    (workdir / "tmp").mkdir(parents=True, exist_ok=True)
 
 
 class RosterSyncFailed(Exception):
@@ -59,10 +29,7 @@ def sync_roster(config: Mapping[str, Any], workdir: Path) -> dict[str, int]:
     source's own explanation instead of a half-read cache.
     """
     use_private_pyairbyte_dirs(workdir)
-    with warnings.catch_warnings():  # Google client libraries PyAirbyte imports warn about Python 3.11
-        warnings.simplefilter("ignore", FutureWarning)
-        import airbyte as ab  # imported late: the environment above must be in place first
-
+    ab = import_pyairbyte()
     from airbyte.exceptions import PyAirbyteError
 
     source = ab.get_source(

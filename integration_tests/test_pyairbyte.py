@@ -1,35 +1,37 @@
-"""Both connectors run from the local install with PyAirbyte, as a user without an Airbyte platform
-runs them, against the Campus sandbox on loopback.
+"""Both connectors, and a real Otus-side source from PyPI, run with PyAirbyte as a user without an
+Airbyte platform runs them, against the Campus sandbox and an SFTP server on loopback.
 
-What was found about PyAirbyte 0.71.3 and a custom destination input: `Destination.write()` takes
-only a PyAirbyte `Source` or a `ReadResult`, never records in hand. So the Otus side is played by
-the smallest possible Airbyte source, `otus-export-source` below: a script that speaks the protocol
-(spec, check, discover, read) over a JSON-lines export, with stream names of a database view
-(`passback_scores_v`, ...) that the destination maps through `stream_roles`, as the operator guide
-tells operators to. PyAirbyte reads it into its DuckDB cache and writes the cached records to the
-real destination, adding its `_airbyte_*` fields and its own catalog, which the destination must
-take in its stride. The records go straight from source to destination (`cache=False`): PyAirbyte's
-DuckDB cache is typed from the stream schema and refuses a whole stream when one record has text
-where a number belongs ("Failed to cast value to decimal"), while the destination is built to
-report such a record and pass the rest back.
+The Otus side is Airbyte's own SFTP Bulk source (`airbyte-source-sftp-bulk`, the CDK's file-based
+framework), installed by PyAirbyte from PyPI into its own virtual environment, reading the sample
+export as three CSV files from OpenSSH's server on 127.0.0.1: one connection, all three streams.
+The passback test runs the operator guide's PyAirbyte snippet exactly as printed there.
+
+Found about PyAirbyte 0.71.3 on the way: `Destination.write()` takes a PyAirbyte source (or a read
+result), never records in hand; and the records go straight from source to destination
+(`cache=False`), because PyAirbyte's DuckDB cache is typed from the stream schema and refuses a
+whole stream when one record has text where a number belongs ("Failed to cast value to
+decimal"), while the destination is built to report such a record and pass the rest back.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import sys
+import re
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
-from campus_demo.roster_sync import ROSTER_STREAMS, console_script, use_private_pyairbyte_dirs
+from campus_demo.connectors import console_script, import_pyairbyte, use_private_pyairbyte_dirs
+from campus_demo.roster_sync import ROSTER_STREAMS
 from destination_campus_grades.report import parse_report_line
+from otus_export.file_source import sftp_server, write_csv_export
 from otus_export.sample import sample_export
 
-VIEW_NAMES = {"assessments": "passback_assessments_v", "scores": "passback_scores_v", "grades": "passback_grades_v"}
-SCHEMAS = Path(__file__).resolve().parent.parent / "destination_campus_grades" / "schemas"
+ROOT = Path(__file__).resolve().parent.parent
+OPERATOR_GUIDE = ROOT / "docs" / "operators.md"
+ROLES = {"assessments": "assessments", "scores": "scores", "grades": "grades"}
+TEXT_CASES = ("score:points_as_text", "points_possible_as_text")  # the only cells that cannot be typed
 
 
 @pytest.fixture(scope="module")
@@ -46,10 +48,8 @@ def pyairbyte_dir(tmp_path_factory) -> Iterator[Path]:
 
 @pytest.fixture(scope="module")
 def ab(pyairbyte_dir):
-    """PyAirbyte, offline and untracked."""
-    import airbyte
-
-    return airbyte
+    """PyAirbyte, offline (no connector registry) and untracked."""
+    return import_pyairbyte()
 
 
 def _cache(ab, tmp_path: Path):
@@ -75,36 +75,45 @@ def test_source_reads_the_roster_into_duckdb_then_reads_only_changes(ab, sandbox
     assert len(second["enrollments"]) == district.enrollment_count  # merged on sourcedId, not duplicated
 
 
-def test_destination_checks_and_writes_what_pyairbyte_read_from_the_otus_side(ab, pyairbyte_dir, sandbox, tmp_path) -> None:
+def operator_guide_snippet() -> str:
+    """The PyAirbyte snippet of the operator guide, as printed."""
+    blocks = re.findall(r"```python\n(.*?)```", OPERATOR_GUIDE.read_text(), re.DOTALL)
+    (snippet,) = [block for block in blocks if "ab.get_destination(" in block and "import airbyte" in block]
+    return snippet
+
+
+def test_the_operator_guide_snippet_passes_back_what_source_sftp_bulk_reads(ab, pyairbyte_dir, sandbox, tmp_path) -> None:
+    """The snippet as printed: the roster into DuckDB, then the Otus CSV export on SFTP, read by
+    source-sftp-bulk from PyPI, written to Campus. Numbers and booleans arrive typed: nothing but
+    the two cells that are text in the export is reported as a wrong type."""
     sample = sample_export(sandbox.state.district)
     export_dir = tmp_path / "export"
-    export_dir.mkdir()
-    for role, view in VIEW_NAMES.items():
-        (export_dir / f"{view}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in sample.stream(role)))
-    otus = ab.get_source(
-        "otus-export-source", config={"directory": str(export_dir)},
-        local_executable=_otus_export_source(tmp_path), streams="*",
-    )
-    config = {**sandbox.connection_config(auth="oauth2"), **sample.config_values(), "stream_roles": [{"stream": v, "role": r} for r, v in VIEW_NAMES.items()]}
-    destination = ab.get_destination(
-        "destination-campus-grades", config=config, local_executable=console_script("destination-campus-grades"),
-    )
-    destination.check()
+    write_csv_export(sample.records, export_dir)
+    with sftp_server(export_dir) as sftp:
+        namespace: dict[str, Any] = {
+            "campus_config": sandbox.connection_config(auth="oauth2"),
+            "otus_sftp_config": sftp.source_config(ROLES),
+            "passback_config": {**sandbox.connection_config(auth="oauth2"), **sample.config_values()},
+        }
+        exec(compile(operator_guide_snippet(), str(OPERATOR_GUIDE), "exec"), namespace)
 
-    destination.write(otus, cache=False, force_full_refresh=True)
-    written = _last_report(pyairbyte_dir)
-    assert set(written["by_role"]) == set(VIEW_NAMES), "stream_roles did not map the view names to roles"
-    assert "stream_not_mapped" not in written["reasons"]
-    created = {role: counts.get("created", 0) for role, counts in written["by_role"].items()}
-    assert created["scores"] > 0 and created["assessments"] > 0
-    assert len(sandbox.state.line_items) == created["assessments"]
-    assert len(sandbox.state.results) == created["scores"] + created["grades"]
-    expected = {case.expected for case in sample.cases.values() if case.expected}
-    assert expected <= set(written["reasons"]), "every reason the sample provokes is reported"
+        otus = namespace["otus"]
+        scores_schema = otus.get_stream_json_schema("scores")["properties"]
+        assert "number" in scores_schema["points"]["type"] and "string" in scores_schema["student_id"]["type"]
+        assert "boolean" in otus.get_stream_json_schema("assessments")["properties"]["include_in_final_grade"]["type"]
+        written = _last_report(pyairbyte_dir)
+        assert set(written["by_role"]) == set(ROLES)
+        created = {role: counts.get("created", 0) for role, counts in written["by_role"].items()}
+        assert created["scores"] > 0 and created["assessments"] > 0
+        assert len(sandbox.state.line_items) == created["assessments"]
+        assert len(sandbox.state.results) == created["scores"] + created["grades"]
+        expected = {case.expected for case in sample.cases.values() if case.expected}
+        assert expected <= set(written["reasons"]), "every reason the sample provokes is reported"
+        assert written["reasons"]["wrong_field_type"]["count"] == len(TEXT_CASES)
 
-    gradebook_before = sandbox.state.version
-    destination.write(otus, cache=False, force_full_refresh=True)
-    again = _last_report(pyairbyte_dir)
+        gradebook_before = sandbox.state.version
+        namespace["grades"].write(otus, cache=False, force_full_refresh=True)  # the snippet's last line, again
+        again = _last_report(pyairbyte_dir)
     assert again["totals"]["created"] == again["totals"]["updated"] == 0
     assert again["totals"]["unchanged"] == written["totals"]["created"]
     assert sandbox.state.version == gradebook_before, "the second write changed Campus's gradebook"
@@ -118,47 +127,3 @@ def _last_report(pyairbyte_dir: Path) -> dict[str, Any]:
     ]
     assert lines, "the destination logged no PASSBACK_REPORT"
     return parse_report_line(lines[-1][lines[-1].index("PASSBACK_REPORT "):])
-
-
-def _otus_export_source(tmp_path: Path) -> Path:
-    """An executable that runs `serve_otus_export` with this interpreter."""
-    script = tmp_path / "otus-export-source"
-    script.write_text(
-        f"#!{sys.executable}\nimport sys\nsys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})\n"
-        "from integration_tests.test_pyairbyte import serve_otus_export\nserve_otus_export(sys.argv[1:])\n"
-    )
-    script.chmod(0o755)
-    return script
-
-
-def serve_otus_export(argv: list[str]) -> None:
-    """A minimal Airbyte source over `<directory>/<stream>.jsonl`: the Otus side of a passback."""
-    command = argv[0]
-    if command == "spec":
-        spec = {"connectionSpecification": {"type": "object", "required": ["directory"], "properties": {"directory": {"type": "string"}}}}
-        _emit({"type": "SPEC", "spec": spec})
-        return
-    config = json.loads(Path(argv[argv.index("--config") + 1]).read_text())
-    directory = Path(config["directory"])
-    if command == "check":
-        status = "SUCCEEDED" if directory.is_dir() else "FAILED"
-        _emit({"type": "CONNECTION_STATUS", "connectionStatus": {"status": status}})
-    elif command == "discover":
-        streams = [
-            {"name": view, "json_schema": json.loads((SCHEMAS / f"{role}.json").read_text()), "supported_sync_modes": ["full_refresh"]}
-            for role, view in VIEW_NAMES.items()
-        ]
-        _emit({"type": "CATALOG", "catalog": {"streams": streams}})
-    elif command == "read":
-        catalog = json.loads(Path(argv[argv.index("--catalog") + 1]).read_text())
-        for entry in catalog["streams"]:
-            name = entry["stream"]["name"]
-            for line in (directory / f"{name}.jsonl").read_text().splitlines():
-                _emit({"type": "RECORD", "record": {"stream": name, "data": json.loads(line), "emitted_at": 0}})
-            state = {"stream_descriptor": {"name": name}, "stream_state": {"exported": True}}
-            _emit({"type": "STATE", "state": {"type": "STREAM", "stream": state}})
-
-
-def _emit(message: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(message) + "\n")
-    sys.stdout.flush()
