@@ -108,8 +108,8 @@ class Reason(str, Enum):
         "selected and carries the same assessment_id and section_id.")
     STREAM_NOT_MAPPED = (
         "stream_not_mapped", Outcome.INVALID_INPUT,
-        "Records arrived on a stream that stream_roles does not map to assessments, scores or "
-        "grades: map it in stream_roles or deselect it in the connection.")
+        "Records arrived on a stream that is not mapped to assessments, scores or grades: map it "
+        "onto one of them in the connection (or in stream_roles), or deselect it.")
     # Notes: the record was written, with a change the admin should know about.
     TITLE_TRUNCATED = (
         "title_truncated", None,

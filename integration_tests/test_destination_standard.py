@@ -37,16 +37,20 @@ def _stop_sandbox() -> Iterator[None]:
         _SANDBOX.pop().close()
 
 
-def _configs(sb: CampusSandbox) -> dict[str, dict]:
-    keys = {"passback_start_date": "2026-09-01", "district_time_zone": "America/Chicago"}
-    wrong_secret = sb.connection_config(**keys)
-    wrong_secret["credentials"]["client_secret"] = "not-the-secret"
-    return {
-        "config": sb.connection_config(**keys),
-        "roster_only_config": sb.connection_config(roster_only=True, **keys),
-        "no_vendor_config": sb.connection_config(vendor=False, **keys),
-        "invalid_config": wrong_secret,
-    }
+def _bound(name: str, file_config: dict, sb: CampusSandbox) -> dict:
+    """A scenario's config file bound to the sandbox: its connection (and the key the scenario
+    names) is the sandbox's, its passback settings are the file's; invalid_config keeps its
+    wrong secret."""
+    connection = {
+        "sandbox_config": sb.connection_config(),
+        "roster_only_config": sb.connection_config(roster_only=True),
+        "no_vendor_config": sb.connection_config(vendor=False),
+        "invalid_config": sb.connection_config(),
+    }[name]
+    bound = {**file_config, **connection}
+    if name == "invalid_config":
+        bound["credentials"] = {**connection["credentials"], "client_secret": file_config["credentials"]["client_secret"]}
+    return bound
 
 
 class TestDestinationCampusGradesStandard(DestinationTestSuiteBase):
@@ -58,6 +62,7 @@ class TestDestinationCampusGradesStandard(DestinationTestSuiteBase):
 
     @classmethod
     def get_scenarios(cls) -> list[ConnectorTestScenario]:
-        configs = _configs(_sandbox())
-        return [scenario.model_copy(update={"config_dict": configs[scenario.config_path.stem]})
+        root = cls.get_connector_root_dir()
+        return [scenario.model_copy(update={"config_dict": _bound(
+                    scenario.config_path.stem, scenario.get_config_dict(connector_root=root, empty_if_missing=False), _sandbox())})
                 for scenario in super().get_scenarios()]
