@@ -8,6 +8,7 @@ client reads cannot drift apart. Secrets are `SecretStr`, so printing a config n
 from __future__ import annotations
 
 import ipaddress
+from datetime import date
 from typing import Annotated, Literal, Optional, Union
 from urllib.parse import urlsplit
 
@@ -205,6 +206,18 @@ class ConnectionConfig(BaseModel):
         title="Retry base delay (seconds)",
         description="First backoff delay; it doubles per retry, with full jitter. Retry-After always wins.",
         json_schema_extra={"order": 8, "airbyte_hidden": True},
+    )
+
+    credentials_expire_on: Optional[date] = Field(
+        default=None,
+        title="Credentials expire on",
+        description=(
+            "The key's Token Expiration Date as Campus shows it (Grading Services; one year after issue by "
+            "default). From 30 days before it every sync logs a warning; on and after it the connection "
+            "check fails, before Campus starts refusing the key. After Renew Secret, enter the new date."
+        ),
+        examples=["2027-08-15"],
+        json_schema_extra={"order": 9},
     )
 
     @field_validator("base_url")

@@ -50,6 +50,7 @@ from pydantic import ValidationError
 from campus_oneroster.client import OneRosterClient
 from campus_oneroster.diagnosis import config_problem, failure_type_of, rostering_check_message
 from campus_oneroster.errors import OneRosterError
+from campus_oneroster.expiry import expired_message, expiry_warning
 from campus_oneroster.spec_schema import airbyte_spec
 from destination_campus_grades.batches import PassbackRun
 from destination_campus_grades.catalog import destination_catalog_line, object_names
@@ -127,6 +128,9 @@ class DestinationCampusGrades(Destination):
             destination_config = parse_config(config)
         except ValidationError as error:
             return AirbyteConnectionStatus(status=Status.FAILED, message=config_problem(error))
+        expired = expired_message(destination_config.credentials_expire_on, destination_config.today())
+        if expired:
+            return AirbyteConnectionStatus(status=Status.FAILED, message=expired)
         with OneRosterClient(destination_config) as client:
             try:
                 client.count(ROSTERING_PROBE)
@@ -147,11 +151,16 @@ class DestinationCampusGrades(Destination):
             destination_config = parse_config(config)
         except ValidationError as error:
             raise AirbyteTracedException(message=config_problem(error), failure_type=FailureType.config_error) from None
+        warning = expiry_warning(destination_config.credentials_expire_on, destination_config.today())
+        if warning:
+            yield AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=Level.WARN, message=warning))
         with OneRosterClient(destination_config) as client:
             run = PassbackRun(destination_config, client, object_names=object_names(configured_catalog))
             assessment_streams = {c.stream.name: c.sync_mode for c in configured_catalog.streams
                                   if destination_config.role_of(c.stream.name, c.destination_object_name) == "assessments"}
             full_refresh = frozenset(name for name, mode in assessment_streams.items() if mode == SyncMode.full_refresh)
+            if warning:
+                run.report.notices.append(warning)
             try:
                 yield from self._run(run, input_messages,
                                      full_refresh if assessment_streams and len(full_refresh) == len(assessment_streams)

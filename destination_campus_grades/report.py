@@ -42,6 +42,7 @@ class PassbackReport:
         self.by_reason: Counter[Reason] = Counter()
         self.examples: dict[Reason, list[dict[str, Any]]] = {}
         self.writes: dict[str, int] = {}  # PUT / DELETE requests sent to Campus (retries included)
+        self.notices: list[str] = []  # what the admin must act on soon (a key about to expire): the first lines
 
     def add(self, outcome: RecordOutcome) -> None:
         self.totals[outcome.outcome] += 1
@@ -77,15 +78,16 @@ class PassbackReport:
                 for reason, count in sorted(self.by_reason.items(), key=lambda item: (-item[1], item[0].value))
             },
             "writes": dict(self.writes),
+            "notices": list(self.notices),
         }
 
     def lines(self, *, partial: bool = False, error: str | None = None) -> list[str]:
-        """Readable lines, then the one JSON line."""
+        """Notices first, then readable lines, then the one JSON line."""
         report = self.as_dict(partial=partial, error=error)
         head = "Passback report" + (" (DRY RUN: nothing was written)" if self.dry_run else "")
         if partial:
             head += " (PARTIAL: the sync failed before the end; the platform's retry resumes from the last state)"
-        lines = [head]
+        lines = [f"NOTICE: {notice}" for notice in self.notices] + [head]
         lines.append("  " + ", ".join(f"{name}: {count}" for name, count in report["totals"].items()))
         for role, counts in report["by_role"].items():
             lines.append(f"  {role}: " + ", ".join(f"{name} {count}" for name, count in sorted(counts.items())))

@@ -7,7 +7,7 @@ form: what it does, what the empty value means, where the value comes from.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from functools import cached_property
 from typing import Literal
 
@@ -222,6 +222,10 @@ class DestinationConfig(ConnectionConfig):
     def campus_categories(self) -> dict[str, str]:
         """Otus category → Campus category sourcedId."""
         return {entry.otus_category: entry.campus_category_id for entry in self.category_map}
+
+    def today(self) -> date:
+        """Today in the district (the day the key's expiration date is compared with)."""
+        return datetime.now(self.calendar.zone).date()
 
     def role_of(self, stream: str, object_name: str | None = None) -> str | None:
         """The role of an incoming stream: the destination object the connection maps it onto,

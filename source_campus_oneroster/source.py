@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date, datetime, timezone
 from typing import Any, List, Mapping, Optional, Tuple
 
 from airbyte_cdk.models import (
@@ -20,6 +21,7 @@ from pydantic import ValidationError
 from campus_oneroster.client import OneRosterClient
 from campus_oneroster.diagnosis import config_problem, rostering_check_message
 from campus_oneroster.errors import OneRosterError
+from campus_oneroster.expiry import expired_message, expiry_warning
 from source_campus_oneroster.failures import gradebook_check_message
 from source_campus_oneroster.spec import parse_config, source_spec
 from source_campus_oneroster.streams import build_streams
@@ -58,6 +60,9 @@ class SourceCampusOneroster(AbstractSource):
             source_config = parse_config(config)
         except ValidationError as error:
             return False, config_problem(error)
+        expired = expired_message(source_config.credentials_expire_on, _today())
+        if expired:
+            return False, expired
         client = OneRosterClient(source_config)
         try:
             try:
@@ -74,8 +79,17 @@ class SourceCampusOneroster(AbstractSource):
         return True, None
 
     def streams(self, config: Mapping[str, Any]) -> List[Stream]:
+        """The streams of a read (or discover), after warning when the key expires within 30 days."""
         try:
             source_config = parse_config(config)
         except ValidationError as error:
             raise AirbyteTracedException(message=config_problem(error), failure_type=FailureType.config_error) from None
+        warning = expiry_warning(source_config.credentials_expire_on, _today())
+        if warning:
+            logging.getLogger("airbyte").warning(warning)
         return build_streams(OneRosterClient(source_config), source_config, record_pages=self._record_pages)
+
+
+def _today() -> date:
+    """The day the key's expiration date is compared with (UTC: the source has no district zone)."""
+    return datetime.now(timezone.utc).date()

@@ -30,7 +30,7 @@ class SourceConfig(ConnectionConfig):
             "syncs always read everything."
         ),
         examples=["2026-08-01T00:00:00Z"],
-        json_schema_extra={"order": 9},
+        json_schema_extra={"order": 10},
     )
     school_ids: Optional[list[str]] = Field(
         default=None,
@@ -42,7 +42,7 @@ class SourceConfig(ConnectionConfig):
             "the whole connection. Leave empty to sync every school the connection can see."
         ),
         examples=[["a1b2c3d4-0000-0000-0000-000000000001"]],
-        json_schema_extra={"order": 10},
+        json_schema_extra={"order": 11},
     )
 
     lookback_window_minutes: int = Field(
@@ -56,7 +56,7 @@ class SourceConfig(ConnectionConfig):
             "can show up after records stamped later than it; re-reading the last hour catches it. The "
             "repeats are absorbed by the sourcedId primary key. 0 turns the lookback off."
         ),
-        json_schema_extra={"order": 11},
+        json_schema_extra={"order": 12},
     )
 
     @field_validator("start_date")
