@@ -27,13 +27,16 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--rate-500", type=float, default=0.0, help="share of API requests answered 500 before any write")
     p.add_argument("--rate-drop", type=float, default=0.0, help="share of API requests whose connection is dropped")
     p.add_argument("--no-vendor-header", action="store_true", help="do not require x-vendor-authorization")
+    p.add_argument("--strict", action="store_true",
+                   help="hold PUT bodies to the OneRoster 1.1 data model (400 naming the field) and serve no null/empty values")
     p.add_argument("--json", action="store_true", help="print the connection details as one JSON line")
     return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
-    options = SandboxOptions(port=args.port, app_name=args.app_name, require_vendor_header=not args.no_vendor_header)
+    options = SandboxOptions(port=args.port, app_name=args.app_name, require_vendor_header=not args.no_vendor_header,
+                             strict=args.strict)
     faults = Faults(latency_ms=args.latency_ms, rate_429=args.rate_429, rate_500_before_write=args.rate_500,
                     rate_drop=args.rate_drop, seed=args.seed)
     district = generate(args.size, args.seed)

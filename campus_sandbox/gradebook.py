@@ -3,13 +3,15 @@
 Grading-task lineItems are derived from the district (never stored); categories, vendor
 lineItems and results live in dicts guarded by one lock, with per-class and per-lineItem
 indexes so nested reads (`/classes/{id}/results`) cost the size of the answer, not the store.
+In strict mode every PUT body is first held to the 1.1 data model (`strict.py`), and what is
+stored (so served) has no `null` values; grading tasks carry date-times.
 """
 
 import threading
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
-from campus_sandbox import calendar, receiving
+from campus_sandbox import calendar, receiving, strict as strict_model
 from campus_sandbox.district import SCORE_GROUPS, District, iso_instant
 from campus_sandbox.records import RecordSet
 from campus_sandbox.roster import BASE_FIELDS, ref
@@ -37,10 +39,13 @@ class Gradebook:
     """Thread-safe gradebook state. `line_items`, `results`, `categories` map sourcedId → record
     (vendor-written objects; grading-task lineItems come from the district)."""
 
-    def __init__(self, district: District, *, percent_key: str, keep_vendor_metadata: bool = True) -> None:
+    def __init__(self, district: District, *, percent_key: str, keep_vendor_metadata: bool = True,
+                 strict: bool = False, letter_key: str | None = None) -> None:
         self.district = district
         self.percent_key = percent_key
         self.keep_vendor_metadata = keep_vendor_metadata
+        self.strict = strict
+        self.letter_key = letter_key
         self.lock = threading.RLock()
         self.version = 0
         stamp = district.stamps[0]
@@ -60,6 +65,8 @@ class Gradebook:
 
     def _grading_tasks(self) -> RecordSet:
         d = self.district
+        # Campus serves bare days here; a strict provider, 1.1's date-times
+        day = (lambda when: f"{when.isoformat()}T00:00:00Z") if self.strict else (lambda when: when.isoformat())
 
         def build(n: int) -> dict:
             i, quarter = d.grading_task(n)
@@ -69,7 +76,7 @@ class Gradebook:
                 "metadata": {"ic": {"gradingTask": True, "gradingTaskId": "1", "taskName": "Quarter Grade",
                                     "scoreGroup": [dict(g) for g in SCORE_GROUPS[i % 2]]}},
                 "title": f"Quarter Grade {q.title}", "description": "Campus grading task",
-                "assignDate": q.start.isoformat(), "dueDate": q.end.isoformat(),
+                "assignDate": day(q.start), "dueDate": day(q.end),
                 "class": ref("classes", d.section_id(i)),
                 "category": ref("categories", receiving.GRADING_TASK_CATEGORY_ID),
                 "gradingPeriod": ref("academicSessions", quarter), "resultValueMin": 0.0, "resultValueMax": 100.0,
@@ -149,10 +156,14 @@ class Gradebook:
     # -- writes ------------------------------------------------------------------------------
 
     def put_category(self, sourced_id: str, body: dict) -> tuple[bool, dict]:
+        if self.strict:
+            strict_model.check_body("category", sourced_id, body)
         record = receiving.check_category(sourced_id, body)
         return self._store(self.categories, sourced_id, record)
 
     def put_line_item(self, sourced_id: str, body: dict) -> tuple[bool, dict]:
+        if self.strict:
+            strict_model.check_body("lineItem", sourced_id, body)
         record = receiving.check_line_item(
             self.district, sourced_id, body, category_exists=self._category_exists, window_closed=self.window_closed,
             title_holder=self._title_holder)
@@ -164,8 +175,13 @@ class Gradebook:
             return self._store(self.line_items, sourced_id, record)
 
     def put_result(self, sourced_id: str, body: dict) -> tuple[bool, dict]:
+        if self.strict:
+            item = body.get("lineItem")
+            on_task = isinstance(item, dict) and self.district.grading_task_index(str(item.get("sourcedId"))) is not None
+            strict_model.check_body("result", sourced_id, body, letter_in_score=on_task and self.letter_key is None)
         record = receiving.check_result(self.district, sourced_id, body, line_item=self.line_item,
-                                        window_closed=self.window_closed, percent_key=self.percent_key)
+                                        window_closed=self.window_closed, percent_key=self.percent_key,
+                                        letter_key=self.letter_key)
         class_id = self.line_item(record["lineItem"]["sourcedId"])["class"]["sourcedId"]
         with self.lock:
             self._unindex_result(sourced_id)
@@ -251,6 +267,9 @@ class Gradebook:
         if not self.keep_vendor_metadata:
             record["metadata"] = {k: v for k, v in record["metadata"].items()
                                   if table is self.results and k == self.percent_key}
+        if self.strict:
+            record = {k: v for k, v in record.items() if v is not None}
+            record["metadata"] = {k: v for k, v in record["metadata"].items() if v is not None}
         with self.lock:
             created = sourced_id not in table
             table[sourced_id] = record

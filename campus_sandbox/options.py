@@ -17,6 +17,16 @@ class SandboxOptions:
     are still issued, but every API request is refused with 403.
     `keep_vendor_metadata`: False plays a provider that does not round-trip metadata: a written
     object's metadata keeps only what the provider reads itself (a result's percent key).
+    `strict`: play a provider that holds to the OneRoster 1.1 data model (`strict.py`): a PUT body
+    that breaks it gets a 400 naming the field, and GETs serve no `null` or `""` values and
+    date-times where 1.1 types them. Off (default), the sandbox is as lenient as Campus and copies
+    its habits on purpose: `""` for an empty middleName, sms or phone, `parent: null`, bare days as
+    grading-task assignDate/dueDate, `metadata: {"percent": null}` on every result.
+    `letter_metadata_key`: where a score-group value (a letter such as "B") travels on a
+    grading-task result. None (default): in `score`, as Campus serves its own grading tasks (how
+    Campus takes one on a write is unverified); a key: in `metadata[key]`, with `score` the
+    percent (a number), for providers that hold to 1.1's numeric score. The destination's
+    `letter_grade_metadata_key` must match.
     """
 
     max_page_size: int = 50_000
@@ -31,6 +41,8 @@ class SandboxOptions:
     port: int = 0
     connection_enabled: bool = True
     keep_vendor_metadata: bool = True
+    strict: bool = False
+    letter_metadata_key: str | None = None
 
 
 @dataclass

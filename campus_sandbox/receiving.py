@@ -11,6 +11,9 @@ Other invalid bodies name the record and the field ("lineItem X: field 'dueDate'
 
 Assumptions (not verified against Campus, kept configurable or documented):
 - a percent travels in `result.metadata[percent_metadata_key]`;
+- a score-group value (a letter) travels in a grading-task result's `score`, as Campus serves
+  its own; or, with `letter_metadata_key`, in `metadata[letter_metadata_key]` with `score` a
+  number (the percent), for providers that hold to 1.1's numeric score;
 - on a points lineItem a percent-only result gets score = percent × resultValueMax / 100;
 - scores above resultValueMax are extra credit and accepted; below resultValueMin refused.
 """
@@ -136,7 +139,7 @@ def _score_key(score) -> str:
 
 
 def check_result(d: District, sourced_id: str, body: dict, *, line_item: Callable[[str], dict | None],
-                 window_closed: Callable[[str, str], bool], percent_key: str) -> dict:
+                 window_closed: Callable[[str, str], bool], percent_key: str, letter_key: str | None = None) -> dict:
     """A result as Campus would store it (score derived from a percent where Campus derives it)."""
     _required("result", sourced_id, body, ("lineItem", "student", "scoreStatus", "scoreDate"))
     item_id = _ref_id(body, "lineItem")
@@ -167,7 +170,10 @@ def check_result(d: District, sourced_id: str, body: dict, *, line_item: Callabl
             raise invalid_data(f"result {sourced_id}: percent {percent:g} is below 0")
     score = body.get("score")
     group = d.score_group(item_id)
-    if group is not None:
+    if group is not None and letter_key is not None:
+        metadata[letter_key] = _group_score(sourced_id, item_id, group, metadata.get(letter_key), percent)
+        score = percent if score is None else _number("result", sourced_id, "score", score)
+    elif group is not None:
         score = _group_score(sourced_id, item_id, group, score, percent)
     elif score is not None or percent is not None:
         score = _points_score(sourced_id, item, score, percent)

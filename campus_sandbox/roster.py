@@ -1,5 +1,7 @@
 """The district's rostering collections as RecordSets: records built from indexes on demand."""
 
+import dataclasses
+
 import orjson
 
 from campus_sandbox import calendar
@@ -267,9 +269,24 @@ def demographics(d: District) -> RecordSet:
                      lambda: count, per_record(build), lambda sid: d.student_index(sid))
 
 
-def roster_record_sets(d: District) -> dict[str, RecordSet]:
-    """Every rostering collection of the district, by OneRoster collection name."""
-    return {"orgs": orgs(d), "academicSessions": academic_sessions(d), "courses": courses(d),
+def roster_record_sets(d: District, *, strict: bool = False) -> dict[str, RecordSet]:
+    """Every rostering collection of the district, by OneRoster collection name; `strict` serves
+    them without Campus's empty values (see `SandboxOptions.strict`)."""
+    sets = {"orgs": orgs(d), "academicSessions": academic_sessions(d), "courses": courses(d),
             "classes": classes(d), "users": users(d), "enrollments": enrollments(d),
             "demographics": demographics(d)}
+    return {name: without_empty_values(records) for name, records in sets.items()} if strict else sets
+
+
+def without_empty_values(records: RecordSet) -> RecordSet:
+    """The same records with the top-level `null` and `""` values left out, as a strict 1.1 reader
+    expects. Collections rendered as JSON text (enrollments) have none to leave out."""
+    if records.render_page is not None:
+        return records
+    build = records.build_page
+
+    def build_page(indexes):
+        return [{k: v for k, v in record.items() if v is not None and v != ""} for record in build(indexes)]
+
+    return dataclasses.replace(records, build_page=build_page)
 

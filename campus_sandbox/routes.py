@@ -52,10 +52,10 @@ _EMPTY_RESOURCES = RecordSet("resources", "resource", BASE_FIELDS | {"title", "v
 class Router:
     """Resolves paths against one district and its gradebook."""
 
-    def __init__(self, district: District, gradebook: Gradebook) -> None:
+    def __init__(self, district: District, gradebook: Gradebook, *, strict: bool = False) -> None:
         self.d = district
         self.gradebook = gradebook
-        self.sets = roster_record_sets(district)
+        self.sets = roster_record_sets(district, strict=strict)
         d = district
         sessions = calendar.SESSIONS
         students = range(1 + d.teacher_count, d.user_count)

@@ -49,11 +49,12 @@ class CampusSandbox:
         self.faults = faults or Faults()
         self.stats = RequestStats()
         self.state = Gradebook(district, percent_key=self.options.percent_metadata_key,
-                               keep_vendor_metadata=self.options.keep_vendor_metadata)
+                               keep_vendor_metadata=self.options.keep_vendor_metadata, strict=self.options.strict,
+                               letter_key=self.options.letter_metadata_key)
         self.auth = Authenticator(SandboxCredentials.issue(self.options.app_name),
                                   token_lifetime=self.options.token_lifetime_seconds,
                                   oauth1_window=self.options.oauth1_timestamp_window_seconds)
-        self._router = Router(district, self.state)
+        self._router = Router(district, self.state, strict=self.options.strict)
         self._cache = IndexCache()
         self._api_prefix = f"/campus/api/oneroster/v1p1/{self.options.app_name}/ims/oneroster/v1p1"
         self._server: ThreadingHTTPServer | None = None

@@ -71,7 +71,8 @@ class PassbackRun:
         self._policy = PassbackPolicy(config.passback_start_date, frozenset(config.passback_teacher_group),
                                       self._calendar)
         self._settings = PlanSettings(config.vendor_namespace, config.campus_categories, config.percent_metadata_key,
-                                      config.title_max_length, self._calendar, config.base_url)
+                                      config.title_max_length, self._calendar, config.base_url,
+                                      config.letter_grade_metadata_key)
         self._client = client
         self._roster = CampusRoster(client)
         self._writer = GradebookWriter(client, self._roster, dry_run=config.dry_run)
@@ -334,13 +335,13 @@ class PassbackRun:
         sent: list[ResultPlan] = []
         for g in grades:
             decision = rules.decide_grade(g, self._policy, self._roster)
-            predicted = decision.send and refusals.score_not_in_group(
-                g.score, self._roster.held_line_item(g.section_id, g.grading_task_id))
+            task = self._roster.held_line_item(g.section_id, g.grading_task_id) if decision.send else None
+            predicted = decision.send and refusals.score_not_in_group(g.score, task)
             if predicted:
                 self.report.add(RecordOutcome("grades", Outcome.REFUSED_BY_CAMPUS, g.otus_id,
                                               plan_grade(g, self._settings).sourced_id, predicted.reason, predicted.detail))
             elif decision.send:
-                sent.append(plan_grade(g, self._settings))
+                sent.append(plan_grade(g, self._settings, scale=float(task["resultValueMax"])))
             else:
                 self._skipped("grades", g.otus_id, decision)
         self._roster.load_results(plan.section_id for plan in sent)

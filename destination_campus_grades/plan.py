@@ -53,6 +53,7 @@ class PlanSettings:
     title_max_length: int
     calendar: DistrictCalendar
     base_url: str
+    letter_key: str | None = None  # None: a score-group value travels in `score`; else in metadata[letter_key]
 
     @property
     def namespace(self) -> uuid.UUID:
@@ -169,23 +170,39 @@ def plan_score(score: Score, settings: PlanSettings, *, points_possible: float |
     namespace = settings.namespace
     lid = line_item_id(namespace, score.assessment_id, score.section_id)
     value = score_on_scale(score.points, score.percent, points_possible, scale)
-    body = _result_body(settings, lid, score.student_id, value, score.percent, score)
+    body = _result_body(settings, lid, score.student_id, value, _percent(settings, score.percent), score)
     if score.comment:
         body["comment"] = score.comment
     rid = score_result_id(namespace, score.assessment_id, score.section_id, score.student_id)
     return ResultPlan(rid, lid, score.section_id, score.student_id, score.otus_id, _stamped(rid, body, score, settings))
 
 
-def plan_grade(grade: Grade, settings: PlanSettings) -> ResultPlan:
-    """A grade is a result on Campus's own grading-task lineItem; with a percent alone Campus picks the
-    score-group value by minimum percent, so no score is sent."""
+def plan_grade(grade: Grade, settings: PlanSettings, *, scale: float = PERCENT_SCALE) -> ResultPlan:
+    """A grade is a result on Campus's own grading-task lineItem (`scale`: its resultValueMax).
+
+    The score-group value (a letter such as "B") goes in `score`, as Campus serves its own grading
+    tasks; with a percent alone no score is sent and Campus picks the value by minimum percent. With
+    `letter_key` the letter goes in `metadata[letter_key]` and `score` is the percent of the scale,
+    a number as OneRoster 1.1 types it (none without a percent).
+    """
     rid = grade_result_id(settings.namespace, grade.grading_task_id, grade.student_id)
-    body = _result_body(settings, grade.grading_task_id, grade.student_id, grade.score, grade.percent, grade)
+    metadata = _percent(settings, grade.percent)
+    if settings.letter_key is None:
+        score = grade.score
+    else:
+        score = score_on_scale(None, grade.percent, None, scale)
+        if grade.score is not None:
+            metadata[settings.letter_key] = grade.score
+    body = _result_body(settings, grade.grading_task_id, grade.student_id, score, metadata, grade)
     return ResultPlan(rid, grade.grading_task_id, grade.section_id, grade.student_id, grade.otus_id,
                       _stamped(rid, body, grade, settings))
 
 
-def _result_body(settings: PlanSettings, line_item: str, student: str, score: Any, percent: float | None,
+def _percent(settings: PlanSettings, percent: float | None) -> dict[str, Any]:
+    return {} if percent is None else {settings.percent_key: percent}
+
+
+def _result_body(settings: PlanSettings, line_item: str, student: str, score: Any, metadata: dict[str, Any],
                  record: Score | Grade) -> dict[str, Any]:
     body: dict[str, Any] = {
         "status": "active",
@@ -197,8 +214,8 @@ def _result_body(settings: PlanSettings, line_item: str, student: str, score: An
     }
     if score is not None:
         body["score"] = score
-    if percent is not None:
-        body["metadata"] = {settings.percent_key: percent}
+    if metadata:
+        body["metadata"] = metadata
     return body
 
 

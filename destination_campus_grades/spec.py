@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import cached_property
-from typing import Literal
+from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -197,11 +197,32 @@ class DestinationConfig(ConnectionConfig):
         json_schema_extra={"order": 21},
     )
 
+    letter_grade_metadata_key: Optional[str] = Field(
+        default=None,
+        title="Letter grade metadata key",
+        description=(
+            "Where a grading-task grade's score-group value (a letter such as B) travels. Empty (default): "
+            "in the result's score, as Campus serves its own grading-task results. A key such as letterGrade: "
+            "in the result's metadata under that key, with score the percent (a number), for a provider that "
+            "holds to OneRoster 1.1's numeric score; such a provider then needs the percent from Otus too. "
+            "How Campus takes a letter on a 1.1 write is not publicly documented: confirm it in the district's "
+            "REST Documentation Client."
+        ),
+        examples=["letterGrade"],
+        json_schema_extra={"order": 21},
+    )
+
     @field_validator("district_time_zone")
     @classmethod
     def _is_a_time_zone(cls, value: str) -> str:
         time_zone(value)
         return value.strip()
+
+    @field_validator("letter_grade_metadata_key")
+    @classmethod
+    def _blank_is_none(cls, value: Optional[str]) -> Optional[str]:
+        """An emptied form field means the default (the letter in score)."""
+        return value.strip() or None if value is not None else None
 
     @property
     def calendar(self) -> DistrictCalendar:

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from campus_sandbox import calendar
+from campus_sandbox.receiving import PLACEHOLDER_CATEGORY_ID
 from destination_campus_grades.plan import line_item_id, namespace_of, score_result_id
 from destination_campus_grades.spec import DEFAULT_VENDOR_NAMESPACE
 from integration_tests.test_destination_cli import run_destination
@@ -33,12 +35,15 @@ def assessment(name: str, section: str, teacher: str, *, assigned: str, due: str
     return ("assessments", {
         "assessment_id": name, "section_id": section, "title": name, "assigned_by": teacher, "assigned_at": assigned,
         "go_live_at": go_live, "due_at": due, "points_possible": 10, "include_in_final_grade": True,
-        "grading_type": "points", "state": "assigned"})
+        "grading_type": "points", "state": "assigned", "category": "Quizzes", "grading_period_id": calendar.Q2_ID})
 
 
 def score(name: str, section: str, student: str, graded: str) -> tuple[str, dict]:
     return ("scores", {"assessment_id": name, "section_id": section, "student_id": student, "points": 7,
                        "graded_at": graded})
+
+
+CATEGORY_MAP = {"Quizzes": PLACEHOLDER_CATEGORY_ID}
 
 
 def held_day(text: str) -> date:
@@ -49,7 +54,7 @@ def held_day(text: str) -> date:
 @pytest.mark.parametrize("zone", ["America/Chicago", "Europe/Berlin"])
 def test_days_are_the_districts_on_both_sides_of_local_midnight(make_sandbox, district_cache, tmp_path: Path,
                                                                 zone: str) -> None:
-    sandbox = make_sandbox("tiny")
+    sandbox = make_sandbox("tiny", strict=True)  # a provider that holds to the 1.1 data model
     year = sample_export(district_cache("tiny")).sections["year"]
     section, teacher, students = year.sourced_id, year.teacher_ids[0], year.student_ids
     thursday_night = utc(zone, 2026, 10, 22, 23, 59)
@@ -64,9 +69,11 @@ def test_days_are_the_districts_on_both_sides_of_local_midnight(make_sandbox, di
         assessment("no_due", section, teacher, assigned=utc(zone, 2026, 9, 2, 9, 0),
                    go_live=utc(zone, 2026, 10, 20, 23, 30)),
     ]
-    config = sandbox.connection_config(passback_start_date=START.isoformat(), district_time_zone=zone)
+    config = sandbox.connection_config(passback_start_date=START.isoformat(), district_time_zone=zone,
+                                       category_map=CATEGORY_MAP)
     run = run_destination(config, records, tmp_path)
     assert run.returncode == 0, run.stderr[-2000:]
+    assert run.report["totals"]["refused_by_campus"] == 0, run.report["reasons"]
 
     assert line_item_id(NAMESPACE, "late_eve_before_start", section) not in sandbox.state.line_items
     assert "assigned 2026-08-31" in run.report["reasons"]["assigned_before_start_date"]["examples"][0]["detail"]

@@ -1,0 +1,131 @@
+"""OneRoster 1.1's data model as strict readers hold to it: what the sandbox's strict mode refuses.
+
+Strict client libraries generated from 1EdTech's 1.1 definitions, and grade-sync conformance
+suites, refuse bodies Campus lets through. In strict mode (`SandboxOptions(strict=True)`) every
+PUT body is checked before Campus's receiving rules, and the first problem is answered with a
+400 `invaliddata` naming the record and the field:
+- a required field missing, or `null` (an optional one must be left out, never `null`);
+- a value of the wrong type (a text `score`, a number as `title`, an empty string);
+- a bare day where a date-time belongs (`assignDate`, `dueDate`, `dateLastModified`) or a
+  date-time where a date belongs (`scoreDate`);
+- a GUIDRef without `href`, `sourcedId` and `type`, or of the wrong `type`;
+- a `status` outside active/tobedeleted, a `scoreStatus` outside 1.1's five values.
+
+One Campus habit stays allowed, because the destination can be set to use it: a score-group value
+(a letter such as "B") in a grading-task result's `score`, or no score when a percent lets Campus
+pick one (`letter_in_score`; see `SandboxOptions.letter_metadata_key`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from campus_sandbox.errors import SandboxError
+
+STATUSES = ("active", "tobedeleted")
+SCORE_STATUSES = ("exempt", "fully graded", "not submitted", "partially graded", "submitted")
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+Check = Callable[[Any], "str | None"]  # None when the value is valid, else what is wrong with it
+
+
+def _text(value: Any) -> str | None:
+    return None if isinstance(value, str) and value.strip() else "must be a non-empty string"
+
+
+def _number(value: Any) -> str | None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return None if ok else f"must be a number, got {value!r}"
+
+
+def _date_time(value: Any) -> str | None:
+    if isinstance(value, str) and _DATE_TIME.fullmatch(value):
+        try:
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return None
+        except ValueError:
+            pass
+    return f"must be an RFC 3339 date-time such as 2026-10-22T23:59:00-05:00, got {value!r}"
+
+
+def _date(value: Any) -> str | None:
+    if isinstance(value, str) and _DATE.fullmatch(value):
+        try:
+            date.fromisoformat(value)
+            return None
+        except ValueError:
+            pass
+    return f"must be a date such as 2026-10-22, got {value!r}"
+
+
+def _one_of(*words: str) -> Check:
+    def check(value: Any) -> str | None:
+        return None if value in words else f"must be one of {', '.join(words)}, got {value!r}"
+    return check
+
+
+def _object(value: Any) -> str | None:
+    return None if isinstance(value, dict) else "must be an object"
+
+
+def _guid_ref(*types: str) -> Check:
+    def check(value: Any) -> str | None:
+        if not isinstance(value, dict):
+            return "must be a GUIDRef {href, sourcedId, type}"
+        for part in ("href", "sourcedId", "type"):
+            if not isinstance(value.get(part), str) or not value[part]:
+                return f"is a GUIDRef without '{part}' (1.1 requires href, sourcedId and type)"
+        return None if value["type"] in types else f"must be a GUIDRef of type {' or '.join(types)}, got {value['type']!r}"
+    return check
+
+
+_BASE: dict[str, tuple[bool, Check]] = {
+    "sourcedId": (True, _text), "status": (True, _one_of(*STATUSES)), "dateLastModified": (True, _date_time),
+    "metadata": (False, _object),
+}
+FIELDS: dict[str, dict[str, tuple[bool, Check]]] = {
+    "category": {**_BASE, "title": (True, _text)},
+    "lineItem": {
+        **_BASE, "title": (True, _text), "description": (False, _text), "assignDate": (True, _date_time),
+        "dueDate": (True, _date_time), "class": (True, _guid_ref("class")), "category": (True, _guid_ref("category")),
+        "gradingPeriod": (True, _guid_ref("academicSession", "gradingPeriod", "term")),
+        "resultValueMin": (True, _number), "resultValueMax": (True, _number),
+    },
+    "result": {
+        **_BASE, "lineItem": (True, _guid_ref("lineItem")), "student": (True, _guid_ref("user", "student")),
+        "scoreStatus": (True, _one_of(*SCORE_STATUSES)), "score": (True, _number), "scoreDate": (True, _date),
+        "comment": (False, _text),
+    },
+}
+
+
+def check_body(kind: str, sourced_id: str, body: dict, *, letter_in_score: bool = False) -> None:
+    """Refuse (400, naming the field) the first way `body` breaks the 1.1 data model of `kind`.
+
+    `letter_in_score`: the result is on a Campus grading task and letters travel in `score`, so a
+    text score, or none next to a percent, is Campus's documented habit rather than an error.
+    """
+    for field, (required, check) in FIELDS[kind].items():
+        if field == "score" and letter_in_score:
+            value = body.get("score")
+            if value is None or isinstance(value, str) and value.strip():
+                continue
+        if field not in body:
+            if required:
+                raise _refusal(kind, sourced_id, field, "is required by OneRoster 1.1")
+            continue
+        value = body[field]
+        if value is None:
+            raise _refusal(kind, sourced_id, field, "is null: leave out an optional field you have no value for"
+                           if not required else "is required by OneRoster 1.1 and cannot be null")
+        problem = check(value)
+        if problem:
+            raise _refusal(kind, sourced_id, field, problem)
+
+
+def _refusal(kind: str, sourced_id: str, field: str, problem: str) -> SandboxError:
+    return SandboxError(400, "invaliddata", f"{kind} {sourced_id}: field '{field}' {problem} (strict mode)")
