@@ -43,7 +43,7 @@ def score(name: str, section: str, student: str, graded: str) -> tuple[str, dict
                        "graded_at": graded})
 
 
-CATEGORY_MAP = {"Quizzes": PLACEHOLDER_CATEGORY_ID}
+CATEGORY_MAP = [{"otus_category": "Quizzes", "campus_category_id": PLACEHOLDER_CATEGORY_ID}]
 
 
 def held_day(text: str) -> date:
