@@ -209,7 +209,7 @@ class DestinationConfig(ConnectionConfig):
             "REST Documentation Client."
         ),
         examples=["letterGrade"],
-        json_schema_extra={"order": 21},
+        json_schema_extra={"order": 22},
     )
 
     @field_validator("district_time_zone")
