@@ -14,6 +14,7 @@ import pytest
 
 from campus_sandbox.district import generate
 from campus_sandbox.options import SandboxOptions
+from campus_sandbox.receiving import PLACEHOLDER_CATEGORY_ID
 from campus_sandbox.server import CampusSandbox
 from destination_campus_grades.plan import grade_result_id, line_item_id, namespace_of, score_result_id
 from destination_campus_grades.spec import DEFAULT_VENDOR_NAMESPACE
@@ -25,9 +26,13 @@ NAMESPACE = namespace_of(DEFAULT_VENDOR_NAMESPACE)
 
 @pytest.fixture(scope="module")
 def passback(district_cache, tmp_path_factory) -> tuple[CampusSandbox, DestinationRun]:
+    """The sample through the console script into a strict sandbox: every body the destination sends
+    must be what a strict OneRoster 1.1 provider accepts (the category mapped, as such a provider
+    requires one), and Campus's rules still refuse what they refuse."""
     export = sample_export(district_cache("tiny"))
-    with CampusSandbox(district_cache("tiny"), options=SandboxOptions()) as sb:
-        config = sb.connection_config(**export.config_values())
+    with CampusSandbox(district_cache("tiny"), options=SandboxOptions(strict=True)) as sb:
+        config = sb.connection_config(**export.config_values(), category_map=[
+            {"otus_category": "Quizzes", "campus_category_id": PLACEHOLDER_CATEGORY_ID}])
         run = run_destination(config, export.records, tmp_path_factory.mktemp("rules"))
         yield sb, run
 
@@ -96,7 +101,7 @@ def test_rule_2_dates_and_rule_7_score_shapes(passback, district_cache) -> None:
 
     points_only, percent_only, both = (result_of(n) for n in ("score:points_only", "score:percent_only",
                                                                "score:points_and_percent"))
-    assert points_only["score"] == 18 and points_only["metadata"]["percent"] is None
+    assert points_only["score"] == 18 and points_only["metadata"].get("percent") is None
     assert points_only["comment"] == "Nice work" and points_only["scoreStatus"] == "fully graded"
     assert percent_only["metadata"]["percent"] == 85 and percent_only["score"] == pytest.approx(17)
     assert both["score"] == 15 and both["metadata"]["percent"] == 75
@@ -107,6 +112,14 @@ def test_rule_2_dates_and_rule_7_score_shapes(passback, district_cache) -> None:
     percent_item = sb.state.line_items[campus_ids(cases["percent_graded"])[0]]
     assert percent_item["resultValueMax"] == 100
     assert percent_item["category"]["sourcedId"].startswith("1111")  # unmapped category: Campus placeholder
+
+
+def test_every_body_sent_is_one_a_strict_provider_accepts(passback) -> None:
+    sb, run = passback
+    refusals = [example["detail"] for entry in run.report["reasons"].values()
+                if entry["outcome"] == "refused_by_campus" for example in entry["examples"]]
+    assert refusals and not [detail for detail in refusals if "strict mode" in (detail or "")], refusals
+    assert sb.stats.by_status.get(400, 0) == 0
 
 
 def test_states_are_echoed_and_report_counts_every_record(passback, district_cache) -> None:
