@@ -117,7 +117,7 @@ def bare_client_puts(config: dict, sections: list[Section], count: int) -> float
     for k in range(count):
         section = sections[k % len(sections)]
         day = open_day(section)
-        bodies.append({"sourcedId": str(uuid.uuid4()), "status": "active", "title": "baseline",
+        bodies.append({"sourcedId": str(uuid.uuid4()), "status": "active", "title": f"baseline {k}",
                        "assignDate": day.isoformat(), "dueDate": (day + timedelta(days=5)).isoformat(),
                        "class": {"sourcedId": section.sourced_id}, "resultValueMin": 0.0, "resultValueMax": 20.0})
     with OneRosterClient(ConnectionConfig.model_validate(config)) as client:
