@@ -18,7 +18,6 @@ collision (one in four billion per field) can only make a teacher's edit look un
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any, Mapping
 
 from destination_campus_grades.district_days import DistrictCalendar
@@ -35,7 +34,7 @@ METADATA_PREFIX = "metadata."
 
 def canonical(name: str, value: Any, calendar: DistrictCalendar) -> Any:
     """A field's value as Campus stores it, so equal values compare (and digest) equal."""
-    if isinstance(value, Mapping) and name in REF_FIELDS:
+    if name in REF_FIELDS and isinstance(value, dict):
         value = value.get("sourcedId")
     if value is None or value == "":
         return None
@@ -52,7 +51,8 @@ def canonical(name: str, value: Any, calendar: DistrictCalendar) -> Any:
 
 def field_values(body: Mapping[str, Any], names: list[str], calendar: DistrictCalendar) -> dict[str, Any]:
     """The canonical value of each named field of an object (`metadata.<key>` reads its metadata)."""
-    metadata = body.get("metadata") if isinstance(body.get("metadata"), Mapping) else {}
+    metadata = body.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
     return {name: canonical(name, metadata.get(name[len(METADATA_PREFIX):]) if name.startswith(METADATA_PREFIX)
                             else body.get(name), calendar)
             for name in names}
@@ -69,7 +69,8 @@ def compared_fields(body: Mapping[str, Any], percent_key: str | None) -> list[st
 
 
 def digest(value: Any) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:8]
+    """8 hex characters of SHA-256 of a canonical value (None, a string, or a JSON scalar)."""
+    return hashlib.sha256(repr(value).encode()).hexdigest()[:8]
 
 
 def namespace_tag(vendor_namespace: str) -> str:
