@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from campus_sandbox.options import Faults
+from campus_sandbox.options import Faults, SandboxOptions
+from campus_sandbox.server import CampusSandbox
 from destination_campus_grades.plan import line_item_id
 from integration_tests.test_destination_cli import run_destination
 from integration_tests.test_destination_rules import NAMESPACE
@@ -24,15 +25,27 @@ def stream_status(name: str, status: str) -> dict:
         "stream_descriptor": {"name": name}, "status": status}}}
 
 
-@pytest.fixture
-def two_passed_back(sandbox, tmp_path: Path):
-    """Two assessments in one section, three students each, passed back; (records without bulk-1, its lineItem)."""
-    records = list(bulk_export(sandbox.district, sections=1, students_per_section=3, assessments_per_section=2))
-    config = sandbox.connection_config(**START)
+def pass_back_two(sb: CampusSandbox, tmp_path: Path) -> tuple[dict, list, str]:
+    """Two assessments in one section, three students each, passed back; (config, records without
+    bulk-1, bulk-1's lineItem)."""
+    records = list(bulk_export(sb.district, sections=1, students_per_section=3, assessments_per_section=2))
+    config = sb.connection_config(**START)
     assert run_destination(config, records, tmp_path).report["totals"]["created"] == 8
     section = records[0][1]["section_id"]
     remaining = [(s, r) for s, r in records if r["assessment_id"] != "bulk-1"]
     return config, remaining, line_item_id(NAMESPACE, "bulk-1", section)
+
+
+@pytest.fixture
+def two_passed_back(sandbox, tmp_path: Path):
+    return pass_back_two(sandbox, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def shared_passed_back(district_cache, tmp_path_factory):
+    """One sandbox for the cases that must remove nothing (so each leaves it as it found it)."""
+    with CampusSandbox(district_cache("tiny"), options=SandboxOptions()) as sb:
+        yield sb, pass_back_two(sb, tmp_path_factory.mktemp("disappeared"))
 
 
 def test_keep_lists_the_disappeared_assessment(sandbox, two_passed_back, tmp_path: Path) -> None:
@@ -66,8 +79,8 @@ def test_a_completed_stream_status_allows_it(sandbox, two_passed_back, tmp_path:
 
 @pytest.mark.parametrize("case", ["incremental", "incomplete_stream", "no_assessments", "assessment_without_ids",
                                   "other_namespace"])
-def test_no_removal_unless_a_full_refresh_completed(sandbox, two_passed_back, tmp_path: Path, case: str) -> None:
-    config, remaining, gone = two_passed_back
+def test_no_removal_unless_a_full_refresh_completed(shared_passed_back, tmp_path: Path, case: str) -> None:
+    sandbox, (config, remaining, gone) = shared_passed_back
     config = {**config, "removal_policy": "delete"}
     options: dict = {}
     records = remaining
