@@ -10,6 +10,8 @@ destination runs as its console script with max_concurrent_requests (default 5),
    time the PUTs alone take at that latency and concurrency), and next to a baseline measured in
    the same run: the bare client PUTting the same number of lineItems, with no rules, plan or diff.
    Target: ≤ 1.25× the bound.
+   The same first sync again (new objects under another vendor namespace) with a STATE after
+   every record: batching must not depend on how often the platform sends states.
 2. The unchanged re-run: its writes (target 0; read from the passback report) and wall time.
 3. Memory: peak RSS of the destination for --memory-scores input scores (a dry run in which every
    assessment starts before the passback start date, so each score is decided by rule 1 with no
@@ -52,11 +54,11 @@ ASSESSMENTS = 2
 MEMORY_SECTIONS = 400
 
 
-def _lines(records: Iterable[tuple[str, dict]]) -> Iterable[bytes]:
+def _lines(records: Iterable[tuple[str, dict]], state_every: int) -> Iterable[bytes]:
     n = 0
     for n, (stream, data) in enumerate(records, start=1):
         yield json.dumps({"type": "RECORD", "record": {"stream": stream, "data": data, "emitted_at": 0}}).encode() + b"\n"
-        if n % 5000 == 0:
+        if n % state_every == 0:
             yield _state(n)
     yield _state(n)
 
@@ -66,8 +68,10 @@ def _state(n: int) -> bytes:
         "stream_descriptor": {"name": "scores"}, "stream_state": {"position": n}}}}).encode() + b"\n"
 
 
-def run_destination(config: dict, records: Iterable[tuple[str, dict]], workdir: Path) -> tuple[float, int, dict]:
-    """Run the console script, streaming records to stdin; (seconds, peak RSS, passback report)."""
+def run_destination(config: dict, records: Iterable[tuple[str, dict]], workdir: Path, *,
+                    state_every: int = 5000) -> tuple[float, int, dict]:
+    """Run the console script, streaming records to stdin with a STATE after every `state_every`
+    records; (seconds, peak RSS, passback report)."""
     (workdir / "config.json").write_text(json.dumps(config))
     (workdir / "catalog.json").write_text(json.dumps({"streams": [{
         "stream": {"name": n, "json_schema": {}, "supported_sync_modes": ["full_refresh"]},
@@ -80,7 +84,7 @@ def run_destination(config: dict, records: Iterable[tuple[str, dict]], workdir: 
     stderr: list[bytes] = []
 
     def feed() -> None:
-        for line in _lines(records):
+        for line in _lines(records, state_every):
             process.stdin.write(line)
         process.stdin.close()
 
@@ -153,6 +157,11 @@ def main() -> None:
         puts = first["totals"]["created"] + first["totals"]["updated"]
         bound = puts * args.latency_ms / 1000 / args.concurrency
         rerun_s, _, rerun = run_destination(config, export(), work)
+        # the same new objects under another vendor namespace, with a STATE after every record:
+        # how often the platform sends states must not change how the writes are batched
+        each_s, _, each = run_destination({**config, "vendor_namespace": "bench.state-every-record"}, export(), work,
+                                          state_every=1)
+        each_puts = each["totals"]["created"] + each["totals"]["updated"]
         rerun_writes = rerun["totals"]["created"] + rerun["totals"]["updated"] + rerun["totals"]["deleted"]
         chosen = list(islice(district.sections(active_only=True), sections))
         baseline_s = bare_client_puts(sb.config | {"max_concurrent_requests": args.concurrency}, chosen, puts)
@@ -162,6 +171,8 @@ def main() -> None:
         {"run": "baseline: bare client PUTs, same count", "writes": puts, "seconds": baseline_s,
          "x bound": baseline_s / bound},
         {"run": "destination first sync (wall)", "writes": puts, "seconds": first_s, "x bound": first_s / bound},
+        {"run": "destination first sync, a STATE after every record", "writes": each_puts, "seconds": each_s,
+         "x bound": each_s / bound},
         {"run": "  of which process start-up (spec)", "writes": 0, "seconds": startup, "x bound": startup / bound},
         {"run": "destination unchanged re-run (wall)", "writes": rerun_writes, "seconds": rerun_s,
          "x bound": rerun_s / bound},
