@@ -27,6 +27,8 @@ class SandboxOptions:
     Campus takes one on a write is unverified); a key: in `metadata[key]`, with `score` the
     percent (a number), for providers that hold to 1.1's numeric score. The destination's
     `letter_grade_metadata_key` must match.
+    `forbidden_sections`: class sourcedIds this key may not see (a connection limited to some
+    schools): every `/classes/{id}...` request for them is refused with 403.
     """
 
     max_page_size: int = 50_000
@@ -43,6 +45,7 @@ class SandboxOptions:
     keep_vendor_metadata: bool = True
     strict: bool = False
     letter_metadata_key: str | None = None
+    forbidden_sections: frozenset[str] = frozenset()
 
 
 @dataclass

@@ -131,7 +131,7 @@ class CampusSandbox:
 
     def connection_config(self, auth: str = "oauth2", *, roster_only: bool = False, vendor: bool = True,
                           **overrides) -> dict:
-        """A connection config in the connectors' keys (PRODUCT.md), pointing at this sandbox."""
+        """A connection config in the connectors' keys (the connector docs' Configuration tables), pointing at this sandbox."""
         c = self.credentials
         if auth == "oauth2":
             credentials = {"auth_type": "oauth2_client_credentials", "token_url": self.token_url,
@@ -225,12 +225,17 @@ class CampusSandbox:
         has its response can already see it counted."""
         resolved: Resolved | None = None
         headers: dict[str, str] = {}
+        writing = method in ("PUT", "DELETE")
+        if writing:
+            self.stats.write_started()
         try:
             self._apply_faults(method)
             scope = self._authenticate(h, method, parts)
             if not self.options.connection_enabled:
                 raise SandboxError(403, "forbidden", "The OneRoster connection for this key is disabled in Campus")
             segments = [unquote(s) for s in parts.path[len(self._api_prefix) + 1:].rstrip("/").split("/")]
+            if segments[0] == "classes" and len(segments) > 1 and segments[1] in self.options.forbidden_sections:
+                raise SandboxError(403, "forbidden", f"This connection does not include the school of class {segments[1]}")
             resolved = self._router.resolve(segments, method)
             if resolved.gradebook:
                 self._check_gradebook_rights(h, scope)
@@ -245,6 +250,9 @@ class CampusSandbox:
         except Exception:  # noqa: BLE001 - the server must answer; the trace goes to stderr
             traceback.print_exc(file=sys.stderr)
             status, payload = 500, status_info_set("internal_server_error", "Internal server error")
+        finally:
+            if writing:
+                self.stats.write_ended()
         collection = resolved.collection if resolved else (
             parts.path[len(self._api_prefix) + 1:].split("/")[0] or "(base)")
         self.stats.record(method, status, collection)

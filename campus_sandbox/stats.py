@@ -17,6 +17,24 @@ class RequestStats:
             self._by_status: Counter = Counter()
             self._by_collection: Counter = Counter()
             self._token_requests = 0
+            self._writes_in_flight = 0
+            self._peak_writes_in_flight = 0
+
+    def write_started(self) -> None:
+        """A PUT or DELETE arrived (paired with `write_ended`), for the peak of concurrent writes."""
+        with self._lock:
+            self._writes_in_flight += 1
+            self._peak_writes_in_flight = max(self._peak_writes_in_flight, self._writes_in_flight)
+
+    def write_ended(self) -> None:
+        with self._lock:
+            self._writes_in_flight -= 1
+
+    @property
+    def peak_concurrent_writes(self) -> int:
+        """The most PUT/DELETE requests being served at once: how well a client batches its writes."""
+        with self._lock:
+            return self._peak_writes_in_flight
 
     def record(self, method: str, status: int, collection: str) -> None:
         with self._lock:
