@@ -1,7 +1,8 @@
 """The protocol edge of destination-campus-grades: spec, check, discover, and write with the state echo.
 
-Everything else happens in `batches.PassbackRun` (validate → decide → plan → diff → write) and
-`report.py`; this module turns Airbyte messages into calls on it and back.
+Everything else happens in `passback.Passback` (records → decide → plan → diff → write → settle)
+with `ledger.py` deciding which states may be echoed, and `report.py`; this module turns input
+lines into calls on it, and echoed states and the report back into messages.
 
 Full refresh or incremental, the destination behaves the same, because Campus is the store and
 the diff writes only what changed. We recommend a nightly *full refresh* of the Otus side: every
@@ -20,18 +21,23 @@ taken at the end of their input).
 from __future__ import annotations
 
 import argparse
+import io
 import logging
-from collections import deque
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
+import orjson
 from airbyte_cdk.destinations import Destination
 from airbyte_cdk.exception_handler import init_uncaught_exception_handler
 from airbyte_cdk.models import (
     AirbyteConnectionStatus,
     AirbyteLogMessage,
     AirbyteMessage,
-    AirbyteStreamStatus,
+    AirbyteMessageSerializer,
+    AirbyteStateStats,
     ConfiguredAirbyteCatalog,
+    ConfiguredAirbyteCatalogSerializer,
     ConnectorSpecification,
     ConnectorSpecificationSerializer,
     DestinationSyncMode,
@@ -39,7 +45,6 @@ from airbyte_cdk.models import (
     Level,
     Status,
     SyncMode,
-    TraceType,
     Type,
 )
 from airbyte_cdk.sources.utils.schema_helpers import check_config_against_spec_or_exit
@@ -52,10 +57,17 @@ from campus_oneroster.diagnosis import config_problem, failure_type_of, rosterin
 from campus_oneroster.errors import OneRosterError
 from campus_oneroster.expiry import expired_message, expiry_warning
 from campus_oneroster.spec_schema import airbyte_spec
-from destination_campus_grades.batches import PassbackRun
-from destination_campus_grades.catalog import destination_catalog_line, object_names
+from destination_campus_grades.catalog import destination_catalog_line
 from destination_campus_grades.fingerprint import namespace_tag, recorded
+from destination_campus_grades.input import (
+    InputLine, InvalidLine, RecordLine, StateLine, StreamStatusLine, from_messages, read_lines,
+)
+from destination_campus_grades.ledger import DestinationStats
+from destination_campus_grades.passback import Passback
+from destination_campus_grades.routing import RoutingError, StreamRoutes, nothing_mapped
 from destination_campus_grades.spec import DOCUMENTATION_URL, DestinationConfig
+
+logger = logging.getLogger("airbyte")
 
 ROSTERING_PROBE = "/classes"
 GRADEBOOK_PROBES = ("/lineItems", "/results")
@@ -98,17 +110,6 @@ class DestinationCampusGrades(Destination):
             supported_destination_sync_modes=[DestinationSyncMode.overwrite.value, DestinationSyncMode.append.value,
                                               DestinationSyncMode.append_dedup.value, DestinationSyncMode.update.value]))
 
-    def run(self, args: list[str]) -> None:
-        """The CDK's verbs, plus `discover --config`, which the CDK's Destination does not have."""
-        if args[:1] != ["discover"]:
-            super().run(args)
-            return
-        init_uncaught_exception_handler(logging.getLogger("airbyte"))
-        parser = argparse.ArgumentParser(prog="destination-campus-grades discover")
-        parser.add_argument("--config", required=True, help="path to the JSON configuration file")
-        config = self.read_config(config_path=parser.parse_args(args[1:]).config)
-        print(self.discover(config))
-
     def discover(self, config: Mapping[str, Any]) -> str:
         """The DESTINATION_CATALOG line: the three objects, their fields and matching keys. The
         objects do not depend on the district, but the config is validated as for every verb, so
@@ -146,70 +147,127 @@ class DestinationCampusGrades(Destination):
 
     def write(self, config: Mapping[str, Any], configured_catalog: ConfiguredAirbyteCatalog,
               input_messages: Iterable[AirbyteMessage]) -> Iterable[AirbyteMessage]:
-        """Pass records back in batches; echo each state once everything before it is written or decided."""
+        """Library path (messages already parsed): states come back as the CDK's models, whose
+        AirbyteStateStats has no rejectedRecordCount yet (the console script's states carry it)."""
+        for message in self._passback(config, configured_catalog, from_messages(input_messages)):
+            if isinstance(message, Echo):
+                state = message.payload.state
+                stats = AirbyteStateStats(recordCount=float(message.stats.record_count))
+                yield replace(message.payload, state=replace(state, destinationStats=stats))
+            else:
+                yield message
+
+    def _run_write(self, config: Mapping[str, Any], configured_catalog_path: str,
+                   input_stream: io.TextIOWrapper) -> Iterable[AirbyteMessage | Echo]:
+        """Console path: the input read as bytes, line by line (`input.py` says why not the CDK's parser)."""
+        catalog = ConfiguredAirbyteCatalogSerializer.load(orjson.loads(Path(configured_catalog_path).read_bytes()))
+        yield from self._passback(config, catalog, read_lines(input_stream.buffer))
+
+    def run(self, args: list[str]) -> None:
+        """The CDK's verbs plus `discover --config`, which the CDK's Destination does not have; echoed
+        states are printed by us: the CDK's models would drop rejectedRecordCount and anything else of
+        the state they do not know."""
+        init_uncaught_exception_handler(logger)
+        if args[:1] == ["discover"]:
+            parser = argparse.ArgumentParser(prog="destination-campus-grades discover")
+            parser.add_argument("--config", required=True, help="path to the JSON configuration file")
+            print(self.discover(self.read_config(config_path=parser.parse_args(args[1:]).config)))
+            return
+        for message in self.run_cmd(self.parse_args(args)):
+            print(message.line() if isinstance(message, Echo) else
+                  orjson.dumps(AirbyteMessageSerializer.dump(message)).decode())
+
+    def _passback(self, config: Mapping[str, Any], catalog: ConfiguredAirbyteCatalog,
+                  lines: Iterable[InputLine]) -> Iterator[AirbyteMessage | Echo]:
         try:
             destination_config = parse_config(config)
         except ValidationError as error:
             raise AirbyteTracedException(message=config_problem(error), failure_type=FailureType.config_error) from None
+        routes = StreamRoutes.of(destination_config, catalog)
+        try:
+            routes.check_catalog()
+        except RoutingError as error:
+            raise AirbyteTracedException(message=str(error), failure_type=FailureType.config_error) from None
         warning = expiry_warning(destination_config.credentials_expire_on, destination_config.today())
         if warning:
             yield AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=Level.WARN, message=warning))
         with OneRosterClient(destination_config) as client:
-            run = PassbackRun(destination_config, client, object_names=object_names(configured_catalog))
-            assessment_streams = {c.stream.name: c.sync_mode for c in configured_catalog.streams
-                                  if destination_config.role_of(c.stream.name, c.destination_object_name) == "assessments"}
-            full_refresh = frozenset(name for name, mode in assessment_streams.items() if mode == SyncMode.full_refresh)
+            run = Passback(destination_config, client, routes)
             if warning:
                 run.report.notices.append(warning)
             try:
-                yield from self._run(run, input_messages,
-                                     full_refresh if assessment_streams and len(full_refresh) == len(assessment_streams)
-                                     else None)
+                yield from run_passback(run, lines, full_refresh_assessments(catalog, routes))
             finally:
                 run.close()
 
-    def _run(self, run: PassbackRun, input_messages: Iterable[AirbyteMessage],
-             full_refresh: frozenset[str] | None) -> Iterator[AirbyteMessage]:
-        """`full_refresh`: the assessments streams when all are full refresh (else None: no removals)."""
-        held: deque[tuple[int, AirbyteMessage]] = deque()
-        incomplete: set[str] = set()
-        try:
-            for message in input_messages:
-                if message.type == Type.RECORD:
-                    run.add(message.record.stream, message.record.data)
-                    if run.full:
-                        run.flush()
-                        yield from _release(held, run)
-                elif message.type == Type.STATE:
-                    run.flush()
-                    held.append((run.position, message))
-                    yield from _release(held, run)
-                elif message.type == Type.TRACE and message.trace.type == TraceType.STREAM_STATUS:
-                    status = message.trace.stream_status
-                    name = status.stream_descriptor.name
-                    (incomplete.discard if status.status == AirbyteStreamStatus.COMPLETE else incomplete.add)(name)
-            run.finish(full_refresh_complete=None if full_refresh is None else not (incomplete & full_refresh))
-        except OneRosterError as error:
-            yield from _report(run, partial=True, error=str(error))
-            raise AirbyteTracedException(
-                message=f"Passback stopped before the end; states after the last echoed one were not confirmed: {error}",
-                internal_message=f"{type(error).__name__}: {error}", failure_type=failure_type_of(error)) from None
-        except Exception as error:
-            yield from _report(run, partial=True, error=f"{type(error).__name__}: {error}")
-            raise
-        yield from (message for _, message in held)
-        yield from _report(run, partial=False, error=None)
+
+def full_refresh_assessments(catalog: ConfiguredAirbyteCatalog, routes: StreamRoutes) -> frozenset[str] | None:
+    """The streams in the assessments role when all of them are full refresh, else None (then no
+    disappeared assessments are looked for)."""
+    modes = {c.stream.name: c.sync_mode for c in catalog.streams if routes.role_of(c.stream.name) == "assessments"}
+    full = frozenset(name for name, mode in modes.items() if mode == SyncMode.full_refresh)
+    return full if modes and len(full) == len(modes) else None
 
 
-def _release(held: deque[tuple[int, AirbyteMessage]], run: PassbackRun) -> Iterator[AirbyteMessage]:
-    """Echo held states, in order, whose records are all written or decided."""
-    settled = run.settled_before()
-    while held and held[0][0] <= settled:
-        yield held.popleft()[1]
+def run_passback(run: Passback, lines: Iterable[InputLine],
+                 full_refresh: frozenset[str] | None = None) -> Iterator[AirbyteMessage | Echo]:
+    """Records in, flush on state or full batch, yield what the ledger releases; the report at the end.
+    `full_refresh`: the assessments streams, when all are full refresh (see the module docstring)."""
+    try:
+        for line in lines:
+            if isinstance(line, RecordLine):
+                run.record(line)
+            elif isinstance(line, StateLine):
+                run.state(line)
+            elif isinstance(line, InvalidLine):
+                run.invalid(line)
+            elif isinstance(line, StreamStatusLine):
+                run.stream_status(line)
+            else:
+                run.ignored(line)
+            yield from _echo(run)
+        for _ in run.finish(full_refresh):
+            yield from _echo(run)
+        if run.ledger.received and not run.mapped_records:
+            raise RoutingError(nothing_mapped(run.streams_received, "The records received"))
+    except RoutingError as error:
+        yield from _report(run, partial=True, error=str(error))
+        raise AirbyteTracedException(message=str(error), failure_type=FailureType.config_error) from None
+    except OneRosterError as error:
+        yield from _report(run, partial=True, error=str(error))
+        raise AirbyteTracedException(
+            message=f"Passback stopped before the end; states after the last echoed one were not confirmed: {error}",
+            internal_message=f"{type(error).__name__}: {error}", failure_type=failure_type_of(error)) from None
+    except Exception as error:
+        yield from _report(run, partial=True, error=f"{type(error).__name__}: {error}")
+        raise
+    yield from _report(run, partial=False, error=None)
 
 
-def _report(run: PassbackRun, *, partial: bool, error: str | None) -> Iterator[AirbyteMessage]:
+def _echo(run: Passback) -> Iterator[Echo]:
+    """The states the ledger releases, with their stats. None while no record has mapped to a role:
+    a sync that maps nothing fails at the end, and must not have confirmed states on the way."""
+    if run.mapped_records or not run.ledger.received:
+        for payload, stats in run.ledger.echoable():
+            yield Echo(payload, stats)
+
+
+@dataclass(frozen=True, slots=True)
+class Echo:
+    """A state to echo, with its destinationStats: our own type, printed by `run` (never a CDK model)."""
+
+    payload: Any  # the state message as received: a JSON object (console) or an AirbyteMessage (library)
+    stats: DestinationStats
+
+    def line(self) -> str:
+        """The state message as it arrived, plus destinationStats (numbers with a decimal point, as
+        the protocol asks)."""
+        state = {**self.payload["state"], "destinationStats": {
+            "recordCount": float(self.stats.record_count), "rejectedRecordCount": float(self.stats.rejected_count)}}
+        return orjson.dumps({**self.payload, "state": state}).decode()
+
+
+def _report(run: Passback, *, partial: bool, error: str | None) -> Iterator[AirbyteMessage]:
     level = Level.ERROR if partial else Level.INFO
     for line in run.report_lines(partial=partial, error=error):
         yield AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=level, message=line))
-

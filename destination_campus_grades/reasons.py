@@ -32,7 +32,7 @@ class Reason(str, Enum):
         member.what_to_do = what_to_do
         return member
 
-    # Passback rules (PRODUCT.md rules 1-7): the record is correct, the district chose not to send it.
+    # Passback rules (rules 1-7 of the destination page, docs/integrations/destinations/campus-grades.md): the record is correct, the district chose not to send it.
     ASSIGNED_BEFORE_START_DATE = (
         "assigned_before_start_date", Outcome.SKIPPED_BY_RULE,
         "Nothing to do: assessments that start before the passback start date never pass back. "
@@ -71,6 +71,37 @@ class Reason(str, Enum):
         "status_not_passed_back", Outcome.SKIPPED_BY_RULE,
         "Missing, late and exempt flags have no OneRoster 1.1 equivalent and are not passed back; "
         "the teacher marks them in Campus. A score entered alongside the flag does pass back.")
+    SUPERSEDED = (
+        "superseded", Outcome.SKIPPED_BY_RULE,
+        "Nothing to do: a later record for the same assessment, score or grade arrived in the same "
+        "sync, and the last one is what passes back.")
+    # Input lines that are not a usable Airbyte message: counted by line number, never by content.
+    LINE_NOT_UTF8 = (
+        "line_not_utf8", Outcome.INVALID_INPUT,
+        "The input line is not UTF-8 text (an invalid byte or a lone surrogate): fix the encoding "
+        "of the Otus export or of the view that feeds this connector.")
+    LINE_NOT_JSON = (
+        "line_not_json", Outcome.INVALID_INPUT,
+        "The input line is not JSON (NaN or Infinity in a number, a broken escape): make the source "
+        "write null for a missing number, or fix the export.")
+    LINE_TRUNCATED = (
+        "line_truncated", Outcome.INVALID_INPUT,
+        "The last input line ended before its JSON did (the source stopped mid-record): re-run the "
+        "sync; if it repeats, check the source's logs.")
+    LINE_NOT_A_MESSAGE = (
+        "line_not_a_message", Outcome.INVALID_INPUT,
+        "The input line is JSON but not an Airbyte message (an array, a string, an object without a "
+        "known type): check the source connector.")
+    RECORD_MALFORMED = (
+        "record_malformed", Outcome.INVALID_INPUT,
+        "A RECORD message without a record object or a stream name: check the source connector.")
+    RECORD_DATA_NOT_OBJECT = (
+        "record_data_not_object", Outcome.INVALID_INPUT,
+        "A RECORD whose data is not a JSON object (null, a list, a string): fix the export or the "
+        "view so each row is one object.")
+    STATE_MALFORMED = (
+        "state_malformed", Outcome.INVALID_INPUT,
+        "A STATE message without a state object cannot be echoed: check the source connector.")
     # Input that cannot be passed back as it stands: fix it in Otus (or the view that feeds Airbyte).
     MISSING_REQUIRED_FIELD = (
         "missing_required_field", Outcome.INVALID_INPUT,
@@ -111,6 +142,11 @@ class Reason(str, Enum):
         "Records arrived on a stream that is not mapped to assessments, scores or grades: map it "
         "onto one of them in the connection (or in stream_roles), or deselect it.")
     # Notes: the record was written, with a change the admin should know about.
+    READ_LENIENTLY = (
+        "read_leniently", None,
+        "A value arrived as another JSON type and was read as the field's type (numeric text as a "
+        "number, 100000.0 as the id 100000, \"true\" as a boolean, empty text as null): nothing to "
+        "do, but a typed source (CSV, pandas) can be told the column types to avoid it.")
     TITLE_TRUNCATED = (
         "title_truncated", None,
         "The title was longer than title_max_length and was cut (ending in '...') so Campus "
@@ -152,7 +188,7 @@ class Reason(str, Enum):
         "removals_not_checked", None,
         "Disappeared assessments were not looked for in this sync: see the detail (the assessments stream "
         "did not complete, sent no records, or sent records without ids). Nothing was removed.")
-    # Campus refused the write (PRODUCT.md rule 8): Campus's own description is kept in the report.
+    # Campus refused the write (the destination page's rule 8): Campus's own description is kept in the report.
     GRADING_WINDOW_CLOSED = (
         "grading_window_closed", Outcome.REFUSED_BY_CAMPUS,
         "Ask the Campus administrator to open the grading window; the next full-refresh sync "
@@ -161,6 +197,11 @@ class Reason(str, Enum):
         "score_not_in_score_group", Outcome.REFUSED_BY_CAMPUS,
         "The score is not a value of the grading task's score group: use a value from the group, "
         "or send a percent so Campus picks the score.")
+    SECTION_FORBIDDEN = (
+        "section_forbidden", Outcome.REFUSED_BY_CAMPUS,
+        "Campus refused this key the section's roster or gradebook (403/404): ask the Campus "
+        "administrator to include the section's school in the OneRoster connection, or fix the "
+        "section mapping in Otus. The other sections passed back.")
     DUE_DATE_OUTSIDE_TERM = (
         "due_date_outside_term", Outcome.REFUSED_BY_CAMPUS,
         "The due date lies outside every term of the section: correct the due date in Otus.")

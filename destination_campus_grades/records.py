@@ -1,17 +1,27 @@
 """Incoming Otus records → validated, typed, immutable records (or the reason they are unusable).
 
-Each stream has a JSON schema in `schemas/` (the contract of PRODUCT.md's "Destination input").
-A record that breaks it becomes an `InvalidRecord` naming the record, the field and the reason
-code, so one bad row is reported and never stops the sync. Ids arrive as strings or integers
-(database views often use integers) and are normalised to strings; timestamps are parsed
+Each stream has a JSON schema in `schemas/` (the contract of the destination page's "Input"
+section). A record that breaks it becomes an `InvalidRecord` naming the record, the field and the
+reason code, so one bad row is reported and never stops the sync. Ids arrive as strings or
+integers (database views often use integers) and are normalised to strings; timestamps are parsed
 leniently: an ISO 8601 instant (with `Z` or an offset; without one it is UTC, as Otus writes) is
 kept as an aware UTC datetime, a bare date (`2026-10-22`) as that day. Which calendar day an
 instant falls on is the district's business (`district_days.py`), never decided here.
+
+Typed sources bend values on the way (a CSV or pandas reader turns an id column with one empty
+cell into floats, PyAirbyte's cache hands decimals as text), so before validation a value is read
+as its field's type where that is unambiguous: an integral number or a decimal string of an
+integer is the same id (`100000.0`, `"100000.000000000"` → `"100000"`), numeric text is a number
+where a number belongs, `"true"`/`"false"` a boolean where a boolean belongs, and empty text is
+null for either. Anything else (`"ten"`) is left for the schema to refuse. The fields read so are
+returned with the record, so the report can say so.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from functools import lru_cache
@@ -114,9 +124,27 @@ class InvalidRecord:
     field: str | None
     detail: str
     assessment_key: tuple[str, str] | None = None  # so the scores of a bad assessment share its reason
+    key: tuple[str, ...] | None = None  # its `record_key`, when its ids could be read
 
 
 ParsedRecord = Union[Assessment, Score, Grade, InvalidRecord]
+KEY_FIELDS = {
+    "assessments": ("assessment_id", "section_id"),
+    "scores": ("assessment_id", "section_id", "student_id"),
+    "grades": ("grading_task_id", "student_id"),
+}
+INTEGRAL_TEXT = re.compile(r"-?[0-9]+\.0+")
+
+
+def record_key(record: ParsedRecord) -> tuple[str, ...] | None:
+    """The primary key within a sync (the Campus object it lands on): the last record for it wins."""
+    if isinstance(record, Assessment):
+        return ("assessments", record.assessment_id, record.section_id)
+    if isinstance(record, Score):
+        return ("scores", record.assessment_id, record.section_id, record.student_id)
+    if isinstance(record, Grade):
+        return ("grades", record.grading_task_id, record.student_id)
+    return record.key
 
 
 @lru_cache(maxsize=None)
@@ -131,6 +159,62 @@ def _validator(role: str) -> Draft7Validator:
     return Draft7Validator(schema_of(role))
 
 
+@lru_cache(maxsize=None)
+def _field_kinds(role: str) -> dict[str, str]:
+    """Fields whose values may be read leniently: "id" (string or integer), "number", "boolean"."""
+    kinds = {}
+    for name, prop in schema_of(role)["properties"].items():
+        types = prop.get("type", [])
+        types = [types] if isinstance(types, str) else types
+        if "integer" in types and "string" in types:
+            kinds[name] = "id"
+        elif "number" in types and "string" not in types:
+            kinds[name] = "number"
+        elif "boolean" in types:
+            kinds[name] = "boolean"
+    return kinds
+
+
+_UNCHANGED = object()
+
+
+def _lenient_value(kind: str, value: Any) -> Any:
+    """`value` read as its field's kind, or _UNCHANGED when it already is one (or cannot be)."""
+    if kind == "id":
+        if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+            return int(value)
+        if isinstance(value, str) and INTEGRAL_TEXT.fullmatch(value):
+            return value.split(".")[0]
+        return _UNCHANGED
+    if not isinstance(value, str):
+        return _UNCHANGED
+    text = value.strip()
+    if not text:
+        return None
+    if kind == "boolean":
+        return {"true": True, "false": False}.get(text.lower(), _UNCHANGED)
+    try:
+        number = float(text)
+    except ValueError:
+        return _UNCHANGED
+    return number if math.isfinite(number) else _UNCHANGED
+
+
+def read_leniently(role: str, data: Mapping[str, Any]) -> tuple[Mapping[str, Any], tuple[str, ...]]:
+    """The record with values read as their fields' types where unambiguous, and those fields."""
+    kinds = _field_kinds(role)
+    changed: dict[str, Any] = {}
+    for name, value in data.items():
+        kind = kinds.get(name)
+        if kind is not None and value is not None:
+            read = _lenient_value(kind, value)
+            if read is not _UNCHANGED:
+                changed[name] = read
+    if not changed:
+        return data, ()
+    return {**data, **changed}, tuple(changed)
+
+
 def record_id(role: str, data: Mapping[str, Any]) -> str:
     """A readable identity of a record for the report, built from whatever ids it carries."""
     keys = {
@@ -142,28 +226,30 @@ def record_id(role: str, data: Mapping[str, Any]) -> str:
     return " ".join(parts) or "<record without ids>"
 
 
-def parse_record(role: str, data: Any) -> ParsedRecord:
-    """Validate one record of a role's stream and build its typed record, or say why not."""
-    if not isinstance(data, Mapping):
-        return InvalidRecord(role, "<not an object>", Reason.WRONG_FIELD_TYPE, None, "the record is not a JSON object")
+def parse_record(role: str, data: Mapping[str, Any]) -> tuple[ParsedRecord, tuple[str, ...]]:
+    """Validate one record of a role's stream and build its typed record, or say why not; with
+    the fields that were read leniently."""
+    data, lenient = read_leniently(role, data)
     validator = _validator(role)
     if not validator.is_valid(data):
         error = min(validator.iter_errors(data), key=lambda e: (len(e.path), str(e.path)))
-        return _invalid(role, data, error)
+        return _with_keys(role, data, _classify(role, data, error)), lenient
     try:
-        return _BUILDERS[role](data)
+        return _BUILDERS[role](data), lenient
     except _BadDate as bad:
-        key = (str(data["assessment_id"]), str(data["section_id"])) if role == "assessments" else None
-        return InvalidRecord(role, record_id(role, data), Reason.INVALID_FIELD_VALUE, bad.field,
-                             f"{bad.field} is not an ISO 8601 date or instant", key)
+        invalid = InvalidRecord(role, record_id(role, data), Reason.INVALID_FIELD_VALUE, bad.field,
+                                f"{bad.field} is not an ISO 8601 date or instant")
+        return _with_keys(role, data, invalid), lenient
 
 
-def _invalid(role: str, data: Mapping[str, Any], error: ValidationError) -> InvalidRecord:
-    """Turn a schema violation into the reason code and the field it concerns."""
-    invalid = _classify(role, data, error)
-    if role == "assessments" and data.get("assessment_id") is not None and data.get("section_id") is not None:
-        return replace(invalid, assessment_key=(str(data["assessment_id"]), str(data["section_id"])))
-    return invalid
+def _with_keys(role: str, data: Mapping[str, Any], invalid: InvalidRecord) -> InvalidRecord:
+    """An invalid record keeps the keys its ids give: a later copy supersedes it (or it an earlier
+    one), and the scores of a bad assessment share its reason."""
+    ids = [data.get(name) for name in KEY_FIELDS[role]]
+    if not all(isinstance(v, (str, int)) and not isinstance(v, bool) and str(v) for v in ids):
+        return invalid
+    ids = [str(v) for v in ids]
+    return replace(invalid, key=(role, *ids), assessment_key=tuple(ids) if role == "assessments" else None)
 
 
 def _classify(role: str, data: Mapping[str, Any], error: ValidationError) -> InvalidRecord:

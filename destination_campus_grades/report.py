@@ -1,7 +1,9 @@
 """Outcomes of every record → the passback report a district admin (and a test) reads after a sync.
 
-Peers' users complain most about silent rejections; this report answers every record: counts by
-outcome and by reason code, and a few examples per reason with the Otus ids, the Campus sourcedId
+Peers' users complain most about silent rejections; this report answers every input line: the
+lines received by kind (`input`: records, states, invalid, ignored), and for every record and
+invalid line exactly one outcome, so created + updated + unchanged + deleted + skipped_by_rule +
+refused_by_campus + invalid_input = records + invalid lines. Then counts by reason code, and a few examples per reason with the Otus ids, the Campus sourcedId
 and Campus's own words. It is emitted as readable log lines plus ONE machine-readable line that
 starts with `PASSBACK_REPORT ` followed by JSON. Memory is bounded: counters and at most
 `EXAMPLES_PER_REASON` examples per reason, whatever the number of records.
@@ -18,18 +20,20 @@ from destination_campus_grades.reasons import Outcome, Reason
 
 REPORT_PREFIX = "PASSBACK_REPORT "
 EXAMPLES_PER_REASON = 3
+LINE_KINDS = ("records", "states", "invalid", "ignored")
 
 
 @dataclass(frozen=True, slots=True)
 class RecordOutcome:
     """What happened to one input record."""
 
-    role: str  # assessments | scores | grades | the unmapped stream's name
-    outcome: Outcome
+    role: str  # assessments | scores | grades | the unmapped stream's name | "input" (an unusable line)
+    outcome: Outcome | None  # None: a note on a record counted elsewhere
     otus_id: str
     campus_id: str | None = None
     reason: Reason | None = None
     detail: str | None = None  # Campus's description for refusals, the rule's detail otherwise
+    position: int = -1  # the record's ledger position (settled by this outcome)
 
 
 class PassbackReport:
@@ -43,6 +47,11 @@ class PassbackReport:
         self.examples: dict[Reason, list[dict[str, Any]]] = {}
         self.writes: dict[str, int] = {}  # PUT / DELETE requests sent to Campus (retries included)
         self.notices: list[str] = []  # what the admin must act on soon (a key about to expire): the first lines
+        self.lines_received: Counter[str] = Counter()
+
+    def count_line(self, kind: str) -> None:
+        """One input line of a kind in LINE_KINDS."""
+        self.lines_received[kind] += 1
 
     def add(self, outcome: RecordOutcome) -> None:
         self.totals[outcome.outcome] += 1
@@ -65,6 +74,8 @@ class PassbackReport:
         return {
             "dry_run": self.dry_run,
             "partial": partial,
+            "input": {"lines": sum(self.lines_received.values()),
+                      **{kind: self.lines_received.get(kind, 0) for kind in LINE_KINDS}},
             "error": error,
             "totals": {o.value: self.totals.get(o, 0) for o in Outcome},
             "by_role": {role: {o.value: n for o, n in counts.items()} for role, counts in sorted(self.by_role.items())},
@@ -88,6 +99,9 @@ class PassbackReport:
         if partial:
             head += " (PARTIAL: the sync failed before the end; the platform's retry resumes from the last state)"
         lines = [f"NOTICE: {notice}" for notice in self.notices] + [head]
+        received = report["input"]
+        lines.append(f"  input lines: {received['lines']} ("
+                     + ", ".join(f"{kind} {received[kind]}" for kind in LINE_KINDS) + ")")
         lines.append("  " + ", ".join(f"{name}: {count}" for name, count in report["totals"].items()))
         for role, counts in report["by_role"].items():
             lines.append(f"  {role}: " + ", ".join(f"{name} {count}" for name, count in sorted(counts.items())))

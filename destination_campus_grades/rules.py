@@ -1,4 +1,5 @@
-"""The passback rules (PRODUCT.md rules 1-7) as pure functions: record + context in, decision out.
+"""The passback rules (rules 1-7 of the destination page, docs/integrations/destinations/campus-grades.md)
+as pure functions: record + context in, decision out.
 
 Nothing here reads the network: what Campus knows (users, sections, enrollments, grading tasks)
 arrives through the `RosterFacts` protocol, which `roster.py` implements over a per-sync cache
@@ -35,6 +36,8 @@ class RosterFacts(Protocol):
     """What the rules need to know about Campus; answered from a per-sync cache."""
 
     def section_known(self, section_id: str) -> bool: ...
+
+    def section_forbidden(self, section_id: str) -> bool: ...
 
     def is_campus_user(self, user_id: str) -> bool: ...
 
@@ -76,6 +79,8 @@ def decide_assessment(assessment: Assessment, policy: PassbackPolicy, roster: Ro
         return decided
     if not roster.section_known(assessment.section_id):
         return skip(Reason.UNKNOWN_SECTION, f"section_id {assessment.section_id} is not a Campus class")
+    if roster.section_forbidden(assessment.section_id):
+        return _forbidden(assessment.section_id)
     return _acting_user(assessment.assigned_by, policy, roster)
 
 
@@ -132,6 +137,8 @@ def decide_score(score: Score, assessment_decision: PassbackDecision | None, poi
         return skip(Reason.SCORE_ABOVE_POINTS_POSSIBLE, f"points {score.points:g} > points_possible {points_possible:g}")
     if score.percent is not None and score.percent > 100:
         return skip(Reason.SCORE_ABOVE_POINTS_POSSIBLE, f"percent {score.percent:g} > 100")
+    if roster.section_forbidden(score.section_id):
+        return _forbidden(score.section_id)
     if not roster.is_enrolled(score.section_id, score.student_id):
         return skip(Reason.STUDENT_NOT_ENROLLED, f"student {score.student_id} is not in section {score.section_id}")
     return SEND
@@ -150,12 +157,18 @@ def decide_grade(grade: Grade, policy: PassbackPolicy, roster: RosterFacts) -> P
         return skip(Reason.SCORE_ABOVE_POINTS_POSSIBLE, f"percent {grade.percent:g} > 100")
     if not roster.section_known(grade.section_id):
         return skip(Reason.UNKNOWN_SECTION, f"section_id {grade.section_id} is not a Campus class")
+    if roster.section_forbidden(grade.section_id):
+        return _forbidden(grade.section_id)
     if not roster.has_grading_task(grade.section_id, grade.grading_task_id):
         return skip(Reason.UNKNOWN_GRADING_TASK,
                     f"{grade.grading_task_id} is not a grading task of section {grade.section_id}")
     if not roster.is_enrolled(grade.section_id, grade.student_id):
         return skip(Reason.STUDENT_NOT_ENROLLED, f"student {grade.student_id} is not in section {grade.section_id}")
     return _acting_user(grade.posted_by, policy, roster)
+
+
+def _forbidden(section_id: str) -> PassbackDecision:
+    return skip(Reason.SECTION_FORBIDDEN, f"the key may not read section {section_id}'s roster or gradebook")
 
 
 def _acting_user(user_id: str | None, policy: PassbackPolicy, roster: RosterFacts) -> PassbackDecision:

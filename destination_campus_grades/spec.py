@@ -1,8 +1,9 @@
 """The destination's settings, as a district administrator enters them in Airbyte.
 
 `DestinationConfig` extends the shared connection settings with the district's passback policy
-(PRODUCT.md, "Config keys"). Every field's description is written for the admin who fills the
-form: what it does, what the empty value means, where the value comes from.
+(the destination page's "Configuration", docs/integrations/destinations/campus-grades.md). Every
+field's description is written for the admin who fills the form: what it does, what the empty
+value means, where the value comes from.
 """
 
 from __future__ import annotations

@@ -14,12 +14,17 @@ not depend on faults.
 A provider that answers a PUT with the stored object shows whether it kept the passback
 fingerprint (`fingerprint.py`); a written object whose answer lacks it is reported with
 `fingerprint_not_kept`, so the admin learns that teacher edits cannot be recognised there.
+
+The writer knows nothing of the roster cache: it returns what it wrote (`BatchWritten.written`)
+and the main thread applies that to the cache once the batch is settled. `WriteThread` runs one
+batch at a time on one background thread, so the next batch can be read while this one is written.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Iterator
 
 from campus_oneroster.client import OneRosterClient
 from campus_oneroster.errors import InvalidDataError, NotFoundError
@@ -28,7 +33,7 @@ from destination_campus_grades.fingerprint import recorded
 from destination_campus_grades.plan import LineItemPlan, ResultPlan
 from destination_campus_grades.reasons import Outcome, Reason, reason_for_refusal
 from destination_campus_grades.report import RecordOutcome
-from destination_campus_grades.roster import CampusRoster
+from destination_campus_grades.roster import Written
 
 WRITTEN = {Change.CREATE: Outcome.CREATED, Change.UPDATE: Outcome.UPDATED, Change.UNCHANGED: Outcome.UNCHANGED}
 
@@ -43,12 +48,14 @@ class Refusal:
 
 @dataclass(frozen=True, slots=True)
 class LineItemWork:
+    position: int  # of the assessment record in the ledger
     plan: LineItemPlan
     change: Change
 
 
 @dataclass(frozen=True, slots=True)
 class ResultWork:
+    position: int
     role: str  # scores | grades
     plan: ResultPlan
     change: Change
@@ -59,6 +66,7 @@ class ResultWork:
 class Removal:
     """An assessment Campus holds that Otus removed, under removal_policy=delete."""
 
+    position: int
     section_id: str
     line_item_id: str
     result_ids: tuple[str, ...]
@@ -66,47 +74,60 @@ class Removal:
     reason: Reason
 
 
+@dataclass
+class BatchWritten:
+    """What writing one batch came to."""
+
+    outcomes: list[RecordOutcome] = field(default_factory=list)  # one per work item, with its position
+    refused_line_items: dict[str, Refusal] = field(default_factory=dict)  # by sourcedId, for later batches
+    written: list[Written] = field(default_factory=list)  # what Campus now holds (or no longer holds)
+
+
 class GradebookWriter:
     """PUTs and DELETEs through the client; in dry run, the same outcomes without a request."""
 
-    def __init__(self, client: OneRosterClient, roster: CampusRoster, *, dry_run: bool) -> None:
+    def __init__(self, client: OneRosterClient, *, dry_run: bool) -> None:
         self._client = client
-        self._roster = roster
         self._dry_run = dry_run
         self._unstamped: set[str] = set()  # written objects whose stored answer lacks the fingerprint
 
-    def write(self, line_items: list[LineItemWork], results: list[ResultWork],
-              removals: list[Removal]) -> tuple[list[RecordOutcome], dict[str, Refusal]]:
-        """Outcomes of every work item, and the refusals of lineItems (by sourcedId) for later batches."""
-        outcomes: list[RecordOutcome] = []
-        refused: dict[str, Refusal] = {}
+    def write(self, line_items: list[LineItemWork], results: list[ResultWork], removals: list[Removal]) -> BatchWritten:
+        """Outcomes of every work item, lineItem refusals, and what was written."""
+        done = BatchWritten()
         for work, refusal in zip(line_items, self._each(self._put_line_item, line_items)):
             plan = work.plan
-            otus = plan.otus_id
             if refusal is not None:
-                refused[plan.sourced_id] = refusal
-                outcomes.append(RecordOutcome("assessments", Outcome.REFUSED_BY_CAMPUS, otus, plan.sourced_id,
-                                              refusal.reason, refusal.description))
+                done.refused_line_items[plan.sourced_id] = refusal
+                done.outcomes.append(RecordOutcome("assessments", Outcome.REFUSED_BY_CAMPUS, plan.otus_id,
+                                                   plan.sourced_id, refusal.reason, refusal.description, work.position))
             else:
-                outcomes.append(self._written("assessments", work.change, plan))
+                done.outcomes.append(self._written("assessments", work.change, plan, work.position))
+                done.written.append(Written(plan.section_id, "lineItems", plan.sourced_id, plan.body))
+        refused = done.refused_line_items
         attempted = [w for w in results if w.refused_line_item is None and w.plan.line_item_id not in refused]
         for work in results:
             refusal = work.refused_line_item or refused.get(work.plan.line_item_id)
             if refusal is not None:
-                outcomes.append(self._refused(work, refusal))
+                done.outcomes.append(self._refused(work, refusal))
         for work, refusal in zip(attempted, self._each(self._put_result, attempted)):
-            outcomes.append(self._refused(work, refusal) if refusal is not None else
-                            self._written(work.role, work.change, work.plan))
+            if refusal is not None:
+                done.outcomes.append(self._refused(work, refusal))
+            else:
+                done.outcomes.append(self._written(work.role, work.change, work.plan, work.position))
+                done.written.append(Written(work.plan.section_id, "results", work.plan.sourced_id, work.plan.body))
         for removal in removals:
             self.remove(removal)
-            outcomes.append(RecordOutcome("assessments", Outcome.DELETED, removal.otus_id, removal.line_item_id,
-                                          removal.reason, f"deleted with {len(removal.result_ids)} results"))
-        return outcomes, refused
+            done.outcomes.append(RecordOutcome("assessments", Outcome.DELETED, removal.otus_id, removal.line_item_id,
+                                               removal.reason, f"deleted with {len(removal.result_ids)} results",
+                                               removal.position))
+            done.written.append(Written(removal.section_id, "lineItems", removal.line_item_id, None))
+            done.written.extend(Written(removal.section_id, "results", rid, None) for rid in removal.result_ids)
+        return done
 
-    def _written(self, role: str, change: Change, plan: LineItemPlan | ResultPlan) -> RecordOutcome:
+    def _written(self, role: str, change: Change, plan: LineItemPlan | ResultPlan, position: int) -> RecordOutcome:
         note = Reason.FINGERPRINT_NOT_KEPT if plan.sourced_id in self._unstamped else None
         self._unstamped.discard(plan.sourced_id)
-        return RecordOutcome(role, WRITTEN[change], plan.otus_id, plan.sourced_id, note)
+        return RecordOutcome(role, WRITTEN[change], plan.otus_id, plan.sourced_id, note, position=position)
 
     def _each(self, put, works: list) -> Iterator[Refusal | None]:
         """Run `put` for every changed work item concurrently; unchanged ones need no request."""
@@ -117,14 +138,13 @@ class GradebookWriter:
             yield next(done) if work.change is not Change.UNCHANGED else None
 
     def _put_line_item(self, work: LineItemWork) -> Refusal | None:
-        return self._put("lineItems", "lineItem", work.plan, self._roster.remember_line_item)
+        return self._put("lineItems", "lineItem", work.plan)
 
     def _put_result(self, work: ResultWork) -> Refusal | None:
-        return self._put("results", "result", work.plan, self._roster.remember_result)
+        return self._put("results", "result", work.plan)
 
-    def _put(self, collection: str, envelope: str, plan: LineItemPlan | ResultPlan,
-             remember: Callable[[str, dict], None]) -> Refusal | None:
-        """PUT one object; Campus's refusal is returned, what it accepted is remembered in the cache."""
+    def _put(self, collection: str, envelope: str, plan: LineItemPlan | ResultPlan) -> Refusal | None:
+        """PUT one object; Campus's refusal is returned."""
         try:
             written = self._client.put(f"/{collection}/{plan.sourced_id}", envelope, plan.body)
         except (InvalidDataError, NotFoundError) as refused:
@@ -132,7 +152,6 @@ class GradebookWriter:
         stored = (written.body or {}).get(envelope)
         if isinstance(stored, dict) and recorded(stored) is None:
             self._unstamped.add(plan.sourced_id)
-        remember(plan.section_id, plan.body)
         return None
 
     def remove(self, removal: Removal) -> None:
@@ -140,9 +159,35 @@ class GradebookWriter:
         if not self._dry_run:
             list(self._client.map_concurrent(self._client.delete, [f"/results/{r}" for r in removal.result_ids]))
             self._client.delete(f"/lineItems/{removal.line_item_id}")
-        self._roster.forget(removal.section_id, removal.line_item_id, removal.result_ids)
 
     @staticmethod
     def _refused(work: ResultWork, refusal: Refusal) -> RecordOutcome:
         return RecordOutcome(work.role, Outcome.REFUSED_BY_CAMPUS, work.plan.otus_id, work.plan.sourced_id,
-                             refusal.reason, refusal.description)
+                             refusal.reason, refusal.description, work.position)
+
+
+class WriteThread:
+    """At most one batch being written, on one background thread; its failure is raised by `settle`."""
+
+    def __init__(self, writer: GradebookWriter) -> None:
+        self._writer = writer
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="passback-write")
+        self._in_flight: Future[BatchWritten] | None = None
+
+    @property
+    def busy(self) -> bool:
+        """A batch is being written right now (one that has finished is not busy, just unsettled)."""
+        return self._in_flight is not None and not self._in_flight.done()
+
+    def submit(self, line_items: list[LineItemWork], results: list[ResultWork], removals: list[Removal]) -> None:
+        assert self._in_flight is None, "a batch is still in flight: settle it first"
+        self._in_flight = self._executor.submit(self._writer.write, line_items, results, removals)
+
+    def settle(self) -> BatchWritten | None:
+        """Wait for the batch in flight (None when there is none); its failure is raised here."""
+        future, self._in_flight = self._in_flight, None
+        return future.result() if future is not None else None
+
+    def close(self) -> None:
+        """Stop the thread (after the batch in flight, if any, ends)."""
+        self._executor.shutdown(wait=True)

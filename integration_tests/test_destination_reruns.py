@@ -16,9 +16,11 @@ from airbyte_cdk.models import AirbyteMessage, AirbyteMessageSerializer, Configu
 
 from campus_oneroster.client import OneRosterClient
 from campus_sandbox import calendar
-from destination_campus_grades.batches import PassbackRun
 from destination_campus_grades.destination import DestinationCampusGrades
+from destination_campus_grades.input import RecordLine, StateLine
+from destination_campus_grades.passback import Passback
 from destination_campus_grades.reasons import Outcome
+from destination_campus_grades.routing import StreamRoutes
 from destination_campus_grades.spec import DestinationConfig
 from integration_tests.test_destination_cli import catalog, run_destination, state_message
 from integration_tests.test_destination_rules import campus_ids
@@ -162,17 +164,20 @@ def test_scores_before_every_assessment_spill_and_still_pass_back(sandbox) -> No
     records = list(bulk_export(sandbox.district, sections=3, students_per_section=10, assessments_per_section=2))
     scores_first = [r for r in records if r[0] == "scores"] + [r for r in records if r[0] == "assessments"]
     config = DestinationConfig.model_validate(sandbox.connection_config(passback_start_date="2026-09-01", district_time_zone="America/Chicago"))
+    echoed = []
     with OneRosterClient(config) as client:
-        run = PassbackRun(config, client, batch_size=10, waiting_in_memory=8)
+        run = Passback(config, client, StreamRoutes.of(config), batch_size=10, waiting_in_memory=8)
         try:
-            for stream, data in scores_first:
-                run.add(stream, data)
-                if run.full:
-                    run.flush()
-                    assert run.settled_before() == 0, "a state could be echoed before the spilled scores"
-            run.finish()
+            for number, (stream, data) in enumerate(scores_first, start=1):
+                run.record(RecordLine(number, stream, None, data))
+                run.state(StateLine(number, None, number))
+                echoed += run.ledger.echoable()
+            assert echoed == [], "a state was echoable before the spilled scores were written"
+            for _ in run.finish():
+                echoed += run.ledger.echoable()
         finally:
             run.close()
-    assert run.settled_before() == len(scores_first)
+    assert [state for state, _ in echoed] == list(range(1, 67))
+    assert sum(stats.record_count for _, stats in echoed) == 66
     assert run.report.totals[Outcome.CREATED] == 66 and sum(run.report.totals.values()) == 66
     assert len(sandbox.state.results) == 60

@@ -29,7 +29,8 @@ def scored(score: Score, assessment: Assessment = ASSESSMENT, settings: PlanSett
 def test_records_validate_and_name_the_bad_field() -> None:
     good = {"assessment_id": 7, "section_id": "100", "student_id": "s1", "points": 3, "graded_at": "2026-10-02",
             "unknown_extra": {"ignored": True}}
-    score = parse_record("scores", good)
+    score, lenient = parse_record("scores", good)
+    assert lenient == ()
     assert isinstance(score, Score) and score.assessment_id == "7" and score.points == 3.0
     assert score.graded_at == date(2026, 10, 2)  # a bare date stays a day (the district's)
     assert parse_record("scores", {**good, "graded_at": "2026-10-02T23:30:00"}).graded_at == \
@@ -42,18 +43,50 @@ def test_records_validate_and_name_the_bad_field() -> None:
         ({**good, "status": "lost"}, Reason.INVALID_FIELD_VALUE, "status"),
         ({**good, "points": -1}, Reason.INVALID_FIELD_VALUE, "points"),
     ):
-        invalid = parse_record("scores", data)
+        invalid, _ = parse_record("scores", data)
         assert isinstance(invalid, InvalidRecord), data
         assert (invalid.reason, invalid.field) == (reason, field)
         assert "section_id=100" in invalid.record_id
-    assert parse_record("scores", ["not", "an", "object"]).reason is Reason.WRONG_FIELD_TYPE
+        assert invalid.key == ("scores", "7", "100", "s1") or field == "student_id"
+
+
+@pytest.mark.parametrize(("value", "read"), [
+    (100000.0, "100000"), ("100000.000000000", "100000"), ("19.000000000", "19"), (19, "19"), ("19", "19"),
+])
+def test_ids_from_typed_sources_are_the_same_id(value, read) -> None:
+    good = {"assessment_id": value, "section_id": "100", "student_id": "s1", "graded_at": "2026-10-02", "points": 3}
+    score, lenient = parse_record("scores", good)
+    assert isinstance(score, Score) and score.assessment_id == read
+    assert lenient == (() if isinstance(value, int) or value == "19" else ("assessment_id",))
+
+
+@pytest.mark.parametrize(("role", "field", "value", "read"), [
+    ("scores", "points", "20", 20.0), ("scores", "points", "19.000000000", 19.0), ("scores", "points", "", None),
+    ("assessments", "include_in_final_grade", "true", True), ("assessments", "include_in_final_grade", "FALSE", False),
+    ("assessments", "points_possible", "20", 20.0),
+])
+def test_numeric_and_boolean_text_is_read_as_the_fields_type(role, field, value, read) -> None:
+    base = {"scores": {"assessment_id": "a1", "section_id": "100", "student_id": "s1", "graded_at": "2026-10-02",
+                       "points": 3},
+            "assessments": {"assessment_id": "a1", "section_id": "100", "title": "T", "include_in_final_grade": True,
+                            "grading_type": "points", "state": "assigned", "points_possible": 20}}[role]
+    record, lenient = parse_record(role, {**base, field: value})
+    assert not isinstance(record, InvalidRecord) and getattr(record, field) == read and lenient == (field,)
+
+
+@pytest.mark.parametrize(("field", "value"), [("points", "ten"), ("points", "NaN"), ("assessment_id", 100000.5),
+                                              ("points", True)])
+def test_what_is_not_unambiguous_stays_a_wrong_field_type(field, value) -> None:
+    data = {"assessment_id": "a1", "section_id": "100", "student_id": "s1", "graded_at": "2026-10-02", "points": 3}
+    invalid, _ = parse_record("scores", {**data, field: value})
+    assert isinstance(invalid, InvalidRecord) and invalid.reason is Reason.WRONG_FIELD_TYPE
 
 
 def test_bad_assessment_keeps_its_key_so_its_scores_share_the_reason() -> None:
-    bad = parse_record("assessments", {"assessment_id": "a1", "section_id": "100", "title": "T",
-                                       "include_in_final_grade": "yes", "grading_type": "points", "state": "assigned"})
+    bad, _ = parse_record("assessments", {"assessment_id": "a1", "section_id": "100", "title": "T",
+                                          "include_in_final_grade": "yes", "grading_type": "points", "state": "assigned"})
     assert bad.reason is Reason.WRONG_FIELD_TYPE and bad.assessment_key == ("a1", "100")
-    good = parse_record("assessments", {"assessment_id": "a1", "section_id": "100", "title": "T",
+    good, _ = parse_record("assessments", {"assessment_id": "a1", "section_id": "100", "title": "T",
                                         "include_in_final_grade": True, "grading_type": "points", "state": "assigned",
                                         "assigned_at": "2026-10-20T08:00:00-05:00", "points_possible": 10})
     assert isinstance(good, Assessment) and good.start == datetime(2026, 10, 20, 13, tzinfo=timezone.utc)

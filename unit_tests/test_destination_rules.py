@@ -24,8 +24,13 @@ class Roster:
     enrolled: set[tuple[str, str]] = field(default_factory=lambda: {("100", "s1")})
     tasks: set[tuple[str, str]] = field(default_factory=lambda: {("100", "100-1-7012")})
 
+    forbidden: set[str] = field(default_factory=set)
+
     def section_known(self, section_id: str) -> bool:
         return section_id in self.sections
+
+    def section_forbidden(self, section_id: str) -> bool:
+        return section_id in self.forbidden
 
     def is_campus_user(self, user_id: str) -> bool:
         return user_id in self.users

@@ -1,0 +1,134 @@
+"""The state-echo guarantee, in one place: a state is echoed only once every record before it is settled.
+
+The ledger alone assigns input positions: every record line and every invalid line gets the next
+one when it arrives. A state that arrives closes a *span* (the positions since the previous state)
+and waits, in order, behind it. A position is *open* until the pipeline settles it: written to
+Campus, or finally decided (skipped, refused, invalid, superseded). Whatever keeps a record open
+(it is in the batch being read, in the batch in flight on the write thread, a score waiting in
+memory or spilled to disk for its assessment) needs no separate bookkeeping here: it simply has
+not been settled yet. `echoable()` hands back, in arrival order, the waiting states whose spans
+and all earlier spans have no open position.
+
+Each echoed state carries its `DestinationStats`: the records settled since the previous echoed
+state of the same stream (every stream for a GLOBAL or LEGACY state), and how many of them were
+rejected (invalid input, refused by Campus). Lines that named no stream (an unparseable line) are
+counted on the next state echoed.
+
+Memory: one small entry per waiting state (its payload and per-stream counters) and one per run
+of consecutive positions of one stream, whatever the number of records.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Generic, Hashable, TypeVar
+
+Payload = TypeVar("Payload")
+
+
+@dataclass(frozen=True, slots=True)
+class DestinationStats:
+    """Airbyte's destinationStats of one echoed state."""
+
+    record_count: int
+    rejected_count: int
+
+
+@dataclass(slots=True)
+class _Span:
+    """Positions [start, next span's start) and the state that closes them (None: still open)."""
+
+    start: int
+    open: int = 0
+    records: Counter = field(default_factory=Counter)  # by stream key
+    rejected: Counter = field(default_factory=Counter)
+    state: tuple[Any, Hashable | None] | None = None  # (payload, stream key or None for every stream)
+
+
+class Ledger(Generic[Payload]):
+    """Positions, the states waiting to be echoed, and which of them may be echoed now."""
+
+    def __init__(self) -> None:
+        self._spans: list[_Span] = [_Span(0)]
+        self._first = 0  # spans before it are echoed (dropped in bulk, see `_compact`)
+        self._next = 0
+        self._open = 0
+        self._run_starts: list[int] = []  # positions where the stream changes, and that stream
+        self._run_streams: list[Hashable | None] = []
+        self._since_echo_records: Counter = Counter()
+        self._since_echo_rejected: Counter = Counter()
+
+    @property
+    def received(self) -> int:
+        """Positions assigned so far."""
+        return self._next
+
+    @property
+    def open_count(self) -> int:
+        """Positions not settled yet."""
+        return self._open
+
+    def receive(self, stream: Hashable | None) -> int:
+        """A record (or invalid) line arrived: its position, open until settled."""
+        position, self._next = self._next, self._next + 1
+        self._spans[-1].open += 1
+        self._open += 1
+        if not self._run_streams or self._run_streams[-1] != stream:
+            self._run_starts.append(position)
+            self._run_streams.append(stream)
+        return position
+
+    def receive_state(self, payload: Payload, stream: Hashable | None) -> None:
+        """A state arrived: it covers every position assigned so far and waits behind them."""
+        self._spans[-1].state = (payload, stream)
+        self._spans.append(_Span(self._next))
+
+    def settle(self, position: int, *, rejected: bool = False) -> None:
+        """The record at `position` is written or finally decided (once: the pipeline owns that)."""
+        stream = self._run_streams[bisect_right(self._run_starts, position) - 1]
+        self._open -= 1
+        span = self._spans[bisect_right(self._spans, position, lo=self._first, key=lambda s: s.start) - 1]
+        span.open -= 1
+        span.records[stream] += 1
+        if rejected:
+            span.rejected[stream] += 1
+
+    def echoable(self) -> list[tuple[Payload, DestinationStats]]:
+        """The waiting states that may be echoed now, in order, each with its stats."""
+        released: list[tuple[Payload, DestinationStats]] = []
+        while self._first < len(self._spans) - 1 and self._spans[self._first].open == 0:
+            span = self._spans[self._first]
+            self._first += 1
+            self._since_echo_records.update(span.records)
+            self._since_echo_rejected.update(span.rejected)
+            payload, stream = span.state
+            released.append((payload, self._stats_for(stream)))
+        self._compact()
+        return released
+
+    def waiting_states(self) -> int:
+        """States received and not echoed yet."""
+        return len(self._spans) - 1 - self._first
+
+    def _stats_for(self, stream: Hashable | None) -> DestinationStats:
+        """A stream's counts since its previous echo (every stream's for a global state), plus the
+        lines that named no stream."""
+        keys = [k for k in self._since_echo_records if stream is None or k == stream or k is None]
+        stats = DestinationStats(sum(self._since_echo_records[k] for k in keys),
+                                 sum(self._since_echo_rejected[k] for k in keys))
+        for k in keys:
+            del self._since_echo_records[k]
+            self._since_echo_rejected.pop(k, None)
+        return stats
+
+    def _compact(self) -> None:
+        """Drop echoed spans, and the stream runs wholly before the first unechoed one, in bulk."""
+        if self._first > 1024 and self._first * 2 > len(self._spans):
+            del self._spans[:self._first]
+            self._first = 0
+            keep_from = bisect_right(self._run_starts, self._spans[0].start) - 1
+            if keep_from > 0:
+                del self._run_starts[:keep_from]
+                del self._run_streams[:keep_from]

@@ -1,0 +1,75 @@
+"""Which role (assessments, scores, grades) an incoming stream plays: the one place that says so.
+
+A stream's role is the destination object the configured catalog maps it onto
+(`destination_object_name`), else its `stream_roles` entry, else its own name when that is a role
+(`DestinationConfig.role_of` decides; this module gives it the catalog's object names). The checks
+that a sync can be passed back at all also live here, because they are questions about routing:
+a sync where nothing maps to a role, and scores without their assessments in the same connection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from airbyte_cdk.models import ConfiguredAirbyteCatalog
+
+from destination_campus_grades.catalog import object_names
+from destination_campus_grades.spec import DestinationConfig
+
+MAPPING_HELP = ("Map each Otus stream to assessments, scores or grades: onto a destination object in the "
+                "connection's mapping, or in the destination's stream_roles setting (streams named "
+                "assessments, scores and grades need no entry).")
+
+
+class RoutingError(ValueError):
+    """The streams of this sync cannot be passed back as configured (a configuration error)."""
+
+
+@dataclass(frozen=True)
+class StreamRoutes:
+    """Incoming stream name → role, from the config and the configured catalog."""
+
+    config: DestinationConfig
+    object_names: Mapping[str, str]  # stream → destination_object_name, where the catalog maps one
+    catalog_streams: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, config: DestinationConfig, catalog: ConfiguredAirbyteCatalog | None = None) -> "StreamRoutes":
+        if catalog is None:
+            return cls(config, {})
+        return cls(config, object_names(catalog), tuple(s.stream.name for s in catalog.streams))
+
+    def role_of(self, stream: str) -> str | None:
+        return self.config.role_of(stream, self.object_names.get(stream))
+
+    def unmapped_detail(self, stream: str) -> str:
+        """Why a stream's records are not passed back, for the report."""
+        object_name = self.object_names.get(stream)
+        if object_name:
+            return f"stream {stream!r} is mapped onto {object_name!r}, which is not one of this destination's objects"
+        return f"stream {stream!r} is not mapped in stream_roles"
+
+    def check_catalog(self) -> None:
+        """Refuse a configured catalog that maps nothing, or sends scores without assessments."""
+        if not self.catalog_streams:
+            return
+        roles = {self.role_of(s) for s in self.catalog_streams} - {None}
+        if not roles:
+            raise RoutingError(nothing_mapped(self.catalog_streams, "The connection's streams"))
+        if "scores" in roles and "assessments" not in roles:
+            scores = [s for s in self.catalog_streams if self.role_of(s) == "scores"]
+            raise RoutingError(
+                f"Stream(s) {', '.join(scores)} carry scores, but no stream of this connection maps to "
+                "assessments. Scores are decided with their assessment (whether it is assigned, counts in the "
+                "final grade, its points possible): without it a score would be passed back against an "
+                "assessment a teacher may have since unticked or removed. Send the assessments in the same "
+                "connection: a multi-stream file source (S3, SFTP, GCS, Azure Blob) or a database source "
+                "with both views, each stream with its own sync mode. " + MAPPING_HELP)
+
+
+def nothing_mapped(streams: Iterable[str], where: str) -> str:
+    """The configuration error of a sync whose streams map to no role."""
+    names = ", ".join(sorted(set(streams))) or "(none)"
+    return (f"{where} map to none of assessments, scores or grades, so nothing can be passed back. "
+            f"Streams received: {names}. " + MAPPING_HELP)
