@@ -33,7 +33,7 @@ def test_records_validate_and_name_the_bad_field() -> None:
     assert lenient == ()
     assert isinstance(score, Score) and score.assessment_id == "7" and score.points == 3.0
     assert score.graded_at == date(2026, 10, 2)  # a bare date stays a day (the district's)
-    assert parse_record("scores", {**good, "graded_at": "2026-10-02T23:30:00"}).graded_at == \
+    assert parse_record("scores", {**good, "graded_at": "2026-10-02T23:30:00"})[0].graded_at == \
         datetime(2026, 10, 2, 23, 30, tzinfo=timezone.utc)  # a naive timestamp is UTC, as Otus writes
     for data, reason, field in (
         ({**good, "points": "ten"}, Reason.WRONG_FIELD_TYPE, "points"),
