@@ -62,13 +62,14 @@ elements = st.one_of(
 )
 
 
-def _line(element: Element, n: int, base: dict) -> bytes:
+def _line(element: Element, n: int, base: dict, example: str) -> bytes:
     def record(stream: str, data: dict) -> bytes:
         return json.dumps({"type": "RECORD", "record": {"stream": stream, "data": data, "emitted_at": 0}}).encode()
 
     if element.kind == "assessment":
         data = base["assessments"][element.assessment]
-        return record("assessments", {**data, "title": f"{data['title']} v{element.value}"})
+        # a title of its own per example: Campus refuses a second lineItem of a section with the same title
+        return record("assessments", {**data, "title": f"{data['title']} {example} v{element.value}"})
     if element.kind in ("score", "bad_score"):
         data = base["scores"][(element.assessment, element.student)]
         return record("scores", {**data, "points": element.value if element.kind == "score" else "ten"})
@@ -102,7 +103,7 @@ def test_every_line_is_accounted_for_and_no_state_overtakes_its_records(campus, 
             "scores": {(int(d["assessment_id"].split("-")[1]), m % STUDENTS): d
                        for m, (s, d) in enumerate((r for r in records if r[0] == "scores"))}}
     stream = [*stream, Element("state")]  # a final GLOBAL state: every count lands on some state
-    raw = [_line(element, n, base) for n, element in enumerate(stream)]
+    raw = [_line(element, n, base, namespace.hex[:8]) for n, element in enumerate(stream)]
     config = DestinationConfig.model_validate(campus.connection_config(
         passback_start_date="2026-09-01", district_time_zone="America/Chicago", vendor_namespace=str(namespace),
         max_concurrent_requests=3))
