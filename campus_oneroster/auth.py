@@ -21,6 +21,7 @@ from requests_oauthlib import OAuth1
 
 from campus_oneroster.config import ConnectionConfig, OAuth1HmacSha256, OAuth2ClientCredentials
 from campus_oneroster.errors import CredentialsRejectedError, OneRosterError, error_for_status
+from campus_oneroster.redaction import REDACTOR
 
 GRADEBOOK_COLLECTIONS = frozenset({"categories", "lineItems", "results"})
 VENDOR_HEADER = "x-vendor-authorization"
@@ -64,6 +65,7 @@ class OAuth2ClientCredentialsAuth:
     def __init__(self, credentials: OAuth2ClientCredentials, post_token: TokenPoster) -> None:
         self._token_url = credentials.token_url
         self._basic = HTTPBasicAuth(credentials.client_id, credentials.client_secret.get_secret_value())
+        REDACTOR.add_basic(credentials.client_id, credentials.client_secret.get_secret_value())
         self._post_token = post_token
         self._lock = threading.Lock()
         self._bearer: Optional[BearerToken] = None
@@ -105,6 +107,7 @@ class OAuth2ClientCredentialsAuth:
                 "of the district's OneRoster connection (it usually ends in /campus/oauth2/token?appName=<appName>)",
                 **refusal,
             )
+        REDACTOR.add(token)  # a provider may echo it back in an error description
         lifetime = _expires_in(oauth_error)
         self._renew_at = time.monotonic() + max(lifetime - RENEW_EARLY_SECONDS, lifetime / 2)
         return BearerToken(token)

@@ -12,27 +12,32 @@ from __future__ import annotations
 import collections
 import logging
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Deque, Iterable, Iterator, Mapping, Optional, TypeVar, Union
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 import orjson
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 
 from campus_oneroster.auth import auth_for, is_gradebook_path, with_vendor_header
-from campus_oneroster.config import ConnectionConfig, require_secure_url
+from campus_oneroster.config import RESPONSE_FLOOR_BYTES, ConnectionConfig, require_secure_url
 from campus_oneroster.errors import (
     ConnectionFailedError,
     NotOneRosterEndpointError,
     OneRosterError,
+    RedirectRefusedError,
+    ResponseTooLargeError,
     RetriesExhaustedError,
     error_for_status,
 )
 from campus_oneroster.filters import Filter, Predicate, filter_text
-from campus_oneroster.paging import Page, PageSignals, is_last_page, records_in, signals_of, single_object_in
+from campus_oneroster.paging import CollectionRead, Page, PageSignals, records_in, signals_of, single_object_in
+from campus_oneroster.redaction import REDACTOR
 from campus_oneroster.retry import (
     RetryPolicy,
     is_connect_failure,
@@ -40,6 +45,7 @@ from campus_oneroster.retry import (
     is_retryable_exception,
     retry_after_seconds,
 )
+from campus_oneroster.urls import InvalidPathSegmentError, host_of, leaves_its_base
 
 logger = logging.getLogger("campus_oneroster")
 
@@ -47,6 +53,9 @@ DEFAULT_USER_AGENT = "campus-passback/0.1 (OneRoster 1.1 client)"
 # RFC 3986 path characters: a sourcedId with a space or non-ASCII letters is escaped, while an
 # already-escaped one (%XX) and Campus's role-prefixed user ids (s+123456) pass unchanged.
 PATH_SAFE = "/:@!$&'()*+,;=-._~%"
+# What one read1 step may return once decompressed: small enough that the deadline and the size
+# cap are checked often, large enough that a 20 MB page takes a few hundred steps.
+BODY_STEP_BYTES = 1 << 16
 
 FilterLike = Union[Filter, Predicate, str, None]
 Item = TypeVar("Item")
@@ -91,7 +100,10 @@ class OneRosterClient:
     def __init__(self, config: ConnectionConfig, *, user_agent: str = DEFAULT_USER_AGENT) -> None:
         self.config = config
         self._base_url = require_secure_url(config.base_url, "OneRoster (1.1) Base URL").rstrip("/")
-        self._policy = RetryPolicy(max_retries=config.max_retries, base_seconds=config.retry_base_seconds)
+        for secret in config.secret_values():
+            REDACTOR.add(secret)
+        self._policy = RetryPolicy(max_retries=config.max_retries, base_seconds=config.retry_base_seconds,
+                                   max_retry_after_seconds=config.max_retry_wait_seconds)
         self._timeout = config.request_timeout_seconds
         self._slots = threading.BoundedSemaphore(config.max_concurrent_requests)
         self.requests = RequestCounter()
@@ -115,26 +127,31 @@ class OneRosterClient:
         fields: Optional[Iterable[str]] = None,
         page_size: Optional[int] = None,
     ) -> Iterator[Page]:
-        """Pages of a collection in offset order, until `paging.is_last_page` says it ended.
+        """Pages of a collection in offset order, until `paging.CollectionRead` says it ended.
 
         With a known total, the stride is what the provider actually returned on the first page
         (its cap), and up to `max_concurrent_requests` later pages are fetched ahead. A prefetched
         page that comes back short leaves a gap, which is read before moving on, so every record
-        arrives exactly once even if the provider's page size varies.
+        arrives exactly once whatever page sizes the provider serves. A yielded page's `records`
+        belongs to the consumer (see `Page`): every count is taken before the page is handed over.
         """
         limit = page_size or self.config.page_size
         query = _query(filter=filter, sort=sort, order_by=order_by, fields=fields)
+        read = CollectionRead(("GET", path), limit)
         first, signals = self._read_page(path, query, offset=0, limit=limit)
         received = len(first.records)
-        if signals.total is not None and not is_last_page(signals, 0, received):
-            prefetched = self._prefetched_pages(path, query, first, signals.total)
+        read.accept(first.records, 0, signals)
+        ended = read.ends_after(signals, 0, received)
+        if not ended and signals.total is not None and signals.total > received:
+            prefetched = self._prefetched_pages(path, query, first, signals.total, read)
             del first  # a 50,000-record page is ~90 MB of dicts: hold none the consumer is done with
             yield from prefetched
             return
-        yield first
+        if received:
+            yield first
         del first
-        if not is_last_page(signals, 0, received):
-            yield from self._sequential_pages(path, query, received, limit)
+        if not ended:
+            yield from self._sequential_pages(path, query, received, limit, read)
 
     def iter_records(self, path: str, **options: Any) -> Iterator[dict]:
         """Every record of a collection, in page order; same options as `iter_pages`."""
@@ -236,19 +253,22 @@ class OneRosterClient:
         signals = signals_of(response)
         return Page(records=records, offset=offset, total=signals.total), signals
 
-    def _sequential_pages(self, path: str, query: dict, offset: int, limit: int) -> Iterator[Page]:
+    def _sequential_pages(self, path: str, query: dict, offset: int, limit: int, read: CollectionRead) -> Iterator[Page]:
         while True:
             page, signals = self._read_page(path, query, offset=offset, limit=limit)
             received = len(page.records)
+            read.accept(page.records, offset, signals)
+            ended = read.ends_after(signals, offset, received)
             if received:
                 yield page
             del page
-            if is_last_page(signals, offset, received):
+            if ended:
                 return
             offset += received
 
-    def _prefetched_pages(self, path: str, query: dict, first: Page, total: int) -> Iterator[Page]:
-        """`first`, then the pages up to `total`, fetched ahead by a bounded window, yielded in order.
+    def _prefetched_pages(self, path: str, query: dict, first: Page, total: int, read: CollectionRead) -> Iterator[Page]:
+        """`first`, then the pages up to `total`, fetched ahead by a bounded window, yielded in order;
+        then on sequentially while the end signals say more follows.
 
         The window is filled before `first` is handed over, so fetching overlaps the consumer's work
         from the start. Workers only fetch; pages are decoded here, one at a time as the consumer
@@ -271,7 +291,7 @@ class OneRosterClient:
                 submit_next()
             yield first
             del first
-            expected, signals = stride, None
+            expected = stride
             while window:
                 offset, fetched = window.popleft()
                 response = fetched.result()
@@ -279,29 +299,35 @@ class OneRosterClient:
                 submit_next()
                 page, signals = self._decode_page(response, path, offset)
                 del response
-                if not page.records:
-                    return
-                if page.offset > expected:
-                    yield from self._gap_pages(path, query, expected, page.offset)
-                expected = page.offset + len(page.records)
-                yield page
+                if offset > expected:
+                    yield from self._gap_pages(path, query, expected, offset, read)
+                received = len(page.records)
+                read.accept(page.records, offset, signals)
+                ended = read.ends_after(signals, offset, received)
+                expected = offset + received
+                if received:
+                    yield page
                 del page
-            if signals is not None and signals.total is not None and signals.total > expected:
-                yield from self._sequential_pages(path, query, expected, stride)
+                if ended:
+                    return
         finally:
             for _, future in window:
                 future.cancel()
             pool.shutdown(wait=False, cancel_futures=True)
+        yield from self._sequential_pages(path, query, expected, stride, read)
 
-    def _gap_pages(self, path: str, query: dict, start: int, end: int) -> Iterator[Page]:
-        """Records a short prefetched page left out, between `start` and the next page's `end`."""
+    def _gap_pages(self, path: str, query: dict, start: int, end: int, read: CollectionRead) -> Iterator[Page]:
+        """Records a short prefetched page left out, between `start` and the next page's offset `end`."""
         offset = start
         while offset < end:
-            page, _ = self._read_page(path, query, offset=offset, limit=end - offset)
-            if not page.records:
+            page, signals = self._read_page(path, query, offset=offset, limit=end - offset)
+            received = len(page.records)
+            read.accept(page.records, offset, signals)
+            if not received:
                 return
             yield page
-            offset += len(page.records)
+            del page
+            offset += received
 
     # ----- the request loop ------------------------------------------------------------------
 
@@ -319,7 +345,10 @@ class OneRosterClient:
         Returns the response and how many attempts it took (a PUT retried after a 5xx may have
         been applied by an earlier attempt: `WriteResult.attempts` tells the writer so)."""
         path = "/" + quote(path.lstrip("/"), safe=PATH_SAFE)
+        if leaves_its_base(path):
+            raise InvalidPathSegmentError(f"{path}: a segment is '.' or '..' (ids go through urls.path_segment)")
         url = self._base_url + path + (("?" + urlencode(params, quote_via=quote, safe="")) if params else "")
+        limit = int(params["limit"]) if params and "limit" in params else None
         headers: dict[str, str] = {}
         data = None
         if body is not None:
@@ -330,7 +359,8 @@ class OneRosterClient:
         while True:
             auth = self._auth.current()
             response, tries = self._send_with_retries(
-                method, url, path, auth=with_vendor_header(auth, self.config, path), headers=headers, data=data
+                method, url, path, auth=with_vendor_header(auth, self.config, path), headers=headers, data=data,
+                records=limit,
             )
             attempts += tries
             if response.status_code == 401 and self._auth.renewable and not renewed:
@@ -363,37 +393,100 @@ class OneRosterClient:
         auth: AuthBase,
         headers: dict,
         data: Any,
+        records: Optional[int] = None,
     ) -> tuple[requests.Response, int]:
         """One logical request: retried on transient failures, each attempt holding a concurrency slot.
 
-        Returns the final response (whatever its status) and the number of attempts; raises a typed,
-        transient error when a transient failure outlives the retries.
+        Redirects are never followed (a 3xx raises `RedirectRefusedError`), every attempt has a total
+        deadline of `request_timeout_seconds`, and its body may inflate to at most
+        `config.max_response_bytes(records)`. Returns the final response (whatever its status) and
+        the number of attempts; raises a typed, transient error when a transient failure outlives
+        the retries. Every wait is logged before it starts.
         """
         attempt = 0
+        max_bytes = self.config.max_response_bytes(records)
         while True:
             attempt += 1
             try:
                 with self._slots:
                     self.requests.add(method)
+                    deadline = time.monotonic() + self._timeout
                     response = self._session.request(
-                        method, url, auth=auth, headers=headers, data=data, timeout=self._timeout
+                        method, url, auth=auth, headers=headers, data=data, timeout=self._timeout,
+                        allow_redirects=False, stream=True,
                     )
+                    _read_body(response, deadline, max_bytes, method, path)
             except requests.exceptions.RequestException as error:
                 if not self._policy.retries_exception(error, attempt):
-                    raise _transport_error(error, method, path, urlsplit(url).hostname or "", attempt) from error
-                waited = self._policy.sleep(attempt)
-                logger.warning(
-                    "%s %s: %s, retry %d/%d after %.2f s",
-                    method, path, _failure_kind(error), attempt, self._policy.max_retries, waited,
-                )
+                    raise _transport_error(error, method, path, host_of(url), attempt) from error
+                self._wait(attempt, f"{method} {path}: {_failure_kind(error)}", None)
                 continue
+            if response.is_redirect or 300 <= response.status_code < 400:
+                raise _redirect_error(response, method, path, url)
             if not self._policy.retries_status(response.status_code, attempt):
                 return response, attempt
-            waited = self._policy.sleep(attempt, retry_after_seconds(response.headers.get("Retry-After")))
-            logger.warning(
-                "%s %s: HTTP %d, retry %d/%d after %.2f s",
-                method, path, response.status_code, attempt, self._policy.max_retries, waited,
-            )
+            asked = retry_after_seconds(response.headers.get("Retry-After"))
+            self._wait(attempt, f"{method} {path}: HTTP {response.status_code}", asked)
+
+    def _wait(self, attempt: int, what: str, asked: Optional[float]) -> None:
+        """Log the coming wait (what failed, how long, which retry of how many), then sleep it."""
+        seconds = self._policy.wait_seconds(attempt, asked)
+        capped = f" (Retry-After asked {asked:.0f} s; capped at Maximum retry wait)" if asked and asked > seconds else ""
+        logger.warning("%s, waiting %.2f s before retry %d of %d%s", what, seconds, attempt, self._policy.max_retries, capped)
+        if seconds > 0:
+            time.sleep(seconds)
+
+
+def _read_body(response: requests.Response, deadline: float, max_bytes: int, method: str, path: str) -> None:
+    """Read the body against the request's total deadline and the size cap, decompressing as it goes.
+
+    requests' own `timeout` bounds each socket read, not the response: a provider trickling a byte
+    at a time would hold a request for hours. So the body is read in small `read1` steps (each
+    returns what has arrived, decompressed to at most one step), checking the deadline and the size
+    between them; the bytes become `response.content` (set directly: requests has no public way).
+    """
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while True:
+            if time.monotonic() > deadline:
+                raise requests.exceptions.ReadTimeout("the response took longer than the request timeout in all")
+            try:
+                chunk = response.raw.read1(BODY_STEP_BYTES, decode_content=True)
+            except urllib3.exceptions.ReadTimeoutError:
+                raise requests.exceptions.ReadTimeout("no byte arrived within the request timeout") from None
+            except urllib3.exceptions.DecodeError:
+                raise requests.exceptions.ContentDecodingError("the compressed body could not be decoded") from None
+            except urllib3.exceptions.HTTPError as error:
+                raise requests.exceptions.ChunkedEncodingError(f"the connection dropped mid-response ({type(error).__name__})") from None
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > max_bytes:
+                raise ResponseTooLargeError(
+                    f"the response inflated beyond {max_bytes >> 20} MiB, the most allowed for "
+                    + ("this page" if max_bytes > RESPONSE_FLOOR_BYTES else "one response")
+                    + "; it was dropped", method=method, path=path, status=response.status_code,
+                )
+            chunks.append(chunk)
+    except BaseException:
+        response.close()
+        raise
+    response._content = b"".join(chunks)
+    response._content_consumed = True
+
+
+def _redirect_error(response: requests.Response, method: str, path: str, url: str) -> RedirectRefusedError:
+    location = response.headers.get("Location")
+    target = host_of(urljoin(url, location)) if location else "no address"
+    scheme = urlsplit(urljoin(url, location)).scheme if location else ""
+    response.close()
+    return RedirectRefusedError(
+        f"the provider answered HTTP {response.status_code}, redirecting to {target}"
+        + (" over plain http" if scheme == "http" else "")
+        + "; a OneRoster API never redirects, so it was not followed and nothing was sent there",
+        method=method, path=path, status=response.status_code,
+    )
 
 
 def _query(

@@ -7,18 +7,13 @@ client reads cannot drift apart. Secrets are `SecretStr`, so printing a config n
 
 from __future__ import annotations
 
-import ipaddress
 from datetime import date
 from typing import Annotated, Literal, Optional, Union
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from campus_oneroster.errors import InsecureUrlError
+from campus_oneroster.urls import CAMPUS_BASE_URL_EXAMPLE, provider_url
 
-LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
-
-CAMPUS_BASE_URL_EXAMPLE = "https://district.infinitecampus.org/campus/api/oneroster/v1p1/districtApp/ims/oneroster/v1p1"
 CAMPUS_TOKEN_URL_EXAMPLE = "https://district.infinitecampus.org/campus/oauth2/token?appName=districtApp"
 WHERE_IN_CAMPUS = (
     "In Campus: System Administration > Campus Learning > OneRoster / Grading Services, "
@@ -26,36 +21,33 @@ WHERE_IN_CAMPUS = (
 )
 
 
-def is_loopback_host(host: str) -> bool:
-    """Loopback hosts may use plain http: the traffic never leaves the machine (sandbox, tests)."""
-    host = host.strip("[]").lower()
-    if host in LOOPBACK_HOSTS:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+def require_secure_url(url: str, setting: str, *, query_allowed: bool = False) -> str:
+    """Refuse anything but an unambiguous https URL (or http on loopback), naming the setting and the fix.
 
-
-def require_secure_url(url: str, setting: str) -> str:
-    """Refuse anything but https (or http on loopback), naming the setting and the fix.
-
-    Credentials and student records travel on this URL, so plain http to a real host is never
-    acceptable; the error never echoes query strings, which could hold an app name or key.
+    Credentials and student records travel on this URL; `urls.provider_url` reads it with the
+    parser the HTTP stack uses, so the host checked is the host contacted.
     """
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InsecureUrlError(
-            f"{setting} must be a full URL starting with https:// (got a value without a scheme or host); "
-            f"copy it from Campus, e.g. {CAMPUS_BASE_URL_EXAMPLE}"
+    return provider_url(url, setting, query_allowed=query_allowed)
+
+
+def header_safe(value: Optional[str], setting: str) -> Optional[str]:
+    """Refuse a value bound for an HTTP header that holds CR, LF, another control character or
+    non-ASCII text: http.client would refuse it later, quoting the value in its error. The message
+    names the setting, never the value (a trailing newline is the usual cause: a pasted secret)."""
+    if value is not None and any(not 0x20 <= ord(character) < 0x7F for character in value):
+        raise ValueError(
+            f"{setting} contains a line break, tab or other control or non-ASCII character (often a newline "
+            "pasted with the value); re-enter it exactly as Campus shows it"
         )
-    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
-        raise InsecureUrlError(
-            f"{setting} uses http:// on {parts.hostname}: student data and credentials must travel over "
-            "https. Use the https:// address Campus shows (plain http is only allowed for 127.0.0.1, "
-            "localhost and ::1)."
-        )
-    return url.strip()
+    return value
+
+
+def _secret_text(value: Optional[SecretStr]) -> Optional[str]:
+    return None if value is None else value.get_secret_value()
+
+
+RESPONSE_FLOOR_BYTES = 16 << 20
+RESPONSE_BYTES_PER_RECORD = 8 << 10
 
 
 class OAuth2ClientCredentials(BaseModel):
@@ -96,7 +88,18 @@ class OAuth2ClientCredentials(BaseModel):
     @field_validator("token_url")
     @classmethod
     def _token_url_is_secure(cls, value: str) -> str:
-        return require_secure_url(value, "Token URL")
+        return require_secure_url(value, "Token URL", query_allowed=True)
+
+    @field_validator("client_id")
+    @classmethod
+    def _client_id_fits_a_header(cls, value: str) -> str:
+        return header_safe(value, "Client key")
+
+    @field_validator("client_secret")
+    @classmethod
+    def _client_secret_fits_a_header(cls, value: SecretStr) -> SecretStr:
+        header_safe(_secret_text(value), "Client secret")
+        return value
 
 
 class OAuth1HmacSha256(BaseModel):
@@ -117,6 +120,17 @@ class OAuth1HmacSha256(BaseModel):
         min_length=1,
         json_schema_extra={"order": 2, "airbyte_secret": True},
     )
+
+    @field_validator("consumer_key")
+    @classmethod
+    def _consumer_key_fits_a_header(cls, value: str) -> str:
+        return header_safe(value, "Consumer key")
+
+    @field_validator("consumer_secret")
+    @classmethod
+    def _consumer_secret_fits_a_header(cls, value: SecretStr) -> SecretStr:
+        header_safe(_secret_text(value), "Consumer secret")
+        return value
 
 
 Credentials = Annotated[Union[OAuth2ClientCredentials, OAuth1HmacSha256], Field(discriminator="auth_type")]
@@ -188,7 +202,10 @@ class ConnectionConfig(BaseModel):
         gt=0,
         le=3600,
         title="Request timeout (seconds)",
-        description="How long to wait for one response; a 50,000-record page can take a while to build.",
+        description=(
+            "How long one request may take in all: connecting, waiting for Campus and reading the whole "
+            "response (a 50,000-record page can take a while to build). A slower response is dropped and retried."
+        ),
         json_schema_extra={"order": 6},
     )
     max_retries: int = Field(
@@ -207,6 +224,28 @@ class ConnectionConfig(BaseModel):
         description="First backoff delay; it doubles per retry, with full jitter. Retry-After always wins.",
         json_schema_extra={"order": 8, "airbyte_hidden": True},
     )
+    max_retry_wait_seconds: float = Field(
+        default=120.0,
+        ge=0,
+        le=3600,
+        title="Maximum retry wait (seconds)",
+        description=(
+            "The longest wait before one retry, whatever the provider's Retry-After asks (a provider "
+            "asking for a day is waited on this long, then retried). Every wait is logged before it starts."
+        ),
+        json_schema_extra={"order": 40, "airbyte_hidden": True},
+    )
+    max_response_megabytes: Optional[int] = Field(
+        default=None,
+        ge=1,
+        le=4096,
+        title="Maximum response size (MiB)",
+        description=(
+            "The most one response may hold once decompressed; a larger one is dropped with an error. Leave "
+            "empty for 16 MiB plus 8 KiB per record the request asks for (about 96 MiB for a 10,000-record page)."
+        ),
+        json_schema_extra={"order": 41, "airbyte_hidden": True},
+    )
 
     credentials_expire_on: Optional[date] = Field(
         default=None,
@@ -224,6 +263,32 @@ class ConnectionConfig(BaseModel):
     @classmethod
     def _base_url_is_secure(cls, value: str) -> str:
         return require_secure_url(value, "OneRoster (1.1) Base URL")
+
+    @field_validator("vendor_key")
+    @classmethod
+    def _vendor_key_fits_a_header(cls, value: Optional[str]) -> Optional[str]:
+        return header_safe(value, "Vendor key")
+
+    @field_validator("vendor_secret")
+    @classmethod
+    def _vendor_secret_fits_a_header(cls, value: Optional[SecretStr]) -> Optional[SecretStr]:
+        header_safe(_secret_text(value), "Vendor secret")
+        return value
+
+    def max_response_bytes(self, records: Optional[int]) -> int:
+        """The most one response may inflate to: the setting, else a floor plus a generous size per
+        record asked for (a OneRoster record is well under 2 KiB of JSON; Campus's largest page,
+        50,000 enrollments, is ~18 MB)."""
+        if self.max_response_megabytes is not None:
+            return self.max_response_megabytes << 20
+        return RESPONSE_FLOOR_BYTES + (records or 0) * RESPONSE_BYTES_PER_RECORD
+
+    def secret_values(self) -> list[str]:
+        """Every secret this config holds, as the redactor must know them (the vendor header too)."""
+        credentials = self.credentials
+        secret = credentials.client_secret if isinstance(credentials, OAuth2ClientCredentials) else credentials.consumer_secret
+        values = [secret.get_secret_value(), _secret_text(self.vendor_secret), self.vendor_authorization()]
+        return [value for value in values if value]
 
     def vendor_authorization(self) -> Optional[str]:
         """The `x-vendor-authorization` value, or None when no vendor pair is configured."""

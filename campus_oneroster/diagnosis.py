@@ -21,6 +21,8 @@ from campus_oneroster.errors import (
     NotFoundError,
     NotOneRosterEndpointError,
     OneRosterError,
+    RedirectRefusedError,
+    ResponseTooLargeError,
     VendorAuthorizationError,
 )
 
@@ -30,6 +32,8 @@ CONFIG_ERRORS = (
     ForbiddenError,
     InsecureUrlError,
     NotFoundError,
+    RedirectRefusedError,
+    ResponseTooLargeError,
 )
 
 ROSTERING_REFUSED = (
@@ -57,6 +61,8 @@ def rostering_check_message(error: OneRosterError) -> str:
     """What `check` says when the rostering probe fails, naming which of the usual causes it is."""
     if isinstance(error, ConnectionFailedError):
         return f"Cannot reach the OneRoster host (network, DNS or TLS): {error}"
+    if isinstance(error, RedirectRefusedError):
+        return f"The OneRoster host redirected the request elsewhere (not followed): {error}"
     if isinstance(error, CredentialsRejectedError):
         return f"Campus refused the key and secret: {error}"
     if isinstance(error, ForbiddenError):

@@ -3,12 +3,16 @@
 Providers answer errors with a `statusInfoSet` body (often with an empty description); this module
 turns the HTTP status, that body and what we know about the request into one exception class, so
 callers branch on types and users read the provider's own words plus what to do about it.
-Messages carry the method and the resource path only: never a query string, header, token or secret.
+Messages carry the method and the resource path only: never a query string, header, token or secret;
+a provider's description passes the one redactor (`redaction.REDACTOR`), since a hostile provider can
+quote our own Authorization header back to us.
 """
 
 from __future__ import annotations
 
 from typing import Any, Optional
+
+from campus_oneroster.redaction import REDACTOR
 
 RENEW_SECRET_HINT = (
     "the key or secret is wrong or has expired: Campus keys expire after one year by default; "
@@ -41,7 +45,7 @@ class OneRosterError(Exception):
         self.path = path
         self.status = status
         self.code_minor = code_minor
-        self.description = description
+        self.description = REDACTOR.redact(description) if description else description
         if transient is not None:
             self.transient = transient
         super().__init__(self._message())
@@ -106,6 +110,36 @@ class NotOneRosterEndpointError(NotFoundError):
     hint = (
         "This is not a OneRoster 1.1 endpoint: check the Base URL. It is the district's OneRoster (1.1) "
         "Base URL from Campus and usually ends in /ims/oneroster/v1p1."
+    )
+
+
+class RedirectRefusedError(OneRosterError):
+    """The provider answered a redirect. A OneRoster API never redirects, so none is followed: the
+    credentials and the data stay with the host configured."""
+
+    hint = (
+        "The address is probably wrong or the service moved: use the OneRoster (1.1) Base URL and Token URL "
+        "exactly as Campus shows them now (https, the district's own host)."
+    )
+
+
+class ResponseTooLargeError(OneRosterError):
+    """A response that inflated beyond the size allowed for what was asked (a compression bomb, or a
+    provider sending far more than a page)."""
+
+    hint = (
+        "If the provider's records really are this large, raise Maximum response size (MiB); otherwise the "
+        "provider is misbehaving and the read was stopped to keep memory bounded."
+    )
+
+
+class RunawayPagingError(OneRosterError):
+    """A collection whose pages would never end or would repeat records: the provider ignores
+    `offset`, or its `Link: next` / `X-Total-Count` cannot be believed."""
+
+    hint = (
+        "The provider's paging is broken; nothing was emitted twice. Report it to the provider with the "
+        "collection named here; a smaller Page size sometimes avoids it."
     )
 
 

@@ -54,19 +54,13 @@ class RetryPolicy:
         """Seconds to sleep before retry `retry_number` (1-based): Retry-After, else full-jitter expo."""
         if retry_after is not None:
             return min(max(retry_after, 0.0), self.max_retry_after_seconds)
-        expo = backoff.expo(base=2, factor=self.base_seconds, max_value=self.max_backoff_seconds)
+        ceiling_seconds = min(self.max_backoff_seconds, self.max_retry_after_seconds)
+        expo = backoff.expo(base=2, factor=self.base_seconds, max_value=ceiling_seconds)
         next(expo)  # prime the generator: backoff yields None before factor * base ** 0
         ceiling = 0.0
         for _ in range(retry_number):
             ceiling = next(expo)
         return backoff.full_jitter(ceiling)
-
-    def sleep(self, retry_number: int, retry_after: Optional[float] = None) -> float:
-        """Sleep before a retry and return how long it slept (for the log line)."""
-        seconds = self.wait_seconds(retry_number, retry_after)
-        if seconds > 0:
-            time.sleep(seconds)
-        return seconds
 
 
 def is_retryable_status(status: int) -> bool:

@@ -114,6 +114,10 @@ class Reason(str, Enum):
         "invalid_field_value", Outcome.INVALID_INPUT,
         "The named field holds a value outside what it allows (a date that is not a date, an "
         "unknown state, a negative number): fix it in Otus or in the view.")
+    INVALID_ID = (
+        "invalid_id", Outcome.INVALID_INPUT,
+        "The named id is empty, '.' or '..' (or those percent-encoded), which cannot be part of a Campus "
+        "address, so nothing was sent: fix the id mapping in Otus or in the view.")
     NO_SCORE_VALUE = (
         "no_score_value", Outcome.INVALID_INPUT,
         "The score is marked graded but has neither points nor percent: enter a score in Otus.")

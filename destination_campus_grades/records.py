@@ -31,6 +31,7 @@ from typing import Any, Mapping, Union
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError
 
+from campus_oneroster.urls import is_path_segment
 from destination_campus_grades.district_days import Moment
 from destination_campus_grades.reasons import Reason
 
@@ -234,6 +235,10 @@ def parse_record(role: str, data: Mapping[str, Any]) -> tuple[ParsedRecord, tupl
     if not validator.is_valid(data):
         error = min(validator.iter_errors(data), key=lambda e: (len(e.path), str(e.path)))
         return _with_keys(role, data, _classify(role, data, error)), lenient
+    if "section_id" in data and not is_path_segment(str(data["section_id"])):
+        invalid = InvalidRecord(role, record_id(role, data), Reason.INVALID_ID, "section_id",
+                                "section_id cannot be one segment of a Campus address")
+        return _with_keys(role, data, invalid), lenient
     try:
         return _BUILDERS[role](data), lenient
     except _BadDate as bad:

@@ -32,6 +32,7 @@ from typing import Any, Iterable, Mapping
 
 from campus_oneroster.client import OneRosterClient
 from campus_oneroster.errors import ForbiddenError, NotFoundError
+from campus_oneroster.urls import path_segment
 from destination_campus_grades.refusals import Session, session_of, title_key
 
 DEFAULT_MAX_SECTIONS = 512
@@ -190,15 +191,15 @@ class RosterReader:
 
     def _read_section(self, section_id: str) -> Section:
         try:
-            section = self._client.get(f"/classes/{section_id}")
+            section = self._client.get(f"/classes/{path_segment(section_id)}")
             students = frozenset(u["sourcedId"] for u in self._client.iter_records(
-                f"/classes/{section_id}/students", fields=["sourcedId"]))
+                f"/classes/{path_segment(section_id)}/students", fields=["sourcedId"]))
         except NotFoundError:
             return None
         except ForbiddenError:
             return FORBIDDEN
         try:
-            line_items = {li["sourcedId"]: li for li in self._client.iter_records(f"/classes/{section_id}/lineItems")}
+            line_items = {li["sourcedId"]: li for li in self._client.iter_records(f"/classes/{path_segment(section_id)}/lineItems")}
         except (ForbiddenError, NotFoundError):
             return FORBIDDEN
         terms = tuple(t["sourcedId"] for t in section.get("terms") or () if isinstance(t, dict) and t.get("sourcedId"))
@@ -206,6 +207,6 @@ class RosterReader:
 
     def _section_results(self, section_id: str) -> dict[str, dict[str, Any]] | str:
         try:
-            return {r["sourcedId"]: r for r in self._client.iter_records(f"/classes/{section_id}/results")}
+            return {r["sourcedId"]: r for r in self._client.iter_records(f"/classes/{path_segment(section_id)}/results")}
         except (ForbiddenError, NotFoundError):
             return FORBIDDEN

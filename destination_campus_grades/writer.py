@@ -28,6 +28,7 @@ from typing import Iterator
 
 from campus_oneroster.client import OneRosterClient
 from campus_oneroster.errors import InvalidDataError, NotFoundError
+from campus_oneroster.urls import path_segment
 from destination_campus_grades.diff import Change
 from destination_campus_grades.fingerprint import recorded
 from destination_campus_grades.plan import LineItemPlan, ResultPlan
@@ -146,7 +147,7 @@ class GradebookWriter:
     def _put(self, collection: str, envelope: str, plan: LineItemPlan | ResultPlan) -> Refusal | None:
         """PUT one object; Campus's refusal is returned."""
         try:
-            written = self._client.put(f"/{collection}/{plan.sourced_id}", envelope, plan.body)
+            written = self._client.put(f"/{collection}/{path_segment(plan.sourced_id)}", envelope, plan.body)
         except (InvalidDataError, NotFoundError) as refused:
             return Refusal(reason_for_refusal(refused.description), refused.description or str(refused))
         stored = (written.body or {}).get(envelope)
@@ -157,8 +158,8 @@ class GradebookWriter:
     def remove(self, removal: Removal) -> None:
         """Delete a lineItem's results, then the lineItem (nothing is sent in a dry run)."""
         if not self._dry_run:
-            list(self._client.map_concurrent(self._client.delete, [f"/results/{r}" for r in removal.result_ids]))
-            self._client.delete(f"/lineItems/{removal.line_item_id}")
+            list(self._client.map_concurrent(self._client.delete, [f"/results/{path_segment(r)}" for r in removal.result_ids]))
+            self._client.delete(f"/lineItems/{path_segment(removal.line_item_id)}")
 
     @staticmethod
     def _refused(work: ResultWork, refusal: Refusal) -> RecordOutcome:

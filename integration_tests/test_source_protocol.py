@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import re
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from integration_tests.source_cli import (  # noqa: F401  (catalog is a fixture)
     ALL_STREAMS,
-    SourceRun,
     assert_no_secret,
     catalog,
     configured_catalog,
-    parse_messages,
     record_keys,
     run_source,
     sandbox_keys,
     seed_gradebook,
-    source_args,
 )
 
 def test_spec_describes_every_setting_and_hides_secrets(tmp_path: Path) -> None:
@@ -185,27 +179,3 @@ def test_read_failures_say_whose_move_it_is_without_a_secret(sandbox, tmp_path: 
     assert failing.returncode != 0
     assert failing.errors[0]["failure_type"] == "transient_error"
     assert "users" in failing.errors[0]["message"]
-
-
-def test_console_script_page_writing_prints_what_the_cdks_own_path_prints(sandbox, tmp_path: Path, catalog: dict) -> None:
-    """The console script writes pages itself; the CDK's per-record path must print the same records and counts."""
-    config = sandbox.connection_config(page_size=30)
-    selected = configured_catalog(catalog, {"users": "incremental", "enrollments": "incremental"})
-    paged = run_source("read", tmp_path, config=config, catalog=selected)
-    cdk_path = "from airbyte_cdk.entrypoint import launch; import sys; from source_campus_oneroster.source import " \
-               "SourceCampusOneroster; launch(SourceCampusOneroster(), sys.argv[1:])"
-    per_record = subprocess.run([sys.executable, "-c", cdk_path, *source_args("read", tmp_path, config=config, catalog=selected)[1:]],
-                                capture_output=True, text=True, timeout=180)
-    assert paged.returncode == per_record.returncode == 0, per_record.stderr
-
-    def without_emitted_at(stdout: str) -> list[str]:
-        return [re.sub(r',"emitted_at":\d+', "", line) for line in stdout.splitlines() if line.startswith('{"type":"RECORD"')]
-
-    assert without_emitted_at(paged.stdout) == without_emitted_at(per_record.stdout)
-    record_counts = [
-        [(s["stream"]["stream_descriptor"]["name"], s["stream"]["stream_state"], s["sourceStats"]["recordCount"]) for s in run.states]
-        for run in (paged, SourceRun(0, parse_messages(per_record.stdout), "", per_record.stdout))
-    ]
-    totals = [{name: sum(count for n, _, count in counts if n == name) for name in ("users", "enrollments")} for counts in record_counts]
-    assert totals[0] == totals[1] == {"users": len(paged.records_of("users")), "enrollments": len(paged.records_of("enrollments"))}
-    assert record_counts[0][-1][:2] == record_counts[1][-1][:2], "both paths end on the same state"

@@ -227,6 +227,9 @@ def sample_export(district: District) -> SampleExport:
     case("unknown_section", "unknown_section",
          assessment("unknown_section", NOT_A_CAMPUS_SECTION, assigned_by=teacher, start=day, due=day + timedelta(days=4)),
          score("unknown_section", NOT_A_CAMPUS_SECTION, students[0], points=10, graded=graded))
+    case("section_id_walks_the_path", "invalid_id",
+         assessment("section_id_walks_the_path", "..", assigned_by=teacher, start=day, due=day + timedelta(days=4)),
+         score("section_id_walks_the_path", "..", students[0], points=10, graded=graded))
     bad = assessment("points_possible_as_text", year, assigned_by=teacher, start=day, due=day + timedelta(days=4))
     bad[1]["points_possible"] = "twenty"
     case("points_possible_as_text", "wrong_field_type", bad)

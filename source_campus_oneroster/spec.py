@@ -14,6 +14,7 @@ from pydantic import Field, field_validator
 
 from campus_oneroster.config import ConnectionConfig
 from campus_oneroster.spec_schema import airbyte_spec
+from campus_oneroster.urls import is_path_segment
 
 DOCUMENTATION_URL = "https://docs.airbyte.com/integrations/sources/campus-oneroster"
 
@@ -70,10 +71,14 @@ class SourceConfig(ConnectionConfig):
     @field_validator("school_ids")
     @classmethod
     def _school_ids_are_ids(cls, value: Optional[list[str]]) -> Optional[list[str]]:
-        """Blank entries are dropped (a trailing empty row in the UI); duplicates read once."""
+        """Blank entries are dropped (a trailing empty row in the UI); duplicates read once; an id that
+        cannot be one segment of a Campus address ('.', '..') is refused, never sent."""
         if value is None:
             return None
         cleaned = list(dict.fromkeys(school.strip() for school in value if school.strip()))
+        for position, school in enumerate(cleaned, start=1):
+            if not is_path_segment(school):
+                raise ValueError(f"entry {position} is '.' or '..' (or those percent-encoded), not a school sourcedId")
         return cleaned or None
 
 

@@ -31,6 +31,7 @@ from airbyte_cdk.sources.streams.core import CheckpointMixin, Stream
 from campus_oneroster.client import OneRosterClient
 from campus_oneroster.errors import NotFoundError, OneRosterError
 from campus_oneroster.filters import where
+from campus_oneroster.urls import path_segment
 from source_campus_oneroster.booleans import normalise_booleans
 from source_campus_oneroster.cursor import CURSOR_FIELD, DateLastModifiedCursor, format_instant
 from source_campus_oneroster.failures import read_failure, school_not_found
@@ -65,7 +66,8 @@ class Collection:
         """(school, path) of each sequence one read covers: the collection, or its routes per selected school."""
         if not school_ids or not self.school_paths:
             return [(None, self.path)]
-        return [(school, template.format(school=school)) for school in school_ids for template in self.school_paths]
+        return [(school, template.format(school=path_segment(school))) for school in school_ids
+                for template in self.school_paths]
 
 
 COLLECTIONS: tuple[Collection, ...] = (
