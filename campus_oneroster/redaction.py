@@ -18,9 +18,10 @@ make the messages useless without protecting anything a three-character secret c
 from __future__ import annotations
 
 import base64
+import io
 import json
 import threading
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence, TextIO
 from urllib.parse import quote, quote_plus
 
 import orjson
@@ -136,3 +137,27 @@ class Redactor:
 
 
 REDACTOR = Redactor()
+
+
+class RedactedLines(io.TextIOBase):
+    """A text stream that passes every complete line through `REDACTOR.redact_line` before writing it
+    to `target`: installed as `sys.stdout`, it covers every `print` of a console script, the CDK's
+    uncaught-exception hook included."""
+
+    def __init__(self, target: TextIO) -> None:
+        self._target = target
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        if "\n" in self._pending:
+            *lines, self._pending = self._pending.split("\n")
+            self._target.write("".join(REDACTOR.redact_line(line) + "\n" for line in lines))
+            self._target.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._target.write(REDACTOR.redact_line(self._pending))
+            self._pending = ""
+        self._target.flush()

@@ -24,9 +24,8 @@ from campus_sandbox.hostile import HostileProvider
 from destination_campus_grades.report import parse_report_line
 from integration_tests.source_cli import SCRIPT as SOURCE, configured_catalog, parse_messages, run_source, sandbox_keys
 from integration_tests.test_destination_cli import SCRIPT as DESTINATION, catalog as destination_catalog
-from integration_tests.test_destination_cli import protocol_lines
+from integration_tests.test_destination_cli import DESTINATION_KEYS, protocol_lines
 from otus_export.bulk import bulk_export
-from otus_export.sample import PASSBACK_START_DATE
 
 READ_STREAMS = ("orgs", "users", "enrollments")
 PAGED = {"page_size": 5}
@@ -44,8 +43,7 @@ class World:
 
     def config(self, **overrides: Any) -> dict:
         return self.provider.connection_config(
-            "oauth2", max_retries=1, retry_base_seconds=0.01, passback_start_date=PASSBACK_START_DATE.isoformat(),
-            **overrides)
+            "oauth2", max_retries=1, retry_base_seconds=0.01, **{**DESTINATION_KEYS, **overrides})
 
     def secrets(self, config: dict) -> set[str]:
         """What must never be printed: the config's secrets and every credential the provider saw."""
