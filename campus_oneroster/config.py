@@ -8,9 +8,9 @@ client reads cannot drift apart. Secrets are `SecretStr`, so printing a config n
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal, Optional, Union
+from typing import Annotated, Literal, Optional, TypeVar, Union
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
 
 from campus_oneroster.urls import CAMPUS_BASE_URL_EXAMPLE, provider_url
 
@@ -30,11 +30,15 @@ def require_secure_url(url: str, setting: str, *, query_allowed: bool = False) -
     return provider_url(url, setting, query_allowed=query_allowed)
 
 
-def header_safe(value: Optional[str], setting: str) -> Optional[str]:
+HeaderValue = TypeVar("HeaderValue", str, SecretStr)
+
+
+def header_safe(value: Optional[HeaderValue], setting: str) -> Optional[HeaderValue]:
     """Refuse a value bound for an HTTP header that holds CR, LF, another control character or
     non-ASCII text: http.client would refuse it later, quoting the value in its error. The message
     names the setting, never the value (a trailing newline is the usual cause: a pasted secret)."""
-    if value is not None and any(not 0x20 <= ord(character) < 0x7F for character in value):
+    text = value.get_secret_value() if isinstance(value, SecretStr) else value
+    if text is not None and any(not 0x20 <= ord(character) < 0x7F for character in text):
         raise ValueError(
             f"{setting} contains a line break, tab or other control or non-ASCII character (often a newline "
             "pasted with the value); re-enter it exactly as Campus shows it"
@@ -90,16 +94,10 @@ class OAuth2ClientCredentials(BaseModel):
     def _token_url_is_secure(cls, value: str) -> str:
         return require_secure_url(value, "Token URL", query_allowed=True)
 
-    @field_validator("client_id")
+    @field_validator("client_id", "client_secret")
     @classmethod
-    def _client_id_fits_a_header(cls, value: str) -> str:
-        return header_safe(value, "Client key")
-
-    @field_validator("client_secret")
-    @classmethod
-    def _client_secret_fits_a_header(cls, value: SecretStr) -> SecretStr:
-        header_safe(_secret_text(value), "Client secret")
-        return value
+    def _fits_a_header(cls, value: HeaderValue, info: ValidationInfo) -> HeaderValue:
+        return header_safe(value, cls.model_fields[info.field_name].title)
 
 
 class OAuth1HmacSha256(BaseModel):
@@ -121,16 +119,10 @@ class OAuth1HmacSha256(BaseModel):
         json_schema_extra={"order": 2, "airbyte_secret": True},
     )
 
-    @field_validator("consumer_key")
+    @field_validator("consumer_key", "consumer_secret")
     @classmethod
-    def _consumer_key_fits_a_header(cls, value: str) -> str:
-        return header_safe(value, "Consumer key")
-
-    @field_validator("consumer_secret")
-    @classmethod
-    def _consumer_secret_fits_a_header(cls, value: SecretStr) -> SecretStr:
-        header_safe(_secret_text(value), "Consumer secret")
-        return value
+    def _fits_a_header(cls, value: HeaderValue, info: ValidationInfo) -> HeaderValue:
+        return header_safe(value, cls.model_fields[info.field_name].title)
 
 
 Credentials = Annotated[Union[OAuth2ClientCredentials, OAuth1HmacSha256], Field(discriminator="auth_type")]
@@ -264,16 +256,10 @@ class ConnectionConfig(BaseModel):
     def _base_url_is_secure(cls, value: str) -> str:
         return require_secure_url(value, "OneRoster (1.1) Base URL")
 
-    @field_validator("vendor_key")
+    @field_validator("vendor_key", "vendor_secret")
     @classmethod
-    def _vendor_key_fits_a_header(cls, value: Optional[str]) -> Optional[str]:
-        return header_safe(value, "Vendor key")
-
-    @field_validator("vendor_secret")
-    @classmethod
-    def _vendor_secret_fits_a_header(cls, value: Optional[SecretStr]) -> Optional[SecretStr]:
-        header_safe(_secret_text(value), "Vendor secret")
-        return value
+    def _fits_a_header(cls, value: Optional[HeaderValue], info: ValidationInfo) -> Optional[HeaderValue]:
+        return header_safe(value, cls.model_fields[info.field_name].title)
 
     def max_response_bytes(self, records: Optional[int]) -> int:
         """The most one response may inflate to: the setting, else a floor plus a generous size per

@@ -8,7 +8,7 @@ from urllib.parse import unquote, urlsplit
 
 import orjson
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from urllib3.util import parse_url
 
@@ -28,6 +28,9 @@ URL_PIECES = st.sampled_from(["http://", "https://", "vm", ":", "P", "@", "\\", 
 
 @settings(max_examples=400)
 @given(st.lists(URL_PIECES, min_size=1, max_size=10).map("".join))
+@example("https://campus.example.org/ims/oneroster/v1p1")
+@example("http://127.0.0.1:8080/ims?appName=x")
+@example("http://[::1]:8080/ims")
 def test_an_accepted_url_names_the_same_host_to_the_check_and_to_the_http_stack(url: str) -> None:
     try:
         accepted = provider_url(url, "Base URL", query_allowed=True)
