@@ -39,6 +39,7 @@ setup(
     install_requires=[
         "airbyte-cdk>=7.39,<8",
         "requests>=2.31",
+        "urllib3>=2.1",  # parse_url (the parser requests connects with) and HTTPResponse.read1
         "requests-oauthlib>=2.0",
         "oauthlib>=3.2",
         "pydantic>=2.13,<3",
