@@ -35,7 +35,9 @@ def use_private_pyairbyte_dirs(workdir: Path) -> None:
     """Point PyAirbyte's cache, logs and project files into `workdir`, offline and untracked;
     connectors it installs go to CONNECTORS_DIR, and the `uv` it builds their venvs with (installed
     with it, beside this Python) is on PATH. PyAirbyte reads these when it is imported, so this
-    runs before the first import."""
+    runs before the first import. Every process started from here on gets `workdir/tmp` as its
+    TMPDIR, because uv leaves lock files there on a first install and a connector killed before
+    the CDK cleans up leaves its config (secrets included) there: the caller deletes `workdir`."""
     os.environ.update(
         {
             "AIRBYTE_OFFLINE_MODE": "1",
@@ -44,6 +46,7 @@ def use_private_pyairbyte_dirs(workdir: Path) -> None:
             "AIRBYTE_CACHE_ROOT": str(workdir / "cache"),
             "AIRBYTE_LOGGING_ROOT": str(workdir / "logs"),
             "AIRBYTE_TEMP_DIR": str(workdir / "tmp"),
+            "TMPDIR": str(workdir / "tmp"),
             "AIRBYTE_INSTALL_DIR": str(CONNECTORS_DIR),
             "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
         }
