@@ -137,6 +137,16 @@ class Reason(str, Enum):
         "unknown_grading_task", Outcome.INVALID_INPUT,
         "grading_task_id is not a grading-task lineItem of the section in Campus: check that the "
         "task exists for the section's term.")
+    LEGACY_ID_NOT_MATCHED = (
+        "legacy_id_not_matched", Outcome.INVALID_INPUT,
+        "On OneRoster 1.2 the Otus id is still a 1.1 id (s... or t...) and no Campus user with that role "
+        "carries it as metadata.ic.legacysourceId: re-sync Otus's roster from the 1.2 connection, or check "
+        "that the person is still in Campus. Nothing was guessed or sent.")
+    USER_ID_AMBIGUOUS = (
+        "user_id_ambiguous", Outcome.INVALID_INPUT,
+        "The Otus id names more than one Campus user (a 1.2 sourcedId and another user's 1.1 legacy id, "
+        "or two users with the same legacysourceId): ask the Campus administrator to fix the duplicate "
+        "and re-sync Otus's roster. Nothing was guessed or sent.")
     ASSESSMENT_NOT_FOUND = (
         "assessment_not_found", Outcome.INVALID_INPUT,
         "The score's assessment never arrived in this sync: make sure the assessments stream is "
@@ -213,6 +223,15 @@ class Reason(str, Enum):
         "duplicate_title", Outcome.REFUSED_BY_CAMPUS,
         "Another assessment of the section already has this title in Campus: rename one of them in "
         "Otus (or in Campus) so each assessment of a section has its own title.")
+    CATEGORY_NOT_RESOLVED = (
+        "category_not_resolved", Outcome.REFUSED_BY_CAMPUS,
+        "OneRoster 1.2 refuses an assignment without a real category, and none was found for this class: "
+        "create a category with the Otus category's name in the class's Campus gradebook, map the Otus "
+        "category in category_map, or set default_category_id. The scores pass back at the next sync.")
+    LETTER_NOT_IN_SCORE_SCALE = (
+        "letter_not_in_score_scale", Outcome.REFUSED_BY_CAMPUS,
+        "The letter is not a value of the class's Campus score scale: use one of the scale's values in "
+        "Otus (the report lists them), or ask the Campus administrator to add it to the scale.")
     REFUSED_INVALID_DATA = (
         "refused_invalid_data", Outcome.REFUSED_BY_CAMPUS,
         "Campus refused the record for the reason quoted in the report: fix the record or ask "
