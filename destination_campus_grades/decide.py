@@ -33,7 +33,7 @@ from destination_campus_grades.plan import (
 from destination_campus_grades.reasons import Outcome, Reason
 from destination_campus_grades.records import Assessment, Grade, Score
 from destination_campus_grades.report import RecordOutcome
-from destination_campus_grades.roster import RosterNeeds, RosterSnapshot
+from destination_campus_grades.roster import RosterNeeds, RosterSnapshot, SectionHoldings
 from destination_campus_grades.rules import PassbackDecision, PassbackPolicy
 from destination_campus_grades.writer import LineItemWork, Refusal, Removal, ResultWork
 
@@ -128,20 +128,22 @@ def decide_batch(batch: Batch, roster: RosterSnapshot, known: Mapping[Assessment
         decision = rules.decide_score(s, entry.decision if entry else None, entry.points_possible if entry else None,
                                       ctx.policy, roster)
         if decision.send:
-            result = plan_score(s, ctx.settings, points_possible=entry.points_possible, scale=entry.scale)
+            result = plan_score(s, ctx.settings, points_possible=entry.points_possible, scale=entry.scale,
+                                student=decision.student)
             plan.results.append(_result_work(position, "scores", result, roster, ctx, plan, entry.refusal))
         else:
             plan.decided.append(_not_sent(position, "scores", s.otus_id, decision))
     for position, g in batch.grades:
         decision = rules.decide_grade(g, ctx.policy, roster)
         task = roster.held_line_item(g.section_id, g.grading_task_id) if decision.send else None
-        predicted = decision.send and refusals.score_not_in_group(g.score, task)
+        predicted = decision.send and (refusals.score_not_in_group(g.score, task) or ctx.settings.v1p2 and
+                                       refusals.letter_not_in_scale(g.score, task, roster.holdings(g.section_id).score_scales))
         if predicted:
             plan.decided.append(RecordOutcome("grades", Outcome.REFUSED_BY_CAMPUS, g.otus_id,
-                                              plan_grade(g, ctx.settings).sourced_id, predicted.reason,
-                                              predicted.detail, position))
+                                              plan_grade(g, ctx.settings, student=decision.student).sourced_id,
+                                              predicted.reason, predicted.detail, position))
         elif decision.send:
-            result = plan_grade(g, ctx.settings, scale=float(task["resultValueMax"]))
+            result = plan_grade(g, ctx.settings, scale=float(task["resultValueMax"]), student=decision.student)
             plan.results.append(_result_work(position, "grades", result, roster, ctx, plan))
         else:
             plan.decided.append(_not_sent(position, "grades", g.otus_id, decision))
@@ -168,10 +170,12 @@ def _line_item_work(position: int, a: Assessment, roster: RosterSnapshot, ctx: D
     holdings = roster.holdings(a.section_id)
     calendar = ctx.settings.calendar
     due = calendar.day_of(due_moment(a, calendar))
+    category = _category(a, holdings, ctx.settings) if ctx.settings.v1p2 else None
     line_item = plan_line_item(a, ctx.settings, grading_period_id=refusals.grading_period_for(
-        due, holdings.term_ids, roster.sessions))
+        due, holdings.term_ids, roster.sessions), category_id=category, school_id=holdings.school_id)
     titles = ChainMap(claimed, holdings.titles)
-    predicted = refusals.due_date_outside_term(due, holdings.term_ids, roster.sessions) or \
+    predicted = (ctx.settings.v1p2 and category is None and refusals.category_not_resolved(a.section_id, a.category)) or \
+        refusals.due_date_outside_term(due, holdings.term_ids, roster.sessions) or \
         refusals.title_taken(line_item.body["title"], line_item.sourced_id, titles)
     if predicted is not None:
         plan.entries[a.key].refusal = Refusal(predicted.reason, predicted.detail)
@@ -229,6 +233,16 @@ def _held_entries(scores: list[tuple[int, Score]], roster: RosterSnapshot,
             scale = float(held["resultValueMax"])
             entries[(assessment_id, section_id)] = AssessmentEntry(rules.SEND, scale, scale)
     return entries
+
+
+def _category(a: Assessment, holdings: SectionHoldings, settings: PlanSettings) -> str | None:
+    """The class's Campus category for the assessment (title, then category_map, then the default)."""
+    wanted = (a.category or "").strip().casefold()
+    titled = [c["sourcedId"] for c in holdings.categories
+              if wanted and str(c.get("title") or "").strip().casefold() == wanted and c.get("status") != "tobedeleted"]
+    if len(titled) == 1:
+        return titled[0]
+    return settings.category_map.get(a.category or "") or settings.default_category_id
 
 
 def _not_sent(position: int, role: str, otus_id: str, decision: PassbackDecision) -> RecordOutcome:

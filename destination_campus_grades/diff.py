@@ -18,6 +18,11 @@ Campus is shared with teachers. Per field, with the fingerprint of our last writ
 Without a fingerprint (an object written before fingerprints, or a provider that drops metadata)
 the comparison is two-way: any difference is written (`two_way`).
 
+After a district's move from OneRoster 1.1 to 1.2, a lineItem's `category` and `school` are sent
+always, where the 1.1 write may have left them to Campus: a field our fingerprint holds no digest
+for, that Campus holds with a real value, is Campus's (kept, no write, no note); the placeholder
+category is replaced by the one resolved.
+
 Known limit: when a teacher sets exactly Otus's new value, nothing is written and the
 fingerprint keeps the older Otus value; a later edit of that field then reads as "both changed".
 """
@@ -32,6 +37,8 @@ from destination_campus_grades.district_days import DistrictCalendar
 from destination_campus_grades.fingerprint import METADATA_PREFIX, compared_fields, digest, field_values, recorded
 
 CAMPUS_FILLED = ("category", "gradingPeriod")  # sent when known; otherwise Campus's (or a teacher's) value is kept
+ADOPTED_AFTER_MOVE = frozenset({"category", "school"})  # 1.2 sends them always; 1.1 may not have
+PLACEHOLDER_CATEGORY = "11111111-1111-1111-1111-111111111111"  # Campus's "Uncategorized": never a real category
 CampusEdits = Literal["keep", "overwrite"]
 
 
@@ -66,12 +73,16 @@ def reconcile(body: Mapping[str, Any], held: Mapping[str, Any] | None, calendar:
     last = mark["fields"] if mark else {}
     send: dict[str, Any] = {}
     kept: list[str] = []
+    kept_silently: list[str] = []  # Campus's own value of a field our last write did not send
     overwritten: list[str] = []
     campus_only = False
     for name in names:
         if ours[name] == theirs[name]:
             continue
         before = last.get(name)
+        if mark is not None and before is None and _filled_by_campus(name, theirs[name]):
+            kept_silently.append(name)
+            continue
         campus_changed = before is not None and digest(theirs[name]) != before
         otus_changed = before is None or digest(ours[name]) != before
         if campus_changed and not otus_changed and campus_edits == "keep":
@@ -83,8 +94,15 @@ def reconcile(body: Mapping[str, Any], held: Mapping[str, Any] | None, calendar:
             campus_only = campus_only or not otus_changed
     if not send:
         return Reconciled(Change.UNCHANGED, body, tuple(kept))
-    return Reconciled(Change.UPDATE, _merged(body, held, kept), tuple(kept), tuple(overwritten), campus_only,
-                      two_way=mark is None)
+    return Reconciled(Change.UPDATE, _merged(body, held, kept + kept_silently), tuple(kept), tuple(overwritten),
+                      campus_only, two_way=mark is None)
+
+
+def _filled_by_campus(name: str, held_value: Any) -> bool:
+    """A category or school our last write left to Campus (a lineItem written on 1.1 without one)
+    that Campus holds for real: after a move to 1.2 it is Campus's (or a teacher's) value, not a
+    change; the placeholder category is not a real one and is replaced."""
+    return name in ADOPTED_AFTER_MOVE and held_value is not None and held_value != PLACEHOLDER_CATEGORY
 
 
 def _merged(body: Mapping[str, Any], held: Mapping[str, Any], kept: list[str]) -> dict[str, Any]:

@@ -12,6 +12,8 @@ writes UTC) or bare dates (`2026-10-22`), which already are the district's day. 
   `line_item_date_format: date` they go out as the district's day (`2026-10-22`), for providers
   that want days.
 - `scoreDate`: a 1.1 date, the district's day of the graded instant.
+On OneRoster 1.2 `assignDate` / `dueDate` are UTC date-times (`2026-10-23T04:59:00Z`, the same
+instant), whatever `line_item_date_format` says; `scoreDate` stays the district's day.
 """
 
 from __future__ import annotations
@@ -67,6 +69,10 @@ class DistrictCalendar:
         if self.line_item_date_format == "date":
             return self.day_of(moment).isoformat()
         return self.local(moment).isoformat(timespec="seconds")
+
+    def utc_date_time(self, moment: Moment) -> str:
+        """`assignDate` / `dueDate` on OneRoster 1.2: a UTC date-time (a bare day: the district's midnight)."""
+        return self.local(moment).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def score_date(self, moment: Moment) -> str:
         """`scoreDate`: a 1.1 date, the district's day."""

@@ -57,17 +57,25 @@ class Passback:
                  batch_size: int = DEFAULT_BATCH_SIZE, waiting_in_memory: int = DEFAULT_IN_MEMORY) -> None:
         self.ledger: Ledger = Ledger()
         self.report = PassbackReport(dry_run=config.dry_run)
+        unused = config.unused_v1p2_settings()
+        if unused:
+            self.report.notices.append(f"{', '.join(unused)}: OneRoster 1.2 settings, not used because the connection "
+                                       "speaks 1.1 (set oneroster_version to 1.2 once Campus's connection is 1.2)")
         self._client = client
         self._routes = routes
         calendar = config.calendar
         self._context = DecisionContext(
-            PassbackPolicy(config.passback_start_date, frozenset(config.passback_teacher_group), calendar),
+            PassbackPolicy(config.passback_start_date, frozenset(config.passback_teacher_group), calendar,
+                           status_flags=config.send_status_flags),
             PlanSettings(config.vendor_namespace, config.campus_categories, config.percent_metadata_key,
-                         config.title_max_length, calendar, config.base_url, config.letter_grade_metadata_key),
+                         config.title_max_length, calendar, config.base_url, config.letter_grade_metadata_key,
+                         version=config.version, gradebook_base_url=getattr(config, "gradebook_base_url", None),
+                         status_flags=config.send_status_flags, standards=config.send_standards,
+                         default_category_id=config.default_category_id),
             delete_removed=config.removal_policy == "delete", campus_edits=config.campus_edits,
             dry_run=config.dry_run)
         self._vendor_namespace = config.vendor_namespace
-        self._reader = RosterReader(client)
+        self._reader = RosterReader(client, version=config.version)
         self._writer = GradebookWriter(client, dry_run=config.dry_run)
         self._writes = WriteThread(self._writer)
         self._batch_size = batch_size

@@ -30,16 +30,22 @@ from urllib.parse import quote
 
 from destination_campus_grades.district_days import DistrictCalendar, Moment
 from destination_campus_grades.fingerprint import stamp
-from destination_campus_grades.records import Assessment, Grade, Score
+from destination_campus_grades.identities import Person
+from destination_campus_grades.records import Assessment, Grade, Score, StandardScore
 from destination_campus_grades.reasons import Reason
+from destination_campus_grades.refusals import score_text
 
 DUE_AFTER_START_DAYS = 7
 PERCENT_SCALE = 100.0
 SCORE_DECIMALS = 6  # percent × max ÷ 100 without float noise (17.000000000000004)
 FULLY_GRADED = "fully graded"
+EXEMPT, NOT_SUBMITTED, SUBMITTED = "exempt", "not submitted", "submitted"
+CASE = "case"  # learningObjectiveSet source: 1EdTech CASE identifiers
 ELLIPSIS = "..."
 REF_TYPES = {"classes": "class", "categories": "category", "academicSessions": "academicSession",
-             "lineItems": "lineItem", "users": "user"}
+             "lineItems": "lineItem", "users": "user", "schools": "org", "scoreScales": "scoreScale"}
+GRADEBOOK_COLLECTIONS = frozenset({"categories", "lineItems", "scoreScales"})  # 1.2: under the gradebook root
+V1P2 = "1.2"
 
 
 @dataclass(frozen=True)
@@ -54,10 +60,19 @@ class PlanSettings:
     calendar: DistrictCalendar
     base_url: str
     letter_key: str | None = None  # None: a score-group value travels in `score`; else in metadata[letter_key]
+    version: str = "1.1"  # oneroster_version: which data model the bodies follow
+    gradebook_base_url: str | None = None  # 1.2: the gradebook root (hrefs of categories, lineItems, scoreScales)
+    status_flags: bool = False  # 1.2 opt-in: Otus's missing/late as the result's flags, exempt as scoreStatus
+    standards: bool = False  # 1.2 opt-in: standards as learningObjectiveSet
+    default_category_id: str | None = None  # 1.2: the district's default category
 
     @property
     def namespace(self) -> uuid.UUID:
         return namespace_of(self.vendor_namespace)
+
+    @property
+    def v1p2(self) -> bool:
+        return self.version == V1P2
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +136,10 @@ def score_on_scale(points: float | None, percent: float | None, points_possible:
 
 
 def guid_ref(settings: PlanSettings, collection: str, sourced_id: str) -> dict[str, str]:
-    """A OneRoster 1.1 GUIDRef: href (the object's URL at the provider), sourcedId, type."""
-    return {"href": f"{settings.base_url.rstrip('/')}/{collection}/{quote(sourced_id, safe='')}",
+    """A OneRoster GUIDRef: href (the object's URL at the provider: on 1.2 gradebook objects live
+    under the gradebook root), sourcedId, type."""
+    base = settings.gradebook_base_url if settings.v1p2 and collection in GRADEBOOK_COLLECTIONS else settings.base_url
+    return {"href": f"{(base or settings.base_url).rstrip('/')}/{collection}/{quote(sourced_id, safe='')}",
             "sourcedId": sourced_id, "type": REF_TYPES[collection]}
 
 
@@ -131,31 +148,40 @@ def due_moment(assessment: Assessment, calendar: DistrictCalendar) -> Moment:
     return assessment.due_at or calendar.days_later(assessment.start, DUE_AFTER_START_DAYS)
 
 
-def plan_line_item(assessment: Assessment, settings: PlanSettings, *, grading_period_id: str | None = None) -> LineItemPlan:
+def plan_line_item(assessment: Assessment, settings: PlanSettings, *, grading_period_id: str | None = None,
+                   category_id: str | None = None, school_id: str | None = None) -> LineItemPlan:
     """Rule 2 and the lineItem fields: assignDate = start, dueDate = due or start + 7 district days.
 
     `grading_period_id` is the period the roster says holds the due date (`refusals.grading_period_for`),
-    when Otus names none.
+    when Otus names none. On 1.1 the category is `category_map`'s (none: Campus files it under its
+    placeholder); on 1.2 it is the one resolved for the class (`category_id`, `categories.py`) and the
+    class's `school_id` is sent, as 1.2 requires both; dates are UTC date-times there.
     """
     calendar = settings.calendar
     due = due_moment(assessment, calendar)
     title, notes = _title(assessment.title, settings.title_max_length)
+    when = calendar.utc_date_time if settings.v1p2 else calendar.line_item_date
     body: dict[str, Any] = {
         "sourcedId": line_item_id(settings.namespace, assessment.assessment_id, assessment.section_id),
         "status": "active",
         "dateLastModified": _now(),
         "title": title,
-        "assignDate": calendar.line_item_date(assessment.start),
-        "dueDate": calendar.line_item_date(due),
+        "assignDate": when(assessment.start),
+        "dueDate": when(due),
         "class": guid_ref(settings, "classes", assessment.section_id),
         "resultValueMin": 0.0,
         "resultValueMax": result_value_max(assessment),
     }
     if assessment.description:
         body["description"] = assessment.description
-    category = settings.category_map.get(assessment.category) if assessment.category else None
+    if settings.v1p2 and school_id:
+        body["school"] = guid_ref(settings, "schools", school_id)
+    category = category_id if settings.v1p2 else \
+        settings.category_map.get(assessment.category) if assessment.category else None
     if category:
         body["category"] = guid_ref(settings, "categories", category)
+    if settings.v1p2 and settings.standards and assessment.standards:
+        body["learningObjectiveSet"] = [{"source": CASE, "learningObjectiveIds": sorted(assessment.standards)}]
     period = assessment.grading_period_id or grading_period_id
     if period:
         body["gradingPeriod"] = guid_ref(settings, "academicSessions", period)
@@ -164,38 +190,79 @@ def plan_line_item(assessment: Assessment, settings: PlanSettings, *, grading_pe
                         body, notes)
 
 
-def plan_score(score: Score, settings: PlanSettings, *, points_possible: float | None, scale: float) -> ResultPlan:
+def plan_score(score: Score, settings: PlanSettings, *, points_possible: float | None, scale: float,
+               student: Person | None = None) -> ResultPlan:
     """Rule 7 on the lineItem's scale: the score always (points, or percent of the scale), the percent
-    Otus sent in metadata; `points_possible`/`scale` are the assessment's (or the held lineItem's)."""
+    Otus sent in metadata; `points_possible`/`scale` are the assessment's (or the held lineItem's).
+
+    `student` is who Campus says the student is (`identities.py`): its sourcedId goes in the body,
+    its version-independent key into the result's sourcedId. On 1.2 with `status_flags`, Otus's
+    missing and late travel as the result's flags (both always sent, so clearing one is a change)
+    and exempt as scoreStatus exempt; with `standards`, the student's standard scores as
+    learningObjectiveSet.
+    """
     namespace = settings.namespace
+    student = student or Person(score.student_id, score.student_id)
     lid = line_item_id(namespace, score.assessment_id, score.section_id)
     value = score_on_scale(score.points, score.percent, points_possible, scale)
-    body = _result_body(settings, lid, score.student_id, value, _percent(settings, score.percent), score)
+    body = _result_body(settings, lid, student.sourced_id, value, _percent(settings, score.percent), score)
     if score.comment:
         body["comment"] = score.comment
-    rid = score_result_id(namespace, score.assessment_id, score.section_id, score.student_id)
-    return ResultPlan(rid, lid, score.section_id, score.student_id, score.otus_id, _stamped(rid, body, score, settings))
+    if settings.v1p2 and settings.status_flags:
+        body.update(_flags(score.status, value is not None))
+    if settings.v1p2 and settings.standards and score.standard_scores:
+        body["learningObjectiveSet"] = [{"source": CASE, "learningObjectiveResults": [
+            _objective_result(result) for result in sorted(score.standard_scores, key=lambda r: r.standard_id)]}]
+    rid = score_result_id(namespace, score.assessment_id, score.section_id, student.key)
+    return ResultPlan(rid, lid, score.section_id, student.sourced_id, score.otus_id,
+                      _stamped(rid, body, score, settings))
 
 
-def plan_grade(grade: Grade, settings: PlanSettings, *, scale: float = PERCENT_SCALE) -> ResultPlan:
+def plan_grade(grade: Grade, settings: PlanSettings, *, scale: float = PERCENT_SCALE,
+               student: Person | None = None) -> ResultPlan:
     """A grade is a result on Campus's own grading-task lineItem (`scale`: its resultValueMax).
 
-    The score-group value (a letter such as "B") goes in `score`, as Campus serves its own grading
-    tasks; with a percent alone no score is sent and Campus picks the value by minimum percent. With
-    `letter_key` the letter goes in `metadata[letter_key]` and `score` is the percent of the scale,
-    a number as OneRoster 1.1 types it (none without a percent).
+    On 1.1 the score-group value (a letter such as "B") goes in `score`, as Campus serves its own
+    grading tasks; with a percent alone no score is sent and Campus picks the value by minimum
+    percent. With `letter_key` the letter goes in `metadata[letter_key]` and `score` is the percent
+    of the scale, a number as OneRoster 1.1 types it (none without a percent). On 1.2 the value
+    travels in `textScore` (1.2's text score) and `score` is the percent of the scale when Otus
+    sent one, so score ÷ resultValueMax stays the student's fraction.
     """
-    rid = grade_result_id(settings.namespace, grade.grading_task_id, grade.student_id)
+    student = student or Person(grade.student_id, grade.student_id)
+    rid = grade_result_id(settings.namespace, grade.grading_task_id, student.key)
     metadata = _percent(settings, grade.percent)
-    if settings.letter_key is None:
+    text = None if grade.score is None else score_text(grade.score)
+    if settings.letter_key is None and not settings.v1p2:
         score = grade.score
     else:
         score = score_on_scale(None, grade.percent, None, scale)
-        if grade.score is not None:
+        if text is not None and not settings.v1p2:
             metadata[settings.letter_key] = grade.score
-    body = _result_body(settings, grade.grading_task_id, grade.student_id, score, metadata, grade)
-    return ResultPlan(rid, grade.grading_task_id, grade.section_id, grade.student_id, grade.otus_id,
+    body = _result_body(settings, grade.grading_task_id, student.sourced_id, score, metadata, grade)
+    if settings.v1p2 and text is not None:
+        body["textScore"] = text
+    return ResultPlan(rid, grade.grading_task_id, grade.section_id, student.sourced_id, grade.otus_id,
                       _stamped(rid, body, grade, settings))
+
+
+def _flags(status: str | None, scored: bool) -> dict[str, str]:
+    """1.2's result flags and status for Otus's status (`status_flags`): string booleans, always both."""
+    flags = {"missing": "true" if status == "missing" else "false", "late": "true" if status == "late" else "false"}
+    if status == "exempt":
+        return {**flags, "scoreStatus": EXEMPT}
+    if not scored:
+        return {**flags, "scoreStatus": NOT_SUBMITTED if status == "missing" else SUBMITTED}
+    return flags
+
+
+def _objective_result(result: StandardScore) -> dict[str, Any]:
+    entry: dict[str, Any] = {"learningObjectiveId": result.standard_id}
+    if result.score is not None:
+        entry["score"] = result.score
+    if result.text_score is not None:
+        entry["textScore"] = result.text_score
+    return entry
 
 
 def _percent(settings: PlanSettings, percent: float | None) -> dict[str, Any]:

@@ -56,6 +56,7 @@ class Assessment:
     category: str | None
     grading_period_id: str | None
     state: str
+    standards: tuple[str, ...] = ()  # CASE ids of the standards it assesses (optional input)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -88,6 +89,7 @@ class Score:
     graded_at: Moment | None
     status: str | None
     comment: str | None
+    standard_scores: tuple["StandardScore", ...] = ()  # the student's score per standard (optional input)
 
     @property
     def assessment_key(self) -> tuple[str, str]:
@@ -96,6 +98,15 @@ class Score:
     @property
     def otus_id(self) -> str:
         return f"assessment_id={self.assessment_id} section_id={self.section_id} student_id={self.student_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class StandardScore:
+    """A student's result on one standard of an assessment (sent on 1.2 with `standards` on)."""
+
+    standard_id: str
+    score: float | None = None
+    text_score: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,6 +336,7 @@ def _assessment(data: Mapping[str, Any]) -> Assessment:
         category=data.get("category"),
         grading_period_id=_text(data, "grading_period_id"),
         state=data["state"],
+        standards=tuple(sorted({str(s) for s in data.get("standards") or ()})),
     )
 
 
@@ -338,6 +350,8 @@ def _score(data: Mapping[str, Any]) -> Score:
         graded_at=_instant(data, "graded_at"),
         status=data.get("status"),
         comment=data.get("comment"),
+        standard_scores=tuple(StandardScore(str(entry["standard_id"]), _number(entry, "score"), _text(entry, "text_score"))
+                              for entry in data.get("standard_scores") or ()),
     )
 
 

@@ -87,11 +87,36 @@ def score_not_in_group(score: Any, task: Mapping[str, Any] | None) -> Prediction
     group = _score_group(task)
     if score is None or group is None:
         return None
-    if _score_text(score) in group:
+    if score_text(score) in group:
         return None
     return Prediction(Reason.SCORE_NOT_IN_SCORE_GROUP,
                       f"Score is not in the score group (predicted, not sent): grading task {task['sourcedId']} "
                       f"takes {', '.join(group)}")
+
+
+def category_not_resolved(section_id: str, otus_category: str | None) -> Prediction:
+    """OneRoster 1.2 refuses a lineItem without a real category, and none resolved for the class."""
+    named = f"category {otus_category!r}" if otus_category else "no category"
+    return Prediction(Reason.CATEGORY_NOT_RESOLVED,
+                      f"Category is required (predicted, not sent): class {section_id}, Otus {named}: no Campus "
+                      "category of the class has that title, category_map has no entry and no default is set")
+
+
+def letter_not_in_scale(score: Any, task: Mapping[str, Any] | None,
+                        scales: Iterable[Mapping[str, Any]]) -> Prediction | None:
+    """On 1.2, a grade's text is not a value of its score scale: the grading task's own (`scoreScale`),
+    else any of the class's; no scale shown, nothing predicted."""
+    ref = (task or {}).get("scoreScale")
+    wanted = ref.get("sourcedId") if isinstance(ref, Mapping) else None
+    scales = [s for s in scales if wanted is None or s.get("sourcedId") == wanted]
+    values = [score_text(v.get("itemValueLHS")) for s in scales for v in s.get("scoreScaleValue") or ()
+              if isinstance(v, Mapping) and v.get("itemValueLHS") is not None]
+    if score is None or not values or score_text(score) in values:
+        return None
+    names = ", ".join(str(s.get("title") or s.get("sourcedId")) for s in scales)
+    return Prediction(Reason.LETTER_NOT_IN_SCORE_SCALE,
+                      f"Score is not in the score scale (predicted, not sent): {score_text(score)!r} is not one of "
+                      f"{', '.join(dict.fromkeys(values))} ({names})")
 
 
 def title_key(title: str) -> str:
@@ -112,10 +137,10 @@ def _score_group(task: Mapping[str, Any] | None) -> list[str] | None:
     group = ((metadata or {}).get("ic") or {}).get("scoreGroup") if isinstance(metadata, Mapping) else None
     if not isinstance(group, list) or not group:
         return None
-    return [_score_text(item.get("score")) for item in group if isinstance(item, Mapping)]
+    return [score_text(item.get("score")) for item in group if isinstance(item, Mapping)]
 
 
-def _score_text(score: Any) -> str:
+def score_text(score: Any) -> str:
     """A score-group value as text: 4.0 and "4" are the same value."""
     if isinstance(score, float) and score.is_integer():
         return str(int(score))

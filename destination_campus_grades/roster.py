@@ -33,9 +33,12 @@ from typing import Any, Iterable, Mapping
 from campus_oneroster.client import OneRosterClient
 from campus_oneroster.errors import ForbiddenError, NotFoundError
 from campus_oneroster.urls import path_segment
+from destination_campus_grades.identities import Found, People, user_of
 from destination_campus_grades.refusals import Session, session_of, title_key
 
 DEFAULT_MAX_SECTIONS = 512
+USER_FIELDS_1P1 = ("sourcedId",)
+USER_FIELDS_1P2 = ("sourcedId", "roles", "metadata")  # roles and metadata.ic.legacysourceId: `identities.py`
 FORBIDDEN = "forbidden"
 
 
@@ -43,10 +46,13 @@ FORBIDDEN = "forbidden"
 class SectionHoldings:
     """One Campus section: who is enrolled, and the lineItems and results Campus holds for it."""
 
-    students: frozenset[str]
+    students: People
     line_items: dict[str, dict[str, Any]] = field(default_factory=dict)
     results: dict[str, dict[str, Any]] | None = None  # None: not read (nothing needed them yet)
     term_ids: tuple[str, ...] = ()
+    school_id: str | None = None  # the class's school (1.2 lineItems carry it)
+    categories: tuple[dict[str, Any], ...] = ()  # 1.2: the class's own categories (`/classes/{id}/categories`)
+    score_scales: tuple[dict[str, Any], ...] = ()  # 1.2: the class's score scales
     titles: dict[str, str] = field(default_factory=dict)  # title key → the lineItem holding it
 
     def __post_init__(self) -> None:
@@ -81,7 +87,7 @@ class RosterSnapshot:
     """Campus as one batch sees it (RosterFacts for the rules, holdings for the diff)."""
 
     sections: Mapping[str, Section]
-    users: frozenset[str] | None = None
+    users: People | None = None
     sessions: Mapping[str, Session] = field(default_factory=dict)  # by sourcedId, when needed
 
     # -- what the rules ask (RosterFacts) ---------------------------------------------------
@@ -92,12 +98,12 @@ class RosterSnapshot:
     def section_forbidden(self, section_id: str) -> bool:
         return self.sections[section_id] == FORBIDDEN
 
-    def is_campus_user(self, user_id: str) -> bool:
-        return user_id in self.users
+    def find_user(self, user_id: str) -> Found:
+        return self.users.find(user_id, "teacher")
 
-    def is_enrolled(self, section_id: str, student_id: str) -> bool:
+    def find_student(self, section_id: str, student_id: str) -> Found:
         holdings = self.holdings(section_id)
-        return holdings is not None and student_id in holdings.students
+        return holdings.students.find(student_id, "student") if holdings is not None else None
 
     def has_grading_task(self, section_id: str, line_item_id: str) -> bool:
         holdings = self.holdings(section_id)
@@ -133,10 +139,13 @@ class Written:
 class RosterReader:
     """Reads Campus through the client, with the per-sync section cache; makes batch snapshots."""
 
-    def __init__(self, client: OneRosterClient, *, max_sections: int = DEFAULT_MAX_SECTIONS) -> None:
+    def __init__(self, client: OneRosterClient, *, max_sections: int = DEFAULT_MAX_SECTIONS,
+                 version: str = "1.1") -> None:
         self._client = client
         self._max_sections = max_sections
-        self._users: frozenset[str] | None = None
+        self._v1p2 = version == "1.2"
+        self._user_fields = USER_FIELDS_1P2 if self._v1p2 else USER_FIELDS_1P1
+        self._users: People | None = None
         self._sessions: dict[str, Session] | None = None
         self._sections: OrderedDict[str, Section] = OrderedDict()
 
@@ -151,7 +160,7 @@ class RosterReader:
             self._sections[sid] = section
         self._read_results([sid for sid, line_items in needs.results_on.items() if self._holds_any(sid, line_items)])
         if needs.users and self._users is None:
-            self._users = frozenset(u["sourcedId"] for u in self._client.iter_records("/users", fields=["sourcedId"]))
+            self._users = self._people("/users")
         if needs.sessions and self._sessions is None:
             read = (session_of(record) for record in self._client.iter_records("/academicSessions"))
             self._sessions = {session.sourced_id: session for session in read if session is not None}
@@ -192,18 +201,36 @@ class RosterReader:
     def _read_section(self, section_id: str) -> Section:
         try:
             section = self._client.get(f"/classes/{path_segment(section_id)}")
-            students = frozenset(u["sourcedId"] for u in self._client.iter_records(
-                f"/classes/{path_segment(section_id)}/students", fields=["sourcedId"]))
+            students = self._people(f"/classes/{path_segment(section_id)}/students")
         except NotFoundError:
             return None
         except ForbiddenError:
             return FORBIDDEN
         try:
             line_items = {li["sourcedId"]: li for li in self._client.iter_records(f"/classes/{path_segment(section_id)}/lineItems")}
+            categories = self._gradebook_v1p2(section_id, "categories")
+            scales = self._gradebook_v1p2(section_id, "scoreScales")
         except (ForbiddenError, NotFoundError):
             return FORBIDDEN
         terms = tuple(t["sourcedId"] for t in section.get("terms") or () if isinstance(t, dict) and t.get("sourcedId"))
-        return SectionHoldings(students, line_items, term_ids=terms)
+        school = section.get("school")
+        return SectionHoldings(students, line_items, term_ids=terms, categories=categories, score_scales=scales,
+                               school_id=school.get("sourcedId") if isinstance(school, dict) else None)
+
+    def _people(self, path: str) -> People:
+        """Users of a collection: ids only on 1.1; on 1.2 with roles and the legacy id (`identities.py`)."""
+        users = (user_of(record) for record in self._client.iter_records(path, fields=self._user_fields))
+        return People((user for user in users if user is not None), legacy=self._v1p2)
+
+    def _gradebook_v1p2(self, section_id: str, collection: str) -> tuple[dict[str, Any], ...]:
+        """A class's categories or score scales (1.2's nested gradebook reads); none on 1.1, none where
+        the provider has no such route (404)."""
+        if not self._v1p2:
+            return ()
+        try:
+            return tuple(self._client.iter_records(f"/classes/{path_segment(section_id)}/{collection}"))
+        except NotFoundError:
+            return ()
 
     def _section_results(self, section_id: str) -> dict[str, dict[str, Any]] | str:
         try:

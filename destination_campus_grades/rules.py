@@ -11,8 +11,10 @@ Campus can take it (section, assigner), then the district's own gate (teacher gr
 Decided here, documented for admins:
 - `archived` assessments pass back like `assigned` ones: archiving hides a finished assessment
   from the teacher's list in Otus, its scores still count.
-- missing/late/exempt flags are never sent (OneRoster 1.1 has no such statuses); a score entered
-  with the flag still passes back without it, a flag without a score is skipped.
+- missing/late/exempt flags are never sent by default (OneRoster 1.1 has no such statuses); a score
+  entered with the flag still passes back without it, a flag without a score is skipped. On 1.2
+  with `send_status_flags` the flags travel (`plan.py`) and a flag without a score is sent too;
+  excluded students are never sent either way.
 - grades (grading-task results) follow rules 1, 4 and 5 with `posted_by` as the acting user.
 - rule 1 compares the day an assessment was *assigned* (`assigned_at`; `go_live_at` only when
   Otus sent no assigned date) with the passback start date: a later go-live date does not
@@ -21,11 +23,12 @@ Decided here, documented for admins:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
 from destination_campus_grades.district_days import DistrictCalendar
+from destination_campus_grades.identities import Found, Person, Unresolved
 from destination_campus_grades.records import Assessment, Grade, Score
 from destination_campus_grades.reasons import Reason
 
@@ -39,9 +42,11 @@ class RosterFacts(Protocol):
 
     def section_forbidden(self, section_id: str) -> bool: ...
 
-    def is_campus_user(self, user_id: str) -> bool: ...
+    def find_user(self, user_id: str) -> Found:
+        """The Campus user an Otus user id names (`identities.People.find`, as a teacher)."""
 
-    def is_enrolled(self, section_id: str, student_id: str) -> bool: ...
+    def find_student(self, section_id: str, student_id: str) -> Found:
+        """The student of the section an Otus student id names; None when none is enrolled."""
 
     def has_grading_task(self, section_id: str, line_item_id: str) -> bool: ...
 
@@ -53,6 +58,7 @@ class PassbackPolicy:
     start_date: date
     teacher_group: frozenset[str]  # empty: no group configured, every Campus user passes rule 4
     calendar: DistrictCalendar
+    status_flags: bool = False  # 1.2's send_status_flags: a missing/late/exempt flag alone is sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +68,7 @@ class PassbackDecision:
     send: bool
     reason: Reason | None = None
     detail: str = ""
+    student: Person | None = field(default=None, compare=False)  # who Campus says a sent score's student is
 
 
 SEND = PassbackDecision(True)
@@ -127,10 +134,11 @@ def decide_score(score: Score, assessment_decision: PassbackDecision | None, poi
     if graded < policy.start_date:
         return skip(Reason.GRADED_BEFORE_START_DATE, f"graded {graded}, passback starts {policy.start_date}")
     if score.points is None and score.percent is None:
-        if score.status in UNSCORED_STATUSES:
+        if score.status not in UNSCORED_STATUSES:
+            return skip(Reason.NO_SCORE_VALUE)
+        if not policy.status_flags:
             return skip(Reason.STATUS_NOT_PASSED_BACK, f"status {score.status} without points or percent")
-        return skip(Reason.NO_SCORE_VALUE)
-    if score.percent is None and points_possible is None:
+    elif score.percent is None and points_possible is None:
         return skip(Reason.NO_SCORE_VALUE, f"points {score.points:g} but no percent: the assessment has no "
                     "points_possible, so Campus's scale is the percent; send the percent")
     if score.points is not None and points_possible is not None and score.points > points_possible:
@@ -139,9 +147,7 @@ def decide_score(score: Score, assessment_decision: PassbackDecision | None, poi
         return skip(Reason.SCORE_ABOVE_POINTS_POSSIBLE, f"percent {score.percent:g} > 100")
     if roster.section_forbidden(score.section_id):
         return _forbidden(score.section_id)
-    if not roster.is_enrolled(score.section_id, score.student_id):
-        return skip(Reason.STUDENT_NOT_ENROLLED, f"student {score.student_id} is not in section {score.section_id}")
-    return SEND
+    return _enrolled(score.section_id, score.student_id, roster)
 
 
 def decide_grade(grade: Grade, policy: PassbackPolicy, roster: RosterFacts) -> PassbackDecision:
@@ -162,9 +168,11 @@ def decide_grade(grade: Grade, policy: PassbackPolicy, roster: RosterFacts) -> P
     if not roster.has_grading_task(grade.section_id, grade.grading_task_id):
         return skip(Reason.UNKNOWN_GRADING_TASK,
                     f"{grade.grading_task_id} is not a grading task of section {grade.section_id}")
-    if not roster.is_enrolled(grade.section_id, grade.student_id):
-        return skip(Reason.STUDENT_NOT_ENROLLED, f"student {grade.student_id} is not in section {grade.section_id}")
-    return _acting_user(grade.posted_by, policy, roster)
+    enrolled = _enrolled(grade.section_id, grade.student_id, roster)
+    if not enrolled.send:
+        return enrolled
+    acting = _acting_user(grade.posted_by, policy, roster)
+    return enrolled if acting.send else acting
 
 
 def _forbidden(section_id: str) -> PassbackDecision:
@@ -175,8 +183,26 @@ def _acting_user(user_id: str | None, policy: PassbackPolicy, roster: RosterFact
     """Rules 5 then 4: the assigning (or posting) user is a Campus user, and in the teacher group."""
     if user_id is None:
         return skip(Reason.ASSIGNER_NOT_IN_CAMPUS, "assigned by an Otus administrator outside Campus")
-    if not roster.is_campus_user(user_id):
+    user = roster.find_user(user_id)
+    if isinstance(user, Unresolved):
+        return skip(user.reason, user.detail)
+    if user is None:
         return skip(Reason.ASSIGNER_NOT_IN_CAMPUS, f"{user_id} is not a Campus user")
-    if policy.teacher_group and user_id not in policy.teacher_group:
+    if policy.teacher_group and user.sourced_id not in _members(policy.teacher_group, roster):
         return skip(Reason.TEACHER_NOT_IN_GROUP, f"{user_id} is not in the passback teacher group")
     return SEND
+
+
+def _members(group: frozenset[str], roster: RosterFacts) -> set[str]:
+    """The group's Campus users, whichever form (1.1 or 1.2 id) each entry was written in."""
+    return {found.sourced_id for found in map(roster.find_user, group) if isinstance(found, Person)}
+
+
+def _enrolled(section_id: str, student_id: str, roster: RosterFacts) -> PassbackDecision:
+    """The student is one enrolled user of the section; the decision carries who Campus says it is."""
+    student = roster.find_student(section_id, student_id)
+    if isinstance(student, Unresolved):
+        return skip(student.reason, student.detail)
+    if student is None:
+        return skip(Reason.STUDENT_NOT_ENROLLED, f"student {student_id} is not in section {section_id}")
+    return PassbackDecision(True, student=student)

@@ -213,16 +213,62 @@ class DestinationConfig(ConnectionConfig):
         json_schema_extra={"order": 22},
     )
 
+    default_category_id: Optional[str] = Field(
+        default=None,
+        title="Default category sourcedId",
+        description=(
+            "OneRoster 1.2 only: the Campus category an assessment is filed under when the class has no "
+            "category titled as the Otus category and category_map has no entry for it. Empty (default): "
+            "such an assessment is not sent and is reported as category_not_resolved (a dry run lists "
+            "every class and category to fix first)."
+        ),
+        examples=["c7001"],
+        json_schema_extra={"order": 23},
+    )
+    send_status_flags: bool = Field(
+        default=False,
+        title="Send missing, late and exempt (OneRoster 1.2)",
+        description=(
+            "OneRoster 1.2 only, off by default. On: Otus's missing and late travel as the result's 1.2 "
+            "flags (missing, late), exempt as score status exempt, also without a score; excluded students "
+            "are never sent. Off: as on 1.1, these statuses are not passed back (a score entered with one "
+            "still is). How Campus shows the 1.2 flags is not publicly documented: check one class first."
+        ),
+        json_schema_extra={"order": 24},
+    )
+    send_standards: bool = Field(
+        default=False,
+        title="Send standards (OneRoster 1.2)",
+        description=(
+            "OneRoster 1.2 only, off by default. On: an assessment's standards (the optional standards "
+            "input field, CASE ids) and each student's standard scores (standard_scores) travel as "
+            "learningObjectiveSet. Whether Campus accepts standards this way is unverified: try it on "
+            "one class, in a dry run first."
+        ),
+        json_schema_extra={"order": 25},
+    )
+
+    def unused_v1p2_settings(self) -> list[str]:
+        """1.2-only settings set on a 1.1 connection: not used, and the report says so (never silently)."""
+        if self.version == "1.2":
+            return []
+        return [name for name in ("default_category_id", "send_status_flags", "send_standards") if getattr(self, name)]
+
+    @property
+    def version(self) -> str:
+        """The OneRoster version the connection speaks."""
+        return str(getattr(self, "oneroster_version", "1.1"))
+
     @field_validator("district_time_zone")
     @classmethod
     def _is_a_time_zone(cls, value: str) -> str:
         time_zone(value)
         return value.strip()
 
-    @field_validator("letter_grade_metadata_key")
+    @field_validator("letter_grade_metadata_key", "default_category_id")
     @classmethod
     def _blank_is_none(cls, value: Optional[str]) -> Optional[str]:
-        """An emptied form field means the default (the letter in score)."""
+        """An emptied form field means the default (the letter in score; no default category)."""
         return value.strip() or None if value is not None else None
 
     @property

@@ -8,6 +8,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from destination_campus_grades.district_days import DistrictCalendar, time_zone
+from destination_campus_grades.identities import Found, People
 from destination_campus_grades.reasons import Outcome, Reason
 from destination_campus_grades.records import Assessment, Grade, Score
 from destination_campus_grades.rules import SEND, PassbackPolicy, decide_assessment, decide_grade, decide_score, skip
@@ -32,11 +33,11 @@ class Roster:
     def section_forbidden(self, section_id: str) -> bool:
         return section_id in self.forbidden
 
-    def is_campus_user(self, user_id: str) -> bool:
-        return user_id in self.users
+    def find_user(self, user_id: str) -> Found:
+        return People.of_ids(self.users).find(user_id, "teacher")
 
-    def is_enrolled(self, section_id: str, student_id: str) -> bool:
-        return (section_id, student_id) in self.enrolled
+    def find_student(self, section_id: str, student_id: str) -> Found:
+        return People.of_ids(s for c, s in self.enrolled if c == section_id).find(student_id, "student")
 
     def has_grading_task(self, section_id: str, line_item_id: str) -> bool:
         return (section_id, line_item_id) in self.tasks
