@@ -68,14 +68,15 @@ class Passback:
             PassbackPolicy(config.passback_start_date, frozenset(config.passback_teacher_group), calendar,
                            status_flags=config.send_status_flags),
             PlanSettings(config.vendor_namespace, config.campus_categories, config.percent_metadata_key,
-                         config.title_max_length, calendar, config.base_url, config.letter_grade_metadata_key,
-                         version=config.version, gradebook_base_url=getattr(config, "gradebook_base_url", None),
+                         config.title_max_length, calendar, config.version.rostering_root,
+                         config.letter_grade_metadata_key, version=config.oneroster_version,
+                         gradebook_base_url=config.version.gradebook_root,
                          status_flags=config.send_status_flags, standards=config.send_standards,
                          default_category_id=config.default_category_id),
             delete_removed=config.removal_policy == "delete", campus_edits=config.campus_edits,
             dry_run=config.dry_run)
         self._vendor_namespace = config.vendor_namespace
-        self._reader = RosterReader(client, version=config.version)
+        self._reader = RosterReader(client, version=config.oneroster_version)
         self._writer = GradebookWriter(client, dry_run=config.dry_run)
         self._writes = WriteThread(self._writer)
         self._batch_size = batch_size

@@ -254,14 +254,9 @@ class DestinationConfig(ConnectionConfig):
 
     def unused_v1p2_settings(self) -> list[str]:
         """1.2-only settings set on a 1.1 connection: not used, and the report says so (never silently)."""
-        if self.version == "1.2":
+        if self.oneroster_version == "1.2":
             return []
         return [name for name in ("default_category_id", "send_status_flags", "send_standards") if getattr(self, name)]
-
-    @property
-    def version(self) -> str:
-        """The OneRoster version the connection speaks."""
-        return str(getattr(self, "oneroster_version", "1.1"))
 
     @field_validator("district_time_zone")
     @classmethod
