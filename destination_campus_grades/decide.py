@@ -84,6 +84,7 @@ class BatchPlan:
     decided: list[RecordOutcome] = field(default_factory=list)
     notes: list[tuple[Reason, RecordOutcome]] = field(default_factory=list)
     entries: dict[AssessmentKey, AssessmentEntry] = field(default_factory=dict)
+    unresolved_categories: set[tuple[str, str]] = field(default_factory=set)  # (class, Otus category), 1.2
 
 
 def roster_needs(batch: Batch, known: Mapping[AssessmentKey, AssessmentEntry], ctx: DecisionContext, *,
@@ -178,6 +179,8 @@ def _line_item_work(position: int, a: Assessment, roster: RosterSnapshot, ctx: D
         refusals.due_date_outside_term(due, holdings.term_ids, roster.sessions) or \
         refusals.title_taken(line_item.body["title"], line_item.sourced_id, titles)
     if predicted is not None:
+        if predicted.reason is Reason.CATEGORY_NOT_RESOLVED:
+            plan.unresolved_categories.add((a.section_id, a.category or ""))
         plan.entries[a.key].refusal = Refusal(predicted.reason, predicted.detail)
         plan.decided.append(RecordOutcome("assessments", Outcome.REFUSED_BY_CAMPUS, a.otus_id, line_item.sourced_id,
                                           predicted.reason, predicted.detail, position))

@@ -236,6 +236,7 @@ class Passback:
         self._entries.update(plan.entries)
         for reason, note in plan.notes:
             self.report.note(reason, note)
+        self.report.unresolved_categories.update(plan.unresolved_categories)
         for outcome in plan.decided:
             self._outcome(outcome)
         if plan.line_items or plan.results or plan.removals:

@@ -4,7 +4,8 @@ Peers' users complain most about silent rejections; this report answers every in
 lines received by kind (`input`: records, states, invalid, ignored), and for every record and
 invalid line exactly one outcome, so created + updated + unchanged + deleted + skipped_by_rule +
 refused_by_campus + invalid_input = records + invalid lines. Then counts by reason code, and a few examples per reason with the Otus ids, the Campus sourcedId
-and Campus's own words. It is emitted as readable log lines plus ONE machine-readable line that
+and Campus's own words; on OneRoster 1.2, every class and Otus category no Campus category
+resolved for (`unresolved_categories`, a dry run's to-do list). It is emitted as readable log lines plus ONE machine-readable line that
 starts with `PASSBACK_REPORT ` followed by JSON. Memory is bounded: counters and at most
 `EXAMPLES_PER_REASON` examples per reason, whatever the number of records.
 """
@@ -48,6 +49,7 @@ class PassbackReport:
         self.writes: dict[str, int] = {}  # PUT / DELETE requests sent to Campus (retries included)
         self.notices: list[str] = []  # what the admin must act on soon (a key about to expire): the first lines
         self.lines_received: Counter[str] = Counter()
+        self.unresolved_categories: set[tuple[str, str]] = set()  # 1.2: (class, Otus category) with no Campus category
 
     def count_line(self, kind: str) -> None:
         """One input line of a kind in LINE_KINDS."""
@@ -90,6 +92,8 @@ class PassbackReport:
             },
             "writes": dict(self.writes),
             "notices": list(self.notices),
+            "unresolved_categories": [{"class": section, "otus_category": category}
+                                      for section, category in sorted(self.unresolved_categories)],
         }
 
     def lines(self, *, partial: bool = False, error: str | None = None) -> list[str]:
@@ -111,6 +115,13 @@ class PassbackReport:
                 campus = f" -> Campus {example['campus_id']}" if example["campus_id"] else ""
                 detail = f" ({example['detail']})" if example["detail"] else ""
                 lines.append(f"      e.g. {example['otus_id']}{campus}{detail}")
+        if self.unresolved_categories:
+            lines.append("  Categories to resolve before these assessments pass back (OneRoster 1.2; by class):")
+            by_class: dict[str, list[str]] = {}
+            for section, category in sorted(self.unresolved_categories):
+                by_class.setdefault(section, []).append(category)
+            for section, categories in by_class.items():
+                lines.append(f"      class {section}: " + ", ".join(repr(c) if c else "(no Otus category)" for c in categories))
         if any(self.writes.values()):
             lines.append("  Requests sent to Campus: " + ", ".join(f"{m} {n}" for m, n in sorted(self.writes.items())))
         if error:
