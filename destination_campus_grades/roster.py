@@ -9,9 +9,10 @@ Reads are per section, never per record: for each section a batch touches, its s
 lineItems (Campus's grading tasks and ours), in large pages, sections read concurrently (bounded
 by `max_concurrent_requests`). A section's results are read only when a lineItem the batch writes
 results to is already held (results hang off lineItems, so a first sync reads no results at all).
-Users are one paged read of `/users` (sourcedIds only), the first time an assigner is checked;
-academicSessions (terms and grading periods, for predicted refusals) one read the first time a
-lineItem may be planned. A section's own record (`/classes/{id}`) gives its terms.
+Users are one paged read of `/users` (sourcedIds and roles), the first time an assigner or a
+teacher group member is checked; academicSessions (terms and grading periods, for predicted
+refusals) and `/categories` (the provider's default category, `categories.py`) one read each the
+first time a lineItem may be planned. A section's own record (`/classes/{id}`) gives its terms.
 
 A section Campus does not know (404 on its students) is unknown; a section the key may not see
 (403 on any of its reads, or 404 on its lineItems or results once its students were served) is
@@ -33,6 +34,7 @@ from typing import Any, Iterable, Mapping
 from campus_oneroster.client import OneRosterClient
 from campus_oneroster.errors import ForbiddenError, NotFoundError
 from campus_oneroster.urls import path_segment
+from destination_campus_grades.categories import CampusCategory, category_of
 from destination_campus_grades.refusals import Session, session_of, title_key
 
 DEFAULT_MAX_SECTIONS = 512
@@ -73,7 +75,7 @@ class RosterNeeds:
     sections: frozenset[str] = frozenset()
     results_on: Mapping[str, frozenset[str]] = field(default_factory=dict)  # section → lineItem ids
     users: bool = False
-    sessions: bool = False  # terms and grading periods (a lineItem may be planned)
+    sessions: bool = False  # terms, grading periods and categories (a lineItem may be planned)
 
 
 @dataclass(frozen=True)
@@ -81,8 +83,9 @@ class RosterSnapshot:
     """Campus as one batch sees it (RosterFacts for the rules, holdings for the diff)."""
 
     sections: Mapping[str, Section]
-    users: frozenset[str] | None = None
+    users: Mapping[str, str] | None = None  # sourcedId → role
     sessions: Mapping[str, Session] = field(default_factory=dict)  # by sourcedId, when needed
+    categories: tuple[CampusCategory, ...] = ()  # the provider's /categories, when a lineItem may be planned
 
     # -- what the rules ask (RosterFacts) ---------------------------------------------------
 
@@ -94,6 +97,9 @@ class RosterSnapshot:
 
     def is_campus_user(self, user_id: str) -> bool:
         return user_id in self.users
+
+    def user_role(self, user_id: str) -> str | None:
+        return self.users.get(user_id)
 
     def is_enrolled(self, section_id: str, student_id: str) -> bool:
         holdings = self.holdings(section_id)
@@ -136,8 +142,9 @@ class RosterReader:
     def __init__(self, client: OneRosterClient, *, max_sections: int = DEFAULT_MAX_SECTIONS) -> None:
         self._client = client
         self._max_sections = max_sections
-        self._users: frozenset[str] | None = None
+        self._users: dict[str, str] | None = None
         self._sessions: dict[str, Session] | None = None
+        self._categories: tuple[CampusCategory, ...] | None = None
         self._sections: OrderedDict[str, Section] = OrderedDict()
 
     def snapshot(self, needs: RosterNeeds) -> RosterSnapshot:
@@ -151,15 +158,19 @@ class RosterReader:
             self._sections[sid] = section
         self._read_results([sid for sid, line_items in needs.results_on.items() if self._holds_any(sid, line_items)])
         if needs.users and self._users is None:
-            self._users = frozenset(u["sourcedId"] for u in self._client.iter_records("/users", fields=["sourcedId"]))
+            self._users = {u["sourcedId"]: str(u.get("role") or "")
+                           for u in self._client.iter_records("/users", fields=["sourcedId", "role"])}
         if needs.sessions and self._sessions is None:
             read = (session_of(record) for record in self._client.iter_records("/academicSessions"))
             self._sessions = {session.sourced_id: session for session in read if session is not None}
+        if needs.sessions and self._categories is None:
+            read_categories = (category_of(record) for record in self._client.iter_records("/categories"))
+            self._categories = tuple(category for category in read_categories if category is not None)
         view = {sid: self._sections[sid] for sid in wanted}
         keep = max(self._max_sections, len(wanted))
         while len(self._sections) > keep:
             self._sections.popitem(last=False)
-        return RosterSnapshot(view, self._users, self._sessions or {})
+        return RosterSnapshot(view, self._users, self._sessions or {}, self._categories or ())
 
     def apply(self, written: Iterable[Written]) -> None:
         """What a settled batch wrote or deleted, into the cached sections (results only where read)."""
