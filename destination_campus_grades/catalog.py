@@ -4,7 +4,8 @@ Airbyte's data-activation protocol lets an API destination answer `discover` wit
 DESTINATION_CATALOG: one operation per object (name, sync mode, the fields it takes, the fields
 that identify a record). The user maps a source stream and its fields onto an object, and the
 configured catalog then names the object in each stream's `destination_object_name`, which
-`DestinationConfig.role_of` routes by. The objects are the destination's three roles; their
+`DestinationConfig.role_of` routes by. The objects are the destination's roles (the three that
+are written, and the optional teacher group that decides rule 4); their
 fields are the input schemas the records are validated against, so the mapping and the
 validation can never disagree.
 
@@ -30,6 +31,7 @@ MATCHING_KEYS: dict[str, tuple[str, ...]] = {
     "assessments": ("assessment_id", "section_id"),
     "scores": ("assessment_id", "section_id", "student_id"),
     "grades": ("section_id", "student_id", "grading_task_id"),
+    "teacher_group": ("user_id",),  # a member; nothing is written for it (it gates rule 4)
 }
 
 

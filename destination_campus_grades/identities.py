@@ -131,6 +131,15 @@ class People:
             return Person(user.sourced_id, otus_id)
         return Person(user.sourced_id, legacy_form(user, role) or user.sourced_id)
 
+    def role_of(self, otus_id: str) -> str | None:
+        """The role of the user an id names: "student" for a student only, else a staff role (or "");
+        None when it names no single user."""
+        found = self.find(otus_id, "teacher")
+        if not isinstance(found, Person):
+            return None
+        roles = self._by_id[found.sourced_id].roles
+        return "student" if roles == {"student"} else min(roles - {"student"}, default="")
+
     def members(self, otus_ids: Iterable[str]) -> frozenset[str]:
         """The sourcedIds of the users a list of Otus ids names (a teacher group); ids naming no single user drop out."""
         found = (self.find(otus_id, "teacher") for otus_id in otus_ids)

@@ -24,6 +24,7 @@ waiting in the ledger.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterable, Iterator
 
 from campus_oneroster.client import OneRosterClient
@@ -36,13 +37,14 @@ from destination_campus_grades.ledger import Ledger
 from destination_campus_grades.plan import PlanSettings, line_item_id
 from destination_campus_grades.reasons import Outcome, Reason
 from destination_campus_grades.records import (
-    Assessment, Grade, InvalidRecord, ParsedRecord, Score, parse_record, record_key,
+    Assessment, Grade, GroupMember, InvalidRecord, ParsedRecord, Score, parse_record, record_key,
 )
 from destination_campus_grades.report import PassbackReport, RecordOutcome
 from destination_campus_grades.roster import RosterNeeds, RosterReader
 from destination_campus_grades.routing import StreamRoutes
 from destination_campus_grades.rules import PassbackPolicy
-from destination_campus_grades.spec import DestinationConfig
+from destination_campus_grades.spec import GROUP_ROLE, DestinationConfig
+from destination_campus_grades.teacher_group import TeacherGroup
 from destination_campus_grades.waiting import DEFAULT_IN_MEMORY, WaitingScores
 from destination_campus_grades.writer import GradebookWriter, LineItemWork, Removal, WriteThread
 
@@ -64,15 +66,16 @@ class Passback:
         self._client = client
         self._routes = routes
         calendar = config.calendar
+        self.group = TeacherGroup.of(config, routes)
+        self.report.teacher_group = self.group.summary()
         self._context = DecisionContext(
-            PassbackPolicy(config.passback_start_date, frozenset(config.passback_teacher_group), calendar,
+            PassbackPolicy(config.passback_start_date, self.group.configured, calendar, self.group.source,
                            status_flags=config.send_status_flags),
             PlanSettings(config.vendor_namespace, config.campus_categories, config.percent_metadata_key,
                          config.title_max_length, calendar, config.version.rostering_root,
-                         config.letter_grade_metadata_key, version=config.oneroster_version,
-                         gradebook_base_url=config.version.gradebook_root,
-                         status_flags=config.send_status_flags, standards=config.send_standards,
-                         default_category_id=config.default_category_id),
+                         config.letter_grade_metadata_key, config.default_category_id,
+                         version=config.oneroster_version, gradebook_base_url=config.version.gradebook_root,
+                         status_flags=config.send_status_flags, standards=config.send_standards),
             delete_removed=config.removal_policy == "delete", campus_edits=config.campus_edits,
             dry_run=config.dry_run)
         self._vendor_namespace = config.vendor_namespace
@@ -84,6 +87,8 @@ class Passback:
         self._entries: dict[tuple[str, str], AssessmentEntry] = {}
         self._waiting = WaitingScores(in_memory=waiting_in_memory)
         self._in_flight: list[LineItemWork] = []
+        self._members: list[tuple[int, GroupMember]] = []  # group members not applied yet
+        self._deferred: list[tuple[int, ParsedRecord]] = []  # assessments and grades waiting for the group
         self._seen = SeenAssessments()
         self._incomplete: set[str] = set()  # streams whose last STREAM_STATUS was not COMPLETE
         self.streams_received: set[str] = set()
@@ -97,10 +102,11 @@ class Passback:
         position = self.ledger.receive((line.stream, line.namespace))
         self.streams_received.add(line.stream)
         role = self._routes.role_of(line.stream)
-        if role is None:
+        if role is None or role == GROUP_ROLE and line.stream not in self.group.streams:
+            detail = self._routes.unmapped_detail(line.stream) if role is None else \
+                f"stream {line.stream!r} carries teacher group members but is not in the connection's catalog"
             self._outcome(RecordOutcome(line.stream, Outcome.INVALID_INPUT, f"line {line.number}",
-                                        reason=Reason.STREAM_NOT_MAPPED,
-                                        detail=self._routes.unmapped_detail(line.stream), position=position))
+                                        reason=Reason.STREAM_NOT_MAPPED, detail=detail, position=position))
             return
         self.mapped_records += 1
         record, lenient = parse_record(role, line.data)
@@ -129,9 +135,14 @@ class Passback:
         self.report.count_line("ignored")
 
     def stream_status(self, line: StreamStatusLine) -> None:
-        """The platform's word on whether a stream completed (a TRACE line: counted as ignored)."""
+        """The platform's word on whether a stream completed (a TRACE line: counted as ignored). The
+        last teacher group stream's COMPLETE completes the group: what waited for it is decided."""
         self.report.count_line("ignored")
         (self._incomplete.discard if line.complete else self._incomplete.add)(line.stream)
+        if line.complete and self.group.stream_complete(line.stream):
+            self._complete_group()
+            if not self._writes.busy:
+                self.flush()
 
     def finish(self, full_refresh: frozenset[str] | None = None) -> Iterator[None]:
         """End of input: write what is pending, then decide the scores still waiting (see `decide.py`
@@ -140,6 +151,9 @@ class Passback:
         the caller can echo what the ledger releases before the next write starts."""
         self.settle()
         yield
+        if self.group.waiting:
+            self.flush()  # the records pending join the group's members and the records waiting for it
+            self._complete_group()
         self.flush()
         self.settle()
         yield
@@ -199,7 +213,11 @@ class Passback:
         batch = Batch()
         scores: list[tuple[int, Score]] = []
         for position, record in self._last_per_key(pending):
-            if isinstance(record, Assessment):
+            if isinstance(record, GroupMember):
+                self._members.append((position, record))
+            elif isinstance(record, (Assessment, Grade)) and self.group.waiting:
+                self._deferred.append((position, record))  # rule 4 needs the whole group first
+            elif isinstance(record, Assessment):
                 batch.assessments.append((position, record))
             elif isinstance(record, Score):
                 scores.append((position, record))
@@ -207,6 +225,8 @@ class Passback:
                 batch.grades.append((position, record))
             else:
                 self._invalid(position, record)
+        if self._members and not self.group.waiting:
+            self._apply_members()
         known = self._entries.keys() | {a.key for _, a in batch.assessments}
         for position, score in scores:
             if score.assessment_key in known and not self._waiting.waits(score.assessment_key):
@@ -215,6 +235,31 @@ class Passback:
                 self._waiting.add(position, score)
         batch.scores = self._last_per_key(self._waiting.release(known) + batch.scores)
         self._decide_and_submit(batch)
+
+    def _complete_group(self) -> None:
+        """The group stream is complete (its COMPLETE status, or the end of the input): its members
+        are checked and become rule 4's group; the assessments and grades that waited are pending again."""
+        self.group.complete()
+        self._apply_members()
+        self._pending = self._deferred + self._pending
+        self._deferred = []
+        for notice in self.group.notices():
+            self.report.notices.append(notice)
+
+    def _apply_members(self) -> None:
+        """Check each member against Campus's users (`rules.decide_member`) and add it to the group."""
+        members, self._members = self._last_per_key(self._members), []
+        snapshot = self._reader.snapshot(RosterNeeds(users=True))
+        for position, member in members:
+            decision = rules.decide_member(member, snapshot)
+            if decision.send:
+                self.group.members.add(member.user_id)
+                self._outcome(RecordOutcome("teacher_group", Outcome.USED, member.otus_id, position=position))
+            else:
+                self._outcome(_not_sent(position, "teacher_group", member.otus_id, decision))
+        self._context = replace(self._context, policy=replace(self._context.policy,
+                                                              teacher_group=frozenset(self.group.members)))
+        self.report.teacher_group = self.group.summary()
 
     def settle(self) -> None:
         """Wait for the batch in flight and settle its outcomes; its failure is raised here."""
@@ -281,6 +326,11 @@ class Passback:
             self._entries[record.assessment_key] = AssessmentEntry(rules.skip(record.reason, detail))
 
 
+def _not_sent(position: int, role: str, otus_id: str, decision: rules.PassbackDecision) -> RecordOutcome:
+    return RecordOutcome(role, decision.reason.outcome, otus_id, reason=decision.reason, detail=decision.detail or None,
+                         position=position)
+
+
 def _otus_id(record: ParsedRecord) -> str:
     return record.record_id if isinstance(record, InvalidRecord) else record.otus_id
 
@@ -288,4 +338,4 @@ def _otus_id(record: ParsedRecord) -> str:
 def _role(record: ParsedRecord) -> str:
     if isinstance(record, InvalidRecord):
         return record.role
-    return {Assessment: "assessments", Score: "scores", Grade: "grades"}[type(record)]
+    return {Assessment: "assessments", Score: "scores", Grade: "grades", GroupMember: "teacher_group"}[type(record)]

@@ -28,6 +28,7 @@ from functools import lru_cache
 from typing import Any, Mapping
 from urllib.parse import quote
 
+from destination_campus_grades.categories import CategoryChoice
 from destination_campus_grades.district_days import DistrictCalendar, Moment
 from destination_campus_grades.fingerprint import stamp
 from destination_campus_grades.identities import Person
@@ -60,11 +61,11 @@ class PlanSettings:
     calendar: DistrictCalendar
     base_url: str
     letter_key: str | None = None  # None: a score-group value travels in `score`; else in metadata[letter_key]
+    default_category: str | None = None  # default_category_id: unmapped assessments are filed there
     version: str = "1.1"  # oneroster_version: which data model the bodies follow
     gradebook_base_url: str | None = None  # 1.2: the gradebook root (hrefs of categories, lineItems, scoreScales)
     status_flags: bool = False  # 1.2 opt-in: Otus's missing/late as the result's flags, exempt as scoreStatus
     standards: bool = False  # 1.2 opt-in: standards as learningObjectiveSet
-    default_category_id: str | None = None  # 1.2: the district's default category
 
     @property
     def namespace(self) -> uuid.UUID:
@@ -85,6 +86,7 @@ class LineItemPlan:
     otus_id: str  # the Otus identity of the assessment, for the report
     body: dict[str, Any]
     notes: tuple[Reason, ...] = ()
+    defaults: Mapping[str, Any] = field(default_factory=dict)  # sent only where Campus holds no value (a default category)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,14 +150,15 @@ def due_moment(assessment: Assessment, calendar: DistrictCalendar) -> Moment:
     return assessment.due_at or calendar.days_later(assessment.start, DUE_AFTER_START_DAYS)
 
 
-def plan_line_item(assessment: Assessment, settings: PlanSettings, *, grading_period_id: str | None = None,
-                   category_id: str | None = None, school_id: str | None = None) -> LineItemPlan:
+def plan_line_item(assessment: Assessment, settings: PlanSettings, *, category: CategoryChoice | None = None,
+                   grading_period_id: str | None = None, school_id: str | None = None) -> LineItemPlan:
     """Rule 2 and the lineItem fields: assignDate = start, dueDate = due or start + 7 district days.
 
+    `category` is the one `categories.resolve_category` chose: a mapped one is part of the body (and
+    its fingerprint); a default one only files what Campus holds no category for (`defaults`).
     `grading_period_id` is the period the roster says holds the due date (`refusals.grading_period_for`),
-    when Otus names none. On 1.1 the category is `category_map`'s (none: Campus files it under its
-    placeholder); on 1.2 it is the one resolved for the class (`category_id`, `categories.py`) and the
-    class's `school_id` is sent, as 1.2 requires both; dates are UTC date-times there.
+    when Otus names none. On 1.2 the class's `school_id` is sent too, as 1.2 requires it, and the
+    dates are UTC date-times.
     """
     calendar = settings.calendar
     due = due_moment(assessment, calendar)
@@ -176,10 +179,9 @@ def plan_line_item(assessment: Assessment, settings: PlanSettings, *, grading_pe
         body["description"] = assessment.description
     if settings.v1p2 and school_id:
         body["school"] = guid_ref(settings, "schools", school_id)
-    category = category_id if settings.v1p2 else \
-        settings.category_map.get(assessment.category) if assessment.category else None
-    if category:
-        body["category"] = guid_ref(settings, "categories", category)
+    defaults: dict[str, Any] = {}
+    if category is not None:
+        (defaults if category.is_default else body)["category"] = guid_ref(settings, "categories", category.sourced_id)
     if settings.v1p2 and settings.standards and assessment.standards:
         body["learningObjectiveSet"] = [{"source": CASE, "learningObjectiveIds": sorted(assessment.standards)}]
     period = assessment.grading_period_id or grading_period_id
@@ -187,7 +189,7 @@ def plan_line_item(assessment: Assessment, settings: PlanSettings, *, grading_pe
         body["gradingPeriod"] = guid_ref(settings, "academicSessions", period)
     body = stamp(body, namespace=settings.vendor_namespace, otus_id=assessment.otus_id, calendar=calendar)
     return LineItemPlan(body["sourcedId"], assessment.assessment_id, assessment.section_id, assessment.otus_id,
-                        body, notes)
+                        body, notes, defaults)
 
 
 def plan_score(score: Score, settings: PlanSettings, *, points_possible: float | None, scale: float,

@@ -127,6 +127,20 @@ class Grade:
 
 
 @dataclass(frozen=True, slots=True)
+class GroupMember:
+    """One member of Otus's Gradebook Passback Teacher Group (rule 4): who may pass grades back."""
+
+    user_id: str  # the member's Campus user sourcedId
+    otus_user_id: str | None
+    name: str | None  # kept for the record's identity only: never reported or logged
+
+    @property
+    def otus_id(self) -> str:
+        otus = f" otus_user_id={self.otus_user_id}" if self.otus_user_id else ""
+        return f"user_id={self.user_id}{otus}"
+
+
+@dataclass(frozen=True, slots=True)
 class InvalidRecord:
     """A record that cannot be passed back as it stands: which one, which field, which rule."""
 
@@ -139,11 +153,12 @@ class InvalidRecord:
     key: tuple[str, ...] | None = None  # its `record_key`, when its ids could be read
 
 
-ParsedRecord = Union[Assessment, Score, Grade, InvalidRecord]
+ParsedRecord = Union[Assessment, Score, Grade, GroupMember, InvalidRecord]
 KEY_FIELDS = {
     "assessments": ("assessment_id", "section_id"),
     "scores": ("assessment_id", "section_id", "student_id"),
     "grades": ("grading_task_id", "student_id"),
+    "teacher_group": ("user_id",),
 }
 INTEGRAL_TEXT = re.compile(r"-?[0-9]+\.0+")
 
@@ -156,6 +171,8 @@ def record_key(record: ParsedRecord) -> tuple[str, ...] | None:
         return ("scores", record.assessment_id, record.section_id, record.student_id)
     if isinstance(record, Grade):
         return ("grades", record.grading_task_id, record.student_id)
+    if isinstance(record, GroupMember):
+        return ("teacher_group", record.user_id)
     return record.key
 
 
@@ -233,6 +250,7 @@ def record_id(role: str, data: Mapping[str, Any]) -> str:
         "assessments": ("assessment_id", "section_id"),
         "scores": ("assessment_id", "section_id", "student_id"),
         "grades": ("grading_task_id", "section_id", "student_id"),
+        "teacher_group": ("user_id",),
     }.get(role, ())
     parts = [f"{k}={data.get(k)!s}" for k in keys] if isinstance(data, Mapping) else []
     return " ".join(parts) or "<record without ids>"
@@ -367,5 +385,9 @@ def _grade(data: Mapping[str, Any]) -> Grade:
     )
 
 
-_BUILDERS = {"assessments": _assessment, "scores": _score, "grades": _grade}
+def _member(data: Mapping[str, Any]) -> GroupMember:
+    return GroupMember(user_id=str(data["user_id"]), otus_user_id=_text(data, "otus_user_id"), name=data.get("name"))
+
+
+_BUILDERS = {"assessments": _assessment, "scores": _score, "grades": _grade, "teacher_group": _member}
 

@@ -6,7 +6,10 @@ A write Campus would refuse is better reported before it is sent, in dry runs as
   group (Campus's grading-task lineItems are assumed to carry it as `metadata.ic.scoreGroup`,
   as the sandbox does; without it nothing is predicted);
 - a title another lineItem of the section already uses (compared without case or surrounding
-  spaces; peers report Campus refusing or merging duplicate names).
+  spaces; peers report Campus refusing or merging duplicate names);
+- a lineItem without a category (none resolved, `categories.py`): 1.1 requires one;
+- a grading-task letter without a percent when letters travel in metadata
+  (`letter_grade_metadata_key`): 1.1's `score` is a number, and there is none to send.
 The grading period holding the due date is found the same way and sent with the lineItem.
 Closed grading windows cannot be read through OneRoster 1.1: those remain Campus's to refuse.
 
@@ -94,12 +97,23 @@ def score_not_in_group(score: Any, task: Mapping[str, Any] | None) -> Prediction
                       f"takes {', '.join(group)}")
 
 
-def category_not_resolved(section_id: str, otus_category: str | None) -> Prediction:
-    """OneRoster 1.2 refuses a lineItem without a real category, and none resolved for the class."""
-    named = f"category {otus_category!r}" if otus_category else "no category"
+def category_unresolved(otus_category: str | None, section_id: str) -> Prediction:
+    """No category resolved for a lineItem (`categories.py`): every strict provider refuses it."""
+    named = f"Otus category {otus_category!r} is no category title of the class and not in category_map" \
+        if otus_category else "the assessment has no category"
     return Prediction(Reason.CATEGORY_NOT_RESOLVED,
-                      f"Category is required (predicted, not sent): class {section_id}, Otus {named}: no Campus "
-                      "category of the class has that title, category_map has no entry and no default is set")
+                      f"lineItem field 'category' is required (predicted, not sent): class {section_id}: {named}, "
+                      "default_category_id is empty and the provider's categories hold no default")
+
+
+def letter_without_percent(score: Any, percent: float | None, letter_key: str | None) -> Prediction | None:
+    """Letters travel in metadata (`letter_grade_metadata_key`) and 1.1's numeric score carries the
+    percent: a letter alone leaves the result without the score 1.1 requires."""
+    if letter_key is None or score is None or percent is not None:
+        return None
+    return Prediction(Reason.LETTER_NEEDS_PERCENT,
+                      f"result field 'score' is required (predicted, not sent): the letter {score!r} travels in "
+                      f"metadata.{letter_key} and Otus sent no percent for the numeric score")
 
 
 def letter_not_in_scale(score: Any, task: Mapping[str, Any] | None,

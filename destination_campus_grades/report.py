@@ -50,6 +50,7 @@ class PassbackReport:
         self.notices: list[str] = []  # what the admin must act on soon (a key about to expire): the first lines
         self.lines_received: Counter[str] = Counter()
         self.unresolved_categories: set[tuple[str, str]] = set()  # 1.2: (class, Otus category) with no Campus category
+        self.teacher_group: dict[str, Any] = {}  # rule 4's group: where it came from, members (`teacher_group.py`)
 
     def count_line(self, kind: str) -> None:
         """One input line of a kind in LINE_KINDS."""
@@ -94,6 +95,7 @@ class PassbackReport:
             "notices": list(self.notices),
             "unresolved_categories": [{"class": section, "otus_category": category}
                                       for section, category in sorted(self.unresolved_categories)],
+            "teacher_group": dict(self.teacher_group),
         }
 
     def lines(self, *, partial: bool = False, error: str | None = None) -> list[str]:
@@ -107,6 +109,8 @@ class PassbackReport:
         lines.append(f"  input lines: {received['lines']} ("
                      + ", ".join(f"{kind} {received[kind]}" for kind in LINE_KINDS) + ")")
         lines.append("  " + ", ".join(f"{name}: {count}" for name, count in report["totals"].items()))
+        if self.teacher_group:
+            lines.append("  " + group_line(self.teacher_group))
         for role, counts in report["by_role"].items():
             lines.append(f"  {role}: " + ", ".join(f"{name} {count}" for name, count in sorted(counts.items())))
         for code, entry in report["reasons"].items():
@@ -128,6 +132,17 @@ class PassbackReport:
             lines.append(f"  Sync failed: {error}")
         lines.append(REPORT_PREFIX + json.dumps(report, sort_keys=True))
         return lines
+
+
+def group_line(group: dict[str, Any]) -> str:
+    """Where rule 4's teacher group came from, in one line (the report and the demo print it)."""
+    if group["source"] == "stream":
+        ignored = "; passback_teacher_group was ignored" if group["setting_ignored"] else ""
+        return (f"teacher group: {group['members']} members from the Otus stream {', '.join(group['streams'])}"
+                f"{ignored}")
+    if group["source"] == "setting":
+        return f"teacher group: {group['members']} ids from the passback_teacher_group setting"
+    return "teacher group: none (no teacher_group stream, passback_teacher_group empty): every Campus user passes"
 
 
 def parse_report_line(line: str) -> dict[str, Any] | None:

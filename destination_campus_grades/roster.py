@@ -9,9 +9,10 @@ Reads are per section, never per record: for each section a batch touches, its s
 lineItems (Campus's grading tasks and ours), in large pages, sections read concurrently (bounded
 by `max_concurrent_requests`). A section's results are read only when a lineItem the batch writes
 results to is already held (results hang off lineItems, so a first sync reads no results at all).
-Users are one paged read of `/users` (sourcedIds only), the first time an assigner is checked;
-academicSessions (terms and grading periods, for predicted refusals) one read the first time a
-lineItem may be planned. A section's own record (`/classes/{id}`) gives its terms.
+Users are one paged read of `/users` (sourcedIds and roles), the first time an assigner or a
+teacher group member is checked; academicSessions (terms and grading periods, for predicted
+refusals) and `/categories` (the provider's default category, `categories.py`) one read each the
+first time a lineItem may be planned. A section's own record (`/classes/{id}`) gives its terms.
 
 A section Campus does not know (404 on its students) is unknown; a section the key may not see
 (403 on any of its reads, or 404 on its lineItems or results once its students were served) is
@@ -34,11 +35,13 @@ from campus_oneroster.client import OneRosterClient
 from campus_oneroster.errors import ForbiddenError, NotFoundError
 from campus_oneroster.urls import path_segment
 from destination_campus_grades.identities import Found, People, user_of
+from destination_campus_grades.categories import CampusCategory, category_of
 from destination_campus_grades.refusals import Session, session_of, title_key
 
 DEFAULT_MAX_SECTIONS = 512
-USER_FIELDS_1P1 = ("sourcedId",)
-USER_FIELDS_1P2 = ("sourcedId", "roles", "metadata")  # roles and metadata.ic.legacysourceId: `identities.py`
+STUDENTS_FIELDS_1P1 = ("sourcedId",)
+USERS_FIELDS_1P1 = ("sourcedId", "role")
+USERS_FIELDS_1P2 = ("sourcedId", "roles", "metadata")  # roles and metadata.ic.legacysourceId: `identities.py`
 FORBIDDEN = "forbidden"
 
 
@@ -51,7 +54,7 @@ class SectionHoldings:
     results: dict[str, dict[str, Any]] | None = None  # None: not read (nothing needed them yet)
     term_ids: tuple[str, ...] = ()
     school_id: str | None = None  # the class's school (1.2 lineItems carry it)
-    categories: tuple[dict[str, Any], ...] = ()  # 1.2: the class's own categories (`/classes/{id}/categories`)
+    categories: tuple[CampusCategory, ...] = ()  # 1.2: the class's own categories (`/classes/{id}/categories`)
     score_scales: tuple[dict[str, Any], ...] = ()  # 1.2: the class's score scales
     titles: dict[str, str] = field(default_factory=dict)  # title key → the lineItem holding it
 
@@ -79,7 +82,7 @@ class RosterNeeds:
     sections: frozenset[str] = frozenset()
     results_on: Mapping[str, frozenset[str]] = field(default_factory=dict)  # section → lineItem ids
     users: bool = False
-    sessions: bool = False  # terms and grading periods (a lineItem may be planned)
+    sessions: bool = False  # terms, grading periods and categories (a lineItem may be planned)
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ class RosterSnapshot:
     sections: Mapping[str, Section]
     users: People | None = None
     sessions: Mapping[str, Session] = field(default_factory=dict)  # by sourcedId, when needed
+    categories: tuple[CampusCategory, ...] = ()  # the provider's /categories, when a lineItem may be planned
 
     # -- what the rules ask (RosterFacts) ---------------------------------------------------
 
@@ -100,6 +104,9 @@ class RosterSnapshot:
 
     def find_user(self, user_id: str) -> Found:
         return self.users.find(user_id, "teacher")
+
+    def user_role(self, user_id: str) -> str | None:
+        return self.users.role_of(user_id)
 
     def find_student(self, section_id: str, student_id: str) -> Found:
         holdings = self.holdings(section_id)
@@ -144,9 +151,9 @@ class RosterReader:
         self._client = client
         self._max_sections = max_sections
         self._v1p2 = version == "1.2"
-        self._user_fields = USER_FIELDS_1P2 if self._v1p2 else USER_FIELDS_1P1
         self._users: People | None = None
         self._sessions: dict[str, Session] | None = None
+        self._categories: tuple[CampusCategory, ...] | None = None
         self._sections: OrderedDict[str, Section] = OrderedDict()
 
     def snapshot(self, needs: RosterNeeds) -> RosterSnapshot:
@@ -160,15 +167,18 @@ class RosterReader:
             self._sections[sid] = section
         self._read_results([sid for sid, line_items in needs.results_on.items() if self._holds_any(sid, line_items)])
         if needs.users and self._users is None:
-            self._users = self._people("/users")
+            self._users = self._people("/users", USERS_FIELDS_1P2 if self._v1p2 else USERS_FIELDS_1P1)
         if needs.sessions and self._sessions is None:
             read = (session_of(record) for record in self._client.iter_records("/academicSessions"))
             self._sessions = {session.sourced_id: session for session in read if session is not None}
+        if needs.sessions and self._categories is None and not self._v1p2:  # 1.2: the placeholder is refused
+            read_categories = (category_of(record) for record in self._client.iter_records("/categories"))
+            self._categories = tuple(category for category in read_categories if category is not None)
         view = {sid: self._sections[sid] for sid in wanted}
         keep = max(self._max_sections, len(wanted))
         while len(self._sections) > keep:
             self._sections.popitem(last=False)
-        return RosterSnapshot(view, self._users, self._sessions or {})
+        return RosterSnapshot(view, self._users, self._sessions or {}, self._categories or ())
 
     def apply(self, written: Iterable[Written]) -> None:
         """What a settled batch wrote or deleted, into the cached sections (results only where read)."""
@@ -201,14 +211,15 @@ class RosterReader:
     def _read_section(self, section_id: str) -> Section:
         try:
             section = self._client.get(f"/classes/{path_segment(section_id)}")
-            students = self._people(f"/classes/{path_segment(section_id)}/students")
+            students = self._people(f"/classes/{path_segment(section_id)}/students",
+                                    USERS_FIELDS_1P2 if self._v1p2 else STUDENTS_FIELDS_1P1)
         except NotFoundError:
             return None
         except ForbiddenError:
             return FORBIDDEN
         try:
             line_items = {li["sourcedId"]: li for li in self._client.iter_records(f"/classes/{path_segment(section_id)}/lineItems")}
-            categories = self._gradebook_v1p2(section_id, "categories")
+            categories = tuple(c for c in map(category_of, self._gradebook_v1p2(section_id, "categories")) if c)
             scales = self._gradebook_v1p2(section_id, "scoreScales")
         except (ForbiddenError, NotFoundError):
             return FORBIDDEN
@@ -217,9 +228,9 @@ class RosterReader:
         return SectionHoldings(students, line_items, term_ids=terms, categories=categories, score_scales=scales,
                                school_id=school.get("sourcedId") if isinstance(school, dict) else None)
 
-    def _people(self, path: str) -> People:
-        """Users of a collection: ids only on 1.1; on 1.2 with roles and the legacy id (`identities.py`)."""
-        users = (user_of(record) for record in self._client.iter_records(path, fields=self._user_fields))
+    def _people(self, path: str, fields: tuple[str, ...]) -> People:
+        """Users of a collection: on 1.2 with their roles and legacy ids (`identities.py`)."""
+        users = (user_of(record) for record in self._client.iter_records(path, fields=list(fields)))
         return People((user for user in users if user is not None), legacy=self._v1p2)
 
     def _gradebook_v1p2(self, section_id: str, collection: str) -> tuple[dict[str, Any], ...]:

@@ -16,6 +16,9 @@ Decided here, documented for admins:
   with `send_status_flags` the flags travel (`plan.py`) and a flag without a score is sent too;
   excluded students are never sent either way.
 - grades (grading-task results) follow rules 1, 4 and 5 with `posted_by` as the acting user.
+- rule 4's group is the `teacher_group` stream when the connection carries it, else the
+  `passback_teacher_group` setting; no group at all lets every Campus user pass, an empty group
+  from the stream lets nobody. A member counts when Campus knows the user and it is not a student.
 - rule 1 compares the day an assessment was *assigned* (`assigned_at`; `go_live_at` only when
   Otus sent no assigned date) with the passback start date: a later go-live date does not
   rescue an assessment assigned before it. Every day is the district's (`district_days.py`).
@@ -29,7 +32,7 @@ from typing import Protocol
 
 from destination_campus_grades.district_days import DistrictCalendar
 from destination_campus_grades.identities import Found, Person, Unresolved
-from destination_campus_grades.records import Assessment, Grade, Score
+from destination_campus_grades.records import Assessment, Grade, GroupMember, Score
 from destination_campus_grades.reasons import Reason
 
 UNSCORED_STATUSES = frozenset({"missing", "late", "exempt"})
@@ -48,6 +51,8 @@ class RosterFacts(Protocol):
     def find_student(self, section_id: str, student_id: str) -> Found:
         """The student of the section an Otus student id names; None when none is enrolled."""
 
+    def user_role(self, user_id: str) -> str | None: ...
+
     def has_grading_task(self, section_id: str, line_item_id: str) -> bool: ...
 
 
@@ -56,8 +61,9 @@ class PassbackPolicy:
     """The district's choices the rules apply (from the destination config)."""
 
     start_date: date
-    teacher_group: frozenset[str]  # empty: no group configured, every Campus user passes rule 4
+    teacher_group: frozenset[str] | None  # None: no group (every Campus user passes rule 4); empty: nobody does
     calendar: DistrictCalendar
+    group_source: str = "passback_teacher_group"  # where the group came from, for the rule's detail
     status_flags: bool = False  # 1.2's send_status_flags: a missing/late/exempt flag alone is sent
 
 
@@ -175,6 +181,17 @@ def decide_grade(grade: Grade, policy: PassbackPolicy, roster: RosterFacts) -> P
     return enrolled if acting.send else acting
 
 
+def decide_member(member: GroupMember, roster: RosterFacts) -> PassbackDecision:
+    """A teacher group member counts when Campus knows the user and the user is not a student (the
+    member's role is what the roster's /users says; any staff role may assign assessments)."""
+    role = roster.user_role(member.user_id)
+    if role is None:
+        return skip(Reason.GROUP_MEMBER_NOT_IN_CAMPUS, f"{member.user_id} is not a Campus user")
+    if role == "student":
+        return skip(Reason.GROUP_MEMBER_IS_STUDENT, f"{member.user_id} is a student in Campus")
+    return SEND
+
+
 def _forbidden(section_id: str) -> PassbackDecision:
     return skip(Reason.SECTION_FORBIDDEN, f"the key may not read section {section_id}'s roster or gradebook")
 
@@ -188,8 +205,10 @@ def _acting_user(user_id: str | None, policy: PassbackPolicy, roster: RosterFact
         return skip(user.reason, user.detail)
     if user is None:
         return skip(Reason.ASSIGNER_NOT_IN_CAMPUS, f"{user_id} is not a Campus user")
-    if policy.teacher_group and user.sourced_id not in _members(policy.teacher_group, roster):
-        return skip(Reason.TEACHER_NOT_IN_GROUP, f"{user_id} is not in the passback teacher group")
+    if policy.teacher_group is not None and user.sourced_id not in _members(policy.teacher_group, roster):
+        if not policy.teacher_group:
+            return skip(Reason.TEACHER_NOT_IN_GROUP, f"the teacher group ({policy.group_source}) is empty: nobody passes back")
+        return skip(Reason.TEACHER_NOT_IN_GROUP, f"{user_id} is not in the passback teacher group ({policy.group_source})")
     return SEND
 
 

@@ -14,12 +14,13 @@ from typing import Any
 
 from hypothesis import given, settings, strategies as st
 
+from destination_campus_grades.categories import CategoryChoice, CategorySource
 from destination_campus_grades.diff import PLACEHOLDER_CATEGORY, Change, reconcile
 from destination_campus_grades.identities import Person
 from destination_campus_grades.plan import PlanSettings, plan_grade, plan_line_item, plan_score
 from destination_campus_grades.reasons import Reason
 from destination_campus_grades.records import StandardScore
-from destination_campus_grades.refusals import category_not_resolved, letter_not_in_scale
+from destination_campus_grades.refusals import category_unresolved, letter_not_in_scale, letter_without_percent
 from unit_tests.test_destination_rules import ASSESSMENT, CHICAGO, GRADE, SCORE
 
 ROSTERING = "https://campus.example.org/campus/api/ims/oneroster/rostering/v1p2"
@@ -27,6 +28,7 @@ GRADEBOOK = "https://campus.example.org/campus/api/ims/oneroster/gradebook/v1p2"
 V1P1 = PlanSettings("district-42", {"Quizzes": "c7001"}, "percent", 50, CHICAGO, ROSTERING)
 V1P2 = replace(V1P1, version="1.2", gradebook_base_url=GRADEBOOK)
 STUDENT = Person("100001", "s1")
+TITLED = CategoryChoice("cat-9", CategorySource.CLASS_TITLE)
 TIMES = st.datetimes(min_value=datetime(2026, 8, 1), max_value=datetime(2027, 6, 30), timezones=st.just(timezone.utc))
 
 
@@ -45,15 +47,15 @@ def nulls(value: Any, path: str = "") -> list[str]:
 @settings(max_examples=100, deadline=None)
 def test_a_1p2_line_item_has_school_category_utc_times_and_no_null(start, due, description) -> None:
     assessment = replace(ASSESSMENT, assigned_at=start, due_at=due, description=description)
-    body = plan_line_item(assessment, V1P2, category_id="cat-9", school_id="101").body
+    body = plan_line_item(assessment, V1P2, category=TITLED, school_id="101").body
     assert body["school"] == {"href": f"{ROSTERING}/schools/101", "sourcedId": "101", "type": "org"}
     assert body["category"] == {"href": f"{GRADEBOOK}/categories/cat-9", "sourcedId": "cat-9", "type": "category"}
     for name in ("assignDate", "dueDate"):
         assert body[name].endswith("Z") and len(body[name]) == 20, body[name]
     assert datetime.fromisoformat(body["assignDate"]) == start.replace(microsecond=0)
     assert not nulls(body)
-    on_1p1 = plan_line_item(assessment, V1P1, category_id="cat-9", school_id="101").body
-    assert "school" not in on_1p1 and "category" not in on_1p1, "1.1 bodies stay as they were"
+    on_1p1 = plan_line_item(assessment, V1P1, category=TITLED, school_id="101").body
+    assert "school" not in on_1p1, "1.1 bodies stay as they were"
     assert on_1p1["dueDate"][-6:] in ("-05:00", "-06:00")
 
 
@@ -96,8 +98,10 @@ def test_a_letter_outside_the_class_score_scale_is_predicted() -> None:
     assert letter_not_in_scale("4", task, scales) is not None, "the task's own scale, not another of the class"
     assert letter_not_in_scale(4.0, {"sourcedId": "x"}, scales) is None, "no scale on the task: any of the class's"
     assert letter_not_in_scale("E", task, []) is None and letter_not_in_scale(None, task, scales) is None
-    unresolved = category_not_resolved("100000", "Labs")
-    assert unresolved.reason is Reason.CATEGORY_NOT_RESOLVED and "class 100000, Otus category 'Labs'" in unresolved.detail
+    assert letter_without_percent("B", None, "letterGrade").reason is Reason.LETTER_NEEDS_PERCENT
+    assert letter_without_percent("B", 84.0, "letterGrade") is None and letter_without_percent("B", None, None) is None
+    unresolved = category_unresolved("Labs", "100000")
+    assert unresolved.reason is Reason.CATEGORY_NOT_RESOLVED and "class 100000: Otus category 'Labs'" in unresolved.detail
 
 
 def test_flags_are_sent_only_when_enabled_and_take_part_in_change_detection() -> None:
@@ -120,9 +124,9 @@ def test_flags_are_sent_only_when_enabled_and_take_part_in_change_detection() ->
 def test_standards_travel_as_learning_objectives_when_enabled() -> None:
     assessment = replace(ASSESSMENT, standards=("case:B", "case:A"))
     score = replace(SCORE, standard_scores=(StandardScore("case:B", 3.0), StandardScore("case:A", None, "M")))
-    assert "learningObjectiveSet" not in plan_line_item(assessment, V1P2, category_id="c").body
+    assert "learningObjectiveSet" not in plan_line_item(assessment, V1P2, category=TITLED).body
     with_standards = replace(V1P2, standards=True)
-    line_item = plan_line_item(assessment, with_standards, category_id="c").body
+    line_item = plan_line_item(assessment, with_standards, category=TITLED).body
     assert line_item["learningObjectiveSet"] == [{"source": "case", "learningObjectiveIds": ["case:A", "case:B"]}]
     result = plan_score(score, with_standards, points_possible=20.0, scale=20.0, student=STUDENT).body
     assert result["learningObjectiveSet"] == [{"source": "case", "learningObjectiveResults": [
@@ -142,8 +146,10 @@ def moved(written: dict, **campus) -> dict:
 def test_after_the_move_nothing_unchanged_is_written_and_a_teacher_edit_is_kept() -> None:
     """A lineItem and a result 1.1 wrote, served by 1.2: the first 1.2 sync writes nothing for them."""
     unmapped = replace(ASSESSMENT, category="Labs")
-    written = plan_line_item(unmapped, V1P1).body  # 1.1: no category sent, Campus files it
-    planned = plan_line_item(unmapped, V1P2, category_id="c-labs", school_id="101").body
+    written = plan_line_item(unmapped, V1P1, category=CategoryChoice(PLACEHOLDER_CATEGORY, CategorySource.PROVIDER_DEFAULT)).body
+    assert "category" not in written, "1.1: a default category is sent on create only, never fingerprinted"
+    planned = plan_line_item(unmapped, V1P2, category=CategoryChoice("c-labs", CategorySource.CLASS_TITLE),
+                             school_id="101").body
     filed = moved(written, school={"sourcedId": "101"}, category={"sourcedId": "c-teacher"})
     assert reconcile(planned, filed, CHICAGO, percent_key=None).change is Change.UNCHANGED
     placeholder = reconcile(planned, moved(written, school={"sourcedId": "101"},
