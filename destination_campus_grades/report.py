@@ -4,7 +4,7 @@ Peers' users complain most about silent rejections; this report answers every in
 lines received by kind (`input`: records, states, invalid, ignored), and for every record and
 invalid line exactly one outcome, so created + updated + unchanged + deleted + skipped_by_rule +
 refused_by_campus + invalid_input = records + invalid lines. Then counts by reason code, and a few examples per reason with the Otus ids, the Campus sourcedId
-and Campus's own words; on OneRoster 1.2, every class and Otus category no Campus category
+and Campus's own words; every class and Otus category no Campus category
 resolved for (`unresolved_categories`, a dry run's to-do list). It is emitted as readable log lines plus ONE machine-readable line that
 starts with `PASSBACK_REPORT ` followed by JSON. Memory is bounded: counters and at most
 `EXAMPLES_PER_REASON` examples per reason, whatever the number of records.
@@ -49,7 +49,7 @@ class PassbackReport:
         self.writes: dict[str, int] = {}  # PUT / DELETE requests sent to Campus (retries included)
         self.notices: list[str] = []  # what the admin must act on soon (a key about to expire): the first lines
         self.lines_received: Counter[str] = Counter()
-        self.unresolved_categories: set[tuple[str, str]] = set()  # 1.2: (class, Otus category) with no Campus category
+        self.unresolved_categories: set[tuple[str, str]] = set()  # (class, Otus category) no Campus category resolved for
         self.teacher_group: dict[str, Any] = {}  # rule 4's group: where it came from, members (`teacher_group.py`)
 
     def count_line(self, kind: str) -> None:
@@ -120,7 +120,7 @@ class PassbackReport:
                 detail = f" ({example['detail']})" if example["detail"] else ""
                 lines.append(f"      e.g. {example['otus_id']}{campus}{detail}")
         if self.unresolved_categories:
-            lines.append("  Categories to resolve before these assessments pass back (OneRoster 1.2; by class):")
+            lines.append("  Categories to resolve before these assessments pass back (by class):")
             by_class: dict[str, list[str]] = {}
             for section, category in sorted(self.unresolved_categories):
                 by_class.setdefault(section, []).append(category)
