@@ -6,8 +6,9 @@ the snapshot must hold before `decide_batch` may be called; the sequencing lives
 
 Policy decided here (the rules themselves are in `rules.py`):
 - A refusal Campus is bound to make (a due date outside the section's terms, a duplicate title,
-  no category resolved (`categories.py`), a grade outside the score group, a letter without a
-  percent where letters travel in metadata: `refusals.py`) is reported without a PUT.
+  no category resolved (`categories.py`), a grade outside the score group (on 1.2 outside the
+  class's score scale), a letter without a percent where letters travel in metadata:
+  `refusals.py`) is reported without a PUT.
 - Every write is the three-way diff of Otus, Campus and our fingerprint (`diff.reconcile`), with
   its notes (a teacher's edit kept or overwritten, compared two-way, re-sent after a delete).
 - Under removal_policy=delete, an assessment removed in Otus (`assessment_deleted`) or unticked
@@ -112,6 +113,7 @@ def roster_needs(batch: Batch, known: Mapping[AssessmentKey, AssessmentEntry], c
     for _, g in batch.grades:
         results_on.setdefault(g.section_id, set()).add(g.grading_task_id)
         users = True
+    users = users or ctx.settings.v1p2 and bool(batch.scores)  # 1.2: a 1.1 student id not in its section
     return RosterNeeds(frozenset(sections), {sid: frozenset(ids) for sid, ids in results_on.items()}, users,
                        sessions=bool(maybe_sent))
 
@@ -139,10 +141,10 @@ def decide_batch(batch: Batch, roster: RosterSnapshot, known: Mapping[Assessment
     for position, g in batch.grades:
         decision = rules.decide_grade(g, ctx.policy, roster)
         task = roster.held_line_item(g.section_id, g.grading_task_id) if decision.send else None
-        predicted = decision.send and (refusals.letter_without_percent(g.score, g.percent, ctx.settings.letter_key)
-                                       or refusals.score_not_in_group(g.score, task)
-                                       or ctx.settings.v1p2 and refusals.letter_not_in_scale(
-                                           g.score, task, roster.holdings(g.section_id).score_scales))
+        predicted = decision.send and (
+            refusals.letter_not_in_scale(g.score, task, roster.holdings(g.section_id).score_scales) if ctx.settings.v1p2
+            else refusals.letter_without_percent(g.score, g.percent, ctx.settings.letter_key)
+        ) or decision.send and refusals.score_not_in_group(g.score, task)
         if predicted:
             plan.decided.append(RecordOutcome("grades", Outcome.REFUSED_BY_CAMPUS, g.otus_id,
                                               plan_grade(g, ctx.settings, student=decision.student).sourced_id,

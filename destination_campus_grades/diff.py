@@ -20,8 +20,11 @@ the comparison is two-way: any difference is written (`two_way`).
 
 After a district's move from OneRoster 1.1 to 1.2, a lineItem's `category` and `school` are sent
 always, where the 1.1 write may have left them to Campus: a field our fingerprint holds no digest
-for, that Campus holds with a real value, is Campus's (kept, no write, no note); the placeholder
-category is replaced by the one resolved.
+for, that Campus holds a value of, is no change (the move writes nothing). A real value is Campus's
+(or a teacher's) and is kept; Campus's 1.1 placeholder category, which 1.2 refuses, is replaced by
+the resolved one whenever the lineItem is written for another reason. A grade 1.1 held with its
+letter in `score` is compared as 1.2 carries it (`textScore`, the number through the percent), so
+the move alone writes no grade either.
 
 Known limit: when a teacher sets exactly Otus's new value, nothing is written and the
 fingerprint keeps the older Otus value; a later edit of that field then reads as "both changed".
@@ -34,7 +37,7 @@ from enum import Enum
 from typing import Any, Literal, Mapping
 
 from destination_campus_grades.district_days import DistrictCalendar
-from destination_campus_grades.fingerprint import METADATA_PREFIX, compared_fields, digest, field_values, recorded
+from destination_campus_grades.fingerprint import METADATA_PREFIX, canonical, compared_fields, digest, field_values, recorded
 
 CAMPUS_FILLED = ("category", "gradingPeriod")  # sent when known; otherwise Campus's (or a teacher's) value is kept
 ADOPTED_AFTER_MOVE = frozenset({"category", "school"})  # 1.2 sends them always; 1.1 may not have
@@ -75,6 +78,8 @@ def reconcile(body: Mapping[str, Any], held: Mapping[str, Any] | None, calendar:
     ours, theirs = field_values(body, names, calendar), field_values(held, names, calendar)
     mark = recorded(held)
     last = mark["fields"] if mark else {}
+    if mark is not None and _letter_held_in_score(body, held, last):
+        names, theirs, last = _as_text_score(body, names, theirs, held, last, calendar)
     send: dict[str, Any] = {}
     kept: list[str] = []
     kept_silently: list[str] = []  # Campus's own value of a field our last write did not send
@@ -84,9 +89,10 @@ def reconcile(body: Mapping[str, Any], held: Mapping[str, Any] | None, calendar:
         if ours[name] == theirs[name]:
             continue
         before = last.get(name)
-        if mark is not None and before is None and _filled_by_campus(name, theirs[name]):
-            kept_silently.append(name)
-            continue
+        if mark is not None and before is None and name in ADOPTED_AFTER_MOVE and theirs[name] is not None:
+            if theirs[name] != PLACEHOLDER_CATEGORY:
+                kept_silently.append(name)  # Campus's own (or a teacher's) value: kept as it is
+            continue  # the placeholder is no change to write for; a write for another reason replaces it
         campus_changed = before is not None and digest(theirs[name]) != before
         otus_changed = before is None or digest(ours[name]) != before
         if campus_changed and not otus_changed and campus_edits == "keep":
@@ -102,11 +108,29 @@ def reconcile(body: Mapping[str, Any], held: Mapping[str, Any] | None, calendar:
                       tuple(overwritten), campus_only, two_way=mark is None)
 
 
-def _filled_by_campus(name: str, held_value: Any) -> bool:
-    """A category or school our last write left to Campus (a lineItem written on 1.1 without one,
-    or with a default category) that Campus holds for real: after a move to 1.2 it is Campus's (or
-    a teacher's) value, not a change; the placeholder category is not a real one and is replaced."""
-    return name in ADOPTED_AFTER_MOVE and held_value is not None and held_value != PLACEHOLDER_CATEGORY
+def _letter_held_in_score(body: Mapping[str, Any], held: Mapping[str, Any], last: Mapping[str, str]) -> bool:
+    """A grade whose letter Campus holds in `score` (1.1's habit: we sent it there, or Campus picked it
+    from a percent), compared with a body that no longer puts letters there (1.2: `textScore`): the
+    move changed where the letter travels, not the grade."""
+    score = held.get("score")
+    if "textScore" in last or isinstance(body.get("score"), str) or not isinstance(score, str):
+        return False
+    try:
+        float(score)
+    except ValueError:
+        return True
+    return False
+
+
+def _as_text_score(body: Mapping[str, Any], names: list[str], theirs: dict[str, Any], held: Mapping[str, Any],
+                   last: Mapping[str, str], calendar: DistrictCalendar) -> tuple[list[str], dict[str, Any], dict[str, str]]:
+    """Compare such a grade as 1.2 carries it: the held letter (and the digest of the one we sent)
+    stand for `textScore`, a teacher's 1.2 edit of it included; `score`, on 1.2 the percent of the
+    scale, is compared through the percent, which travels in metadata on both versions."""
+    if "textScore" in body:
+        theirs = {**theirs, "textScore": canonical("textScore", held.get("textScore") or held["score"], calendar)}
+        last = {**last, "textScore": last.get("score")}
+    return [name for name in names if name != "score"], theirs, last
 
 
 def _merged(body: Mapping[str, Any], held: Mapping[str, Any], kept: list[str],

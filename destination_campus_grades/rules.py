@@ -220,6 +220,9 @@ def _members(group: frozenset[str], roster: RosterFacts) -> set[str]:
 def _enrolled(section_id: str, student_id: str, roster: RosterFacts) -> PassbackDecision:
     """The student is one enrolled user of the section; the decision carries who Campus says it is."""
     student = roster.find_student(section_id, student_id)
+    if isinstance(student, Unresolved) and student.reason is Reason.LEGACY_ID_NOT_MATCHED:
+        anyone = roster.find_user(student_id)  # 1.2: is it someone at all, only not in this section?
+        student = anyone if isinstance(anyone, Unresolved) else None
     if isinstance(student, Unresolved):
         return skip(student.reason, student.detail)
     if student is None:

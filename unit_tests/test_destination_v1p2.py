@@ -152,9 +152,14 @@ def test_after_the_move_nothing_unchanged_is_written_and_a_teacher_edit_is_kept(
                              school_id="101").body
     filed = moved(written, school={"sourcedId": "101"}, category={"sourcedId": "c-teacher"})
     assert reconcile(planned, filed, CHICAGO, percent_key=None).change is Change.UNCHANGED
-    placeholder = reconcile(planned, moved(written, school={"sourcedId": "101"},
-                                           category={"sourcedId": PLACEHOLDER_CATEGORY}), CHICAGO, percent_key=None)
-    assert placeholder.change is Change.UPDATE and placeholder.body["category"]["sourcedId"] == "c-labs"
+    uncategorized = moved(written, school={"sourcedId": "101"}, category={"sourcedId": PLACEHOLDER_CATEGORY})
+    assert reconcile(planned, uncategorized, CHICAGO, percent_key=None).change is Change.UNCHANGED
+    retitled_in_otus = plan_line_item(replace(unmapped, title="Lab 1b"), V1P2,
+                                      category=CategoryChoice("c-labs", CategorySource.CLASS_TITLE), school_id="101").body
+    placeholder = reconcile(retitled_in_otus, uncategorized, CHICAGO, percent_key=None)
+    assert placeholder.change is Change.UPDATE and placeholder.body["category"]["sourcedId"] == "c-labs", \
+        "written for another reason, the placeholder 1.2 refuses is replaced"
+    assert reconcile(retitled_in_otus, filed, CHICAGO, percent_key=None).body["category"]["sourcedId"] == "c-teacher"
     retitled = reconcile(planned, {**filed, "title": "Lab 1 (retake)"}, CHICAGO, percent_key=None)
     assert retitled.change is Change.UNCHANGED and retitled.kept == ("title",)
 
@@ -165,3 +170,23 @@ def test_after_the_move_nothing_unchanged_is_written_and_a_teacher_edit_is_kept(
     assert edited.change is Change.UNCHANGED and edited.kept == ("score",)
     regraded = plan_score(replace(SCORE, points=15.0), V1P2, points_possible=20.0, scale=20.0, student=STUDENT).body
     assert reconcile(regraded, moved(result), CHICAGO, percent_key="percent").body["score"] == 15.0
+
+
+def test_a_grade_held_with_its_letter_in_score_is_unchanged_on_1p2_and_a_teacher_edit_is_kept() -> None:
+    """1.1 put the letter in `score` (or Campus picked it from the percent); 1.2 sends it as
+    `textScore` with the percent's number: the move alone is no change."""
+    sent_letter = plan_grade(replace(GRADE, score="B", percent=None), V1P1).body
+    held = moved(sent_letter)
+    now = plan_grade(replace(GRADE, score="B", percent=None), V1P2, student=STUDENT).body
+    assert reconcile(now, held, CHICAGO, percent_key="percent").change is Change.UNCHANGED
+    teacher = reconcile(now, {**held, "textScore": "A"}, CHICAGO, percent_key="percent")
+    assert teacher.change is Change.UNCHANGED and teacher.kept == ("textScore",)
+    regraded = plan_grade(replace(GRADE, score="C", percent=None), V1P2, student=STUDENT).body
+    assert reconcile(regraded, held, CHICAGO, percent_key="percent").body["textScore"] == "C"
+
+    picked = moved(plan_grade(GRADE, V1P1).body, score="B")  # percent alone: Campus picked the letter
+    by_percent = plan_grade(GRADE, V1P2, student=STUDENT).body
+    assert by_percent["score"] == 88.0 and reconcile(by_percent, picked, CHICAGO, percent_key="percent").change \
+        is Change.UNCHANGED
+    changed = plan_grade(replace(GRADE, percent=71.0), V1P2, student=STUDENT).body
+    assert reconcile(changed, picked, CHICAGO, percent_key="percent").body["score"] == 71.0
