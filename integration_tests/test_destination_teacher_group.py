@@ -108,10 +108,13 @@ def test_an_empty_complete_group_lets_nobody_pass_and_says_so_first(make_sandbox
 
 
 def test_with_both_the_stream_wins_and_the_setting_is_reported_ignored(make_sandbox, tmp_path: Path) -> None:
+    """The group stream named by stream_roles (a view passback_group_v) against the setting."""
     sandbox = make_sandbox("tiny")
     first, second, (teacher, other) = two_sections(sandbox.district)
-    config = sandbox.connection_config(**START, passback_teacher_group=[other])
-    run = run_destination(config, [group_member(teacher)] + first + second, tmp_path, streams=STREAMS)
+    config = sandbox.connection_config(**START, passback_teacher_group=[other],
+                                       stream_roles=[{"stream": "passback_group_v", "role": "teacher_group"}])
+    member = ("passback_group_v", group_member(teacher)[1])
+    run = run_destination(config, [member] + first + second, tmp_path, streams=(*ROLES, "passback_group_v"))
     assert held_line_item(sandbox, first) is not None and held_line_item(sandbox, second) is None
     assert run.report["teacher_group"]["setting_ignored"] is True
     assert any("passback_teacher_group (1 ids) was ignored" in n for n in run.report["notices"])
