@@ -141,8 +141,7 @@ class Passback:
         (self._incomplete.discard if line.complete else self._incomplete.add)(line.stream)
         if line.complete and self.group.stream_complete(line.stream):
             self._complete_group()
-            if not self._writes.busy:
-                self.flush()
+            self.flush()
 
     def finish(self, full_refresh: frozenset[str] | None = None) -> Iterator[None]:
         """End of input: write what is pending, then decide the scores still waiting (see `decide.py`
@@ -152,7 +151,6 @@ class Passback:
         self.settle()
         yield
         if self.group.waiting:
-            self.flush()  # the records pending join the group's members and the records waiting for it
             self._complete_group()
         self.flush()
         self.settle()
@@ -238,7 +236,9 @@ class Passback:
 
     def _complete_group(self) -> None:
         """The group stream is complete (its COMPLETE status, or the end of the input): its members
-        are checked and become rule 4's group; the assessments and grades that waited are pending again."""
+        are checked and become rule 4's group; the assessments and grades that waited are pending again.
+        Nothing is in flight while the group waits (nothing is decided), so this never waits on a write."""
+        self.flush()  # the records pending join the members, or the records waiting for the group
         self.group.complete()
         self._apply_members()
         self._pending = self._deferred + self._pending

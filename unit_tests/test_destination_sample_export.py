@@ -19,11 +19,11 @@ NOT_IN_SAMPLE = {Reason.STREAM_NOT_MAPPED, Reason.REFUSED_INVALID_DATA, Reason.N
                  # forbidden section): integration_tests/test_destination_input.py
                  Reason.SUPERSEDED, Reason.READ_LENIENTLY, Reason.SECTION_FORBIDDEN,
                  # OneRoster 1.2 only (the sample is a 1.1 district's): integration_tests/test_destination_v1p2.py
-                 Reason.LEGACY_ID_NOT_MATCHED, Reason.USER_ID_AMBIGUOUS, Reason.CATEGORY_NOT_RESOLVED,
-                 Reason.LETTER_NOT_IN_SCORE_SCALE,
-                 # the teacher_group stream: integration_tests/test_destination_teacher_group.py; a letter in
-                 # metadata without a percent (letter_grade_metadata_key): unit_tests/test_destination_v1p2.py
-                 Reason.GROUP_MEMBER_NOT_IN_CAMPUS, Reason.GROUP_MEMBER_IS_STUDENT, Reason.LETTER_NEEDS_PERCENT,
+                 Reason.LEGACY_ID_NOT_MATCHED, Reason.USER_ID_AMBIGUOUS, Reason.LETTER_NOT_IN_SCORE_SCALE,
+                 # the teacher group stream, a provider without a default category, letters in metadata:
+                 # test_destination_teacher_group.py, test_destination_categories.py, test_destination_letters.py
+                 Reason.GROUP_MEMBER_NOT_IN_CAMPUS, Reason.GROUP_MEMBER_IS_STUDENT, Reason.CATEGORY_NOT_RESOLVED,
+                 Reason.LETTER_NEEDS_PERCENT,
                  *(r for r in Reason if r.value.startswith(("line_", "record_", "state_")))}
 
 
