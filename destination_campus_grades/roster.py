@@ -14,6 +14,13 @@ teacher group member is checked; academicSessions (terms and grading periods, fo
 refusals) and `/categories` (the provider's default category, `categories.py`) one read each the
 first time a lineItem may be planned. A section's own record (`/classes/{id}`) gives its terms.
 
+On OneRoster 1.2 users and students are read with their `roles` and `metadata` (the legacy 1.1
+id), so an Otus id in either form names its Campus user (`identities.People`; `/users` is read for
+scores too, for a 1.1 student id that is in no section's list); a section's read adds its own
+categories (`/classes/{id}/categories`, for `categories.py`) and score scales
+(`/classes/{id}/scoreScales`), and its school from the class record. The provider's `/categories`
+is not read on 1.2: its placeholder is refused there. 1.1 reads are unchanged.
+
 A section Campus does not know (404 on its students) is unknown; a section the key may not see
 (403 on any of its reads, or 404 on its lineItems or results once its students were served) is
 *forbidden*: its records get `section_forbidden`, the other sections pass back.
