@@ -190,3 +190,14 @@ def test_a_grade_held_with_its_letter_in_score_is_unchanged_on_1p2_and_a_teacher
         is Change.UNCHANGED
     changed = plan_grade(replace(GRADE, percent=71.0), V1P2, student=STUDENT).body
     assert reconcile(changed, picked, CHICAGO, percent_key="percent").body["score"] == 71.0
+
+
+def test_1p2_only_settings_on_a_1p1_connection_are_named_never_silently_dropped() -> None:
+    from unit_tests.test_spec_form import _destination_config
+
+    assert _destination_config().unused_v1p2_settings() == []
+    on_1p1 = _destination_config(send_status_flags=True, send_standards=True)
+    assert on_1p1.unused_v1p2_settings() == ["send_status_flags", "send_standards"]
+    on_1p2 = _destination_config(base_url="http://127.0.0.1:1/ims/oneroster/rostering/v1p2", oneroster_version="1.2",
+                                 send_status_flags=True, send_standards=True)
+    assert on_1p2.unused_v1p2_settings() == []
