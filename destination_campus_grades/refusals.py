@@ -99,7 +99,7 @@ def score_not_in_group(score: Any, task: Mapping[str, Any] | None) -> Prediction
 
 def category_unresolved(otus_category: str | None, section_id: str) -> Prediction:
     """No category resolved for a lineItem (`categories.py`): every strict provider refuses it."""
-    named = f"Otus category {otus_category!r} is no category title of the class and not in category_map" \
+    named = f"Otus category {otus_category!r} is not in category_map (nor a category title of the class)" \
         if otus_category else "the assessment has no category"
     return Prediction(Reason.CATEGORY_NOT_RESOLVED,
                       f"lineItem field 'category' is required (predicted, not sent): class {section_id}: {named}, "
