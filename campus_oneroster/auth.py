@@ -10,6 +10,7 @@ by a thread that waits on the token), renewed early and once after a 401.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Any, Callable, Optional, Protocol
@@ -23,7 +24,8 @@ from campus_oneroster.config import ConnectionConfig, OAuth1HmacSha256, OAuth2Cl
 from campus_oneroster.errors import CredentialsRejectedError, OneRosterError, error_for_status
 from campus_oneroster.redaction import REDACTOR
 
-GRADEBOOK_COLLECTIONS = frozenset({"categories", "lineItems", "results"})
+logger = logging.getLogger("campus_oneroster")
+
 VENDOR_HEADER = "x-vendor-authorization"
 RENEW_EARLY_SECONDS = 60.0
 DEFAULT_TOKEN_LIFETIME_SECONDS = 3600.0
@@ -58,11 +60,18 @@ class BearerToken(AuthBase):
 
 
 class OAuth2ClientCredentialsAuth:
-    """OAuth 2 client credentials: key and secret in HTTP Basic, as Infinite Campus's token URL takes them."""
+    """OAuth 2 client credentials: key and secret in HTTP Basic, as Infinite Campus's token URL takes them.
+
+    `scope` (OneRoster 1.2: space-separated scope URIs) goes in the token request's form. A provider
+    that answers `invalid_scope` is asked once more without any scope, and from then on never with
+    one: it then grants what the connection allows, and a call outside that gets a 403 naming the scope.
+    """
 
     renewable = True
 
-    def __init__(self, credentials: OAuth2ClientCredentials, post_token: TokenPoster) -> None:
+    def __init__(self, credentials: OAuth2ClientCredentials, post_token: TokenPoster,
+                 scope: Optional[str] = None) -> None:
+        self._scope = scope
         self._token_url = credentials.token_url
         self._basic = HTTPBasicAuth(credentials.client_id, credentials.client_secret.get_secret_value())
         REDACTOR.add_basic(credentials.client_id, credentials.client_secret.get_secret_value())
@@ -83,9 +92,17 @@ class OAuth2ClientCredentialsAuth:
                 self._bearer = self._fetch()
 
     def _fetch(self) -> BearerToken:
-        response = self._post_token(self._token_url, {"grant_type": "client_credentials"}, self._basic)
+        form = {"grant_type": "client_credentials"}
+        if self._scope:
+            form["scope"] = self._scope
+        response = self._post_token(self._token_url, form, self._basic)
         body = _json_or_none(response)
         oauth_error = body if isinstance(body, dict) else {}
+        if self._scope and response.status_code in (400, 401, 403) and oauth_error.get("error") == "invalid_scope":
+            logger.warning("The token URL refused the requested scopes (invalid_scope); asking once more without "
+                           "scopes, so the token carries what the connection allows in Campus")
+            self._scope = None
+            return self._fetch()
         refusal = {
             "method": "POST",
             "path": "token URL",
@@ -133,17 +150,13 @@ class OAuth1SigningAuth:
         return None
 
 
-def auth_for(config: ConnectionConfig, post_token: TokenPoster) -> RequestAuth:
-    """The auth method the config chose; `post_token` sends the token request (retries included)."""
+def auth_for(config: ConnectionConfig, post_token: TokenPoster, scope: Optional[str] = None) -> RequestAuth:
+    """The auth method the config chose; `post_token` sends the token request (retries included),
+    `scope` the token request's scopes (None: none asked, as on 1.1)."""
     credentials = config.credentials
     if isinstance(credentials, OAuth2ClientCredentials):
-        return OAuth2ClientCredentialsAuth(credentials, post_token)
+        return OAuth2ClientCredentialsAuth(credentials, post_token, scope)
     return OAuth1SigningAuth(credentials)
-
-
-def is_gradebook_path(path: str) -> bool:
-    """True for categories, lineItems and results, nested ones included (/classes/{id}/lineItems)."""
-    return any(segment in GRADEBOOK_COLLECTIONS for segment in path.split("?", 1)[0].split("/"))
 
 
 class WithVendorHeader(AuthBase):
@@ -166,10 +179,11 @@ class WithVendorHeader(AuthBase):
         return f"WithVendorHeader({self.inner!r}, <redacted>)"
 
 
-def with_vendor_header(auth: AuthBase, config: ConnectionConfig, path: str) -> AuthBase:
-    """Campus's `x-vendor-authorization: key:secret`, on gradebook paths only, when configured."""
+def with_vendor_header(auth: AuthBase, config: ConnectionConfig, gradebook: bool) -> AuthBase:
+    """Campus's `x-vendor-authorization: key:secret`, on requests to the gradebook service root only
+    (`version.Route.service`; the root's host is the Base URL's), when configured."""
     value = config.vendor_authorization()
-    if value is None or not is_gradebook_path(path):
+    if value is None or not gradebook:
         return auth
     return WithVendorHeader(auth, value)
 

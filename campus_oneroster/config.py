@@ -8,13 +8,18 @@ client reads cannot drift apart. Secrets are `SecretStr`, so printing a config n
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal, Optional, TypeVar, Union
+from functools import cached_property
+from typing import Annotated, ClassVar, Literal, Optional, TypeVar, Union
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator, model_validator
 
-from campus_oneroster.urls import CAMPUS_BASE_URL_EXAMPLE, provider_url
+from campus_oneroster.urls import CAMPUS_BASE_URL_EXAMPLE, host_of, provider_url
+from campus_oneroster.version import V1P1, V1P2, OneRosterVersion, VersionName, mismatch, oneroster_root
 
 CAMPUS_TOKEN_URL_EXAMPLE = "https://district.infinitecampus.org/campus/oauth2/token?appName=districtApp"
+CAMPUS_V1P2_GRADEBOOK_URL_EXAMPLE = (
+    "https://district.infinitecampus.org/campus/api/oneroster/v1p2/districtApp/ims/oneroster/gradebook/v1p2"
+)
 WHERE_IN_CAMPUS = (
     "In Campus: System Administration > Campus Learning > OneRoster / Grading Services, "
     "the district's OneRoster 1.1 connection."
@@ -129,7 +134,14 @@ Credentials = Annotated[Union[OAuth2ClientCredentials, OAuth1HmacSha256], Field(
 
 
 class ConnectionConfig(BaseModel):
-    """Where the district's OneRoster 1.1 endpoint is and how to authenticate; both connectors extend it."""
+    """Where the district's OneRoster endpoint is, which version it speaks and how to authenticate;
+    both connectors extend it.
+
+    `token_scopes`: the 1.2 scopes (without their prefix) the connector asks the token endpoint for;
+    1.1 token requests carry none, as they always did.
+    """
+
+    token_scopes: ClassVar[tuple[str, ...]] = ("roster.readonly",)
 
     # hide_input_in_errors: pydantic would otherwise print the whole credentials dict, secret
     # included, in the message of a missing field or an unknown auth_type (subclasses inherit it).
@@ -251,10 +263,62 @@ class ConnectionConfig(BaseModel):
         json_schema_extra={"order": 9},
     )
 
+    oneroster_version: VersionName = Field(
+        default=V1P1,
+        title="OneRoster version",
+        description=(
+            "The version of the district's OneRoster connection in Campus: 1.1 (including \"1.1 with OAuth "
+            "2.0\") or 1.2. Under 1.2 the Base URL is the rostering root (ending in "
+            "/ims/oneroster/rostering/v1p2) or the /ims/oneroster root; the gradebook root is derived from it."
+        ),
+        json_schema_extra={"order": 38},
+    )
+    gradebook_base_url: Optional[str] = Field(
+        default=None,
+        title="Gradebook base URL (1.2, optional)",
+        description=(
+            "OneRoster 1.2 only: the gradebook service root, when it is not the sibling of the rostering "
+            "root (…/ims/oneroster/gradebook/v1p2). Leave empty to derive it from the Base URL."
+        ),
+        examples=[CAMPUS_V1P2_GRADEBOOK_URL_EXAMPLE],
+        json_schema_extra={"order": 39},
+    )
+
     @field_validator("base_url")
     @classmethod
     def _base_url_is_secure(cls, value: str) -> str:
         return require_secure_url(value, "OneRoster (1.1) Base URL")
+
+    @field_validator("gradebook_base_url")
+    @classmethod
+    def _gradebook_url_is_secure(cls, value: Optional[str]) -> Optional[str]:
+        return None if value is None or not value.strip() else require_secure_url(value, "Gradebook base URL")
+
+    @model_validator(mode="after")
+    def _fits_its_version(self) -> "ConnectionConfig":
+        """The URLs belong to the version chosen, and 1.2 is OAuth 2 only (the 1.2 specification)."""
+        name = self.oneroster_version
+        for setting, url in (("base_url", self.base_url), ("gradebook_base_url", self.gradebook_base_url)):
+            problem = mismatch(name, url, setting) if url else None
+            if problem:
+                raise ValueError(problem)
+        if name == V1P1 and self.gradebook_base_url:
+            raise ValueError("gradebook_base_url applies to oneroster_version 1.2 only: 1.1 serves the gradebook "
+                             "from base_url; remove it or set oneroster_version to 1.2")
+        if name == V1P2:
+            oneroster_root(self.base_url)
+            if not isinstance(self.credentials, OAuth2ClientCredentials):
+                raise ValueError("OneRoster 1.2 takes OAuth 2.0 client credentials only: choose OAuth 2.0 client "
+                                 "credentials in credentials, or set oneroster_version to 1.1")
+            if self.gradebook_base_url and host_of(self.gradebook_base_url) != host_of(self.base_url):
+                raise ValueError("gradebook_base_url is on another host than base_url: the vendor secret travels to "
+                                 "the gradebook root, so both must be the district's own Campus host")
+        return self
+
+    @cached_property
+    def version(self) -> OneRosterVersion:
+        """The version layer for this connection (service roots, scopes, write statuses)."""
+        return OneRosterVersion.of(self.oneroster_version, self.base_url, self.gradebook_base_url)
 
     @field_validator("vendor_key", "vendor_secret")
     @classmethod

@@ -1,7 +1,9 @@
 """Every way a OneRoster provider can refuse us, as a typed error a district admin can act on.
 
-Providers answer errors with a `statusInfoSet` body (often with an empty description); this module
-turns the HTTP status, that body and what we know about the request into one exception class, so
+Providers answer errors with a OneRoster status body: 1.1's `statusInfoSet: [...]`, or 1.2's one
+`imsx_StatusInfo`, wrapped (`{"imsx_StatusInfo": {...}}`) or bare (`imsx_codeMajor` at the top);
+`status_info` reads all three. This module turns the HTTP status, that body and what we know about
+the request into one exception class, so
 callers branch on types and users read the provider's own words plus what to do about it.
 Messages carry the method and the resource path only: never a query string, header, token or secret;
 a provider's description passes the one redactor (`redaction.REDACTOR`), since a hostile provider can
@@ -10,9 +12,17 @@ quote our own Authorization header back to us.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Optional
 
 from campus_oneroster.redaction import REDACTOR
+from campus_oneroster.version import lozenge_of
+
+SCOPE_URI = re.compile(r"https://purl\.imsglobal\.org/spec/or/v1p[12]/scope/([A-Za-z.\-]+)")
+# 1.2's codeMinor vocabulary beyond what the HTTP status already says.
+TRANSIENT_CODE_MINORS = frozenset({"server_busy"})
+INVALID_CODE_MINORS = frozenset({"invaliddata", "invalid_sort_field", "invalid_filter_field",
+                                 "invalid_selection_field", "deletefailure"})
 
 RENEW_SECRET_HINT = (
     "the key or secret is wrong or has expired: Campus keys expire after one year by default; "
@@ -100,6 +110,19 @@ class ForbiddenError(OneRosterError):
     )
 
 
+class ScopeNotGrantedError(ForbiddenError):
+    """OneRoster 1.2: the token lacks the scope this call needs; the district grants it in Campus by
+    enabling the matching option on the connection (Roster Sync, Grade Book Sync, Assessments)."""
+
+    def __init__(self, scope: str, **details: Any) -> None:
+        self.scope = scope.rsplit("/", 1)[-1]
+        lozenge = lozenge_of(self.scope)
+        super().__init__(
+            f"the key has no {self.scope} scope", hint=(
+                f"Ask the district to enable {lozenge} on the application's OneRoster 1.2 connection in Campus "
+                f"(Digital Learning Applications Configuration), which grants {self.scope}."), **details)
+
+
 class NotFoundError(OneRosterError):
     """The object or collection does not exist (OneRoster `unknownobject`)."""
 
@@ -165,13 +188,18 @@ class ServerError(RetriesExhaustedError):
 
 
 def status_info(body: Any) -> tuple[Optional[str], Optional[str]]:
-    """(codeMinor, description) of the first statusInfoSet entry, tolerating every shape seen in the wild.
+    """(codeMinor, description) of a OneRoster status body, tolerating every shape seen in the wild.
 
-    Blackbaud sends bare entries, the MS demo nests codeMinor fields; a missing part is None.
+    1.1's `statusInfoSet: [...]` (Blackbaud sends bare entries, the MS demo nests codeMinor fields),
+    1.2's wrapped `{"imsx_StatusInfo": {...}}` and its bare top-level `imsx_codeMajor`, ...; a
+    missing part is None.
     """
     if not isinstance(body, dict):
         return None, None
-    entries = body.get("statusInfoSet") or body.get("imsx_statusInfo") or []
+    if "imsx_codeMajor" in body or "imsx_CodeMinor" in body or "imsx_codeMinor" in body:
+        entries: Any = [body]
+    else:
+        entries = body.get("statusInfoSet") or body.get("imsx_StatusInfo") or body.get("imsx_statusInfo") or []
     if isinstance(entries, dict):
         entries = [entries]
     for entry in entries if isinstance(entries, list) else []:
@@ -200,20 +228,28 @@ def error_for_status(
     gradebook_path: bool,
     vendor_configured: bool,
     token_was_renewed: bool,
+    scope: Optional[str] = None,
 ) -> OneRosterError:
     """The typed error for a final (non-retried) error response.
 
     A 401 on a gradebook path after a fresh token, or with no vendor pair configured, is the vendor
     header's fault; any other 401 means the key/secret (or signature) was refused. A 404 whose body is
-    not OneRoster JSON means the Base URL points at something that is not a OneRoster API.
+    not OneRoster JSON means the Base URL points at something that is not a OneRoster API. `scope`
+    (OneRoster 1.2 only) is the scope the call needs: a 403 becomes `ScopeNotGrantedError` naming it,
+    or the one the provider's description names. `server_busy` is transient whatever the status.
     """
     code_minor, description = status_info(body)
     common = {"method": method, "path": path, "status": status, "code_minor": code_minor, "description": description}
+    if code_minor in TRANSIENT_CODE_MINORS:
+        return ServerError("the provider is busy and kept saying so after every retry", **common)
     if status == 401:
         mentions_vendor = "vendor" in (description or "").lower()
         if gradebook_path and (mentions_vendor or not vendor_configured or token_was_renewed):
             return VendorAuthorizationError("the gradebook call was not authorized", **common)
         return CredentialsRejectedError("the provider refused the credentials", **common)
+    if status == 403 and scope is not None:
+        named = SCOPE_URI.search(description or "")
+        return ScopeNotGrantedError(named.group(1) if named else scope, **common)
     if status == 403:
         hint = None if gradebook_path else ForbiddenError.roster_hint
         return ForbiddenError("the credentials are not allowed to do this", hint=hint, **common)
@@ -221,7 +257,7 @@ def error_for_status(
         if not isinstance(body, dict):
             return NotOneRosterEndpointError("the address answered 404 without a OneRoster body", **common)
         return NotFoundError("no such object or collection", **common)
-    if status in (400, 409, 422):
+    if status in (400, 409, 422) or code_minor in INVALID_CODE_MINORS:
         return InvalidDataError("the provider refused the request as invalid", **common)
     if status == 429:
         return ThrottledError("still rate limited after every retry", **common)

@@ -9,12 +9,14 @@ workers do not retry in lockstep; a `Retry-After` from the provider always wins.
 from __future__ import annotations
 
 import email.utils
+import socket
 import time
 from dataclasses import dataclass
-from typing import Optional
+from typing import Iterator, Optional
 
 import backoff
 import requests
+import urllib3
 
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
@@ -85,16 +87,37 @@ def is_connect_failure(error: BaseException) -> bool:
     """True when no connection was ever established (as opposed to one dropped mid-response)."""
     if isinstance(error, (requests.exceptions.SSLError, requests.exceptions.ConnectTimeout)):
         return True
-    text = repr(error)
-    return isinstance(error, requests.exceptions.ConnectionError) and (
-        "NewConnectionError" in text or "NameResolutionError" in text or "Failed to resolve" in text
+    return isinstance(error, requests.exceptions.ConnectionError) and any(
+        isinstance(cause, (urllib3.exceptions.NewConnectionError, socket.gaierror, ConnectionRefusedError))
+        for cause in causes_of(error)
     )
 
 
 def is_name_resolution_failure(error: BaseException) -> bool:
     """The host name did not resolve (a typo in the Base URL, or no DNS from this network)."""
-    text = repr(error)
-    return "NameResolutionError" in text or "Failed to resolve" in text or "Name or service not known" in text
+    return any(isinstance(cause, (urllib3.exceptions.NameResolutionError, socket.gaierror)) for cause in causes_of(error))
+
+
+def is_refused_connection(error: BaseException) -> bool:
+    """A connection attempt the host answered with a refusal (nothing listens there)."""
+    return not is_name_resolution_failure(error) and is_connect_failure(error) and not isinstance(
+        error, (requests.exceptions.SSLError, requests.exceptions.ConnectTimeout))
+
+
+def causes_of(error: BaseException) -> Iterator[BaseException]:
+    """`error` and every exception under it, by type: requests wraps urllib3's `MaxRetryError`, whose
+    `reason` is the typed failure (`NewConnectionError`, `NameResolutionError`, ...), which in turn
+    chains the socket error. Walking types replaces reading `repr` text, which changes between versions."""
+    pending: list[BaseException] = [error]
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        linked = [*current.args, getattr(current, "reason", None), current.__cause__, current.__context__]
+        pending.extend(item for item in linked if isinstance(item, BaseException))
 
 
 def retry_after_seconds(value: Optional[str]) -> Optional[float]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import cached_property
-from typing import Literal, Optional
+from typing import ClassVar, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -66,6 +66,10 @@ class CategoryMapping(BaseModel):
 
 class DestinationConfig(ConnectionConfig):
     """Connection settings plus the passback policy the rules apply."""
+
+    # OneRoster 1.2 token scopes: read the roster and the gradebook, upsert and delete in it.
+    token_scopes: ClassVar[tuple[str, ...]] = ("roster.readonly", "gradebook.readonly", "gradebook.createput",
+                                               "gradebook.delete")
 
     passback_start_date: date = Field(
         title="Passback start date",

@@ -8,7 +8,7 @@ cannot drift apart.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Mapping, Optional
+from typing import Any, ClassVar, Mapping, Optional
 
 from pydantic import Field, field_validator
 
@@ -21,6 +21,11 @@ DOCUMENTATION_URL = "https://docs.airbyte.com/integrations/sources/campus-oneros
 
 class SourceConfig(ConnectionConfig):
     """What a district admin enters to sync the Campus roster and gradebook objects."""
+
+    # OneRoster 1.2 token scopes: every stream's read (demographics and the assessment-results profile
+    # included; the provider grants what the connection allows, and a stream it refuses says so).
+    token_scopes: ClassVar[tuple[str, ...]] = ("roster.readonly", "roster-demographics.readonly",
+                                               "gradebook.readonly", "assessment.readonly")
 
     start_date: Optional[datetime] = Field(
         default=None,

@@ -145,10 +145,13 @@ def _as_the_form_fills_it(node: dict) -> Any:
 @pytest.mark.parametrize(("kind", "model"), [("source", SourceConfig), ("destination", DestinationConfig)])
 def test_a_config_filled_in_the_form_is_accepted(kind: str, model) -> None:
     """Every property filled the way its control fills it validates against the spec and the model
-    the connector reads, with the example URLs swapped for loopback ones."""
+    the connector reads, with the example URLs swapped for loopback ones (a OneRoster 1.2 connection:
+    the gradebook base URL is filled too, and it belongs to 1.2 only)."""
     spec = _spec(kind)
     config = _as_the_form_fills_it(spec)
-    config["base_url"] = "http://127.0.0.1:1/oneroster"
+    config["oneroster_version"] = "1.2"
+    config["base_url"] = "http://127.0.0.1:1/ims/oneroster/rostering/v1p2"
+    config["gradebook_base_url"] = "http://127.0.0.1:1/ims/oneroster/gradebook/v1p2"
     config["credentials"]["token_url"] = "http://127.0.0.1:1/token"
     jsonschema.validate(config, spec)
     model.model_validate(config)
