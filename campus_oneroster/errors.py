@@ -240,7 +240,7 @@ def error_for_status(
     """
     code_minor, description = status_info(body)
     common = {"method": method, "path": path, "status": status, "code_minor": code_minor, "description": description}
-    if code_minor in TRANSIENT_CODE_MINORS:
+    if code_minor in TRANSIENT_CODE_MINORS and status != 429 and status < 500:
         return ServerError("the provider is busy and kept saying so after every retry", **common)
     if status == 401:
         mentions_vendor = "vendor" in (description or "").lower()
