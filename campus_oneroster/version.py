@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Literal, Optional
+from typing import Literal, Mapping, Optional
 
 VersionName = Literal["1.1", "1.2"]
 V1P1: VersionName = "1.1"
@@ -30,6 +30,7 @@ RESOURCES_SUFFIX = "/resources/v1p2"
 ONEROSTER_ROOT_SUFFIX = "/ims/oneroster"
 # The marker segment of each version's URLs: a base URL holding the other one was copied from the
 # other kind of connection.
+STATE_KEY = "oneroster_version"
 VERSION_SEGMENT = {V1P1: "v1p1", V1P2: "v1p2"}
 
 GRADEBOOK_COLLECTIONS = frozenset({"categories", "lineItems", "results", "scoreScales",
@@ -143,6 +144,21 @@ class OneRosterVersion:
         root = {Service.ROSTERING: self.rostering_root, Service.GRADEBOOK: self.gradebook_root,
                 Service.RESOURCES: self.resources_root}[service]
         return Route(service, root, path)
+
+    @property
+    def expires(self) -> bool:
+        """Whether Campus expires this version's connections a year after creation (1.1 only)."""
+        return self.name == V1P1
+
+    @property
+    def state_marker(self) -> dict[str, str]:
+        """What a stream state records of the version: nothing on 1.1 (states saved before versions
+        existed are 1.1 states), `{"oneroster_version": "1.2"}` on 1.2."""
+        return {} if self.name == V1P1 else {STATE_KEY: self.name}
+
+    def state_fits(self, state: Mapping[str, object]) -> bool:
+        """Whether a saved stream state was written under this version (user ids change between them)."""
+        return state.get(STATE_KEY, V1P1) == self.name
 
     def write_succeeded(self, status: int) -> bool:
         """Whether a PUT/DELETE answer counts as done: any 2xx on 1.1 (as ever); 200, 201, 204 on 1.2."""
