@@ -132,7 +132,8 @@ class NotOneRosterEndpointError(NotFoundError):
 
     hint = (
         "This is not a OneRoster 1.1 endpoint: check the Base URL. It is the district's OneRoster (1.1) "
-        "Base URL from Campus and usually ends in /ims/oneroster/v1p1."
+        "Base URL from Campus and usually ends in /ims/oneroster/v1p1 (a OneRoster 1.2 connection's ends in "
+        "/ims/oneroster/rostering/v1p2, with oneroster_version 1.2)."
     )
 
 

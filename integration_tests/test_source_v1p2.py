@@ -12,6 +12,7 @@ under 1.1 reads everything again. The 1.2 facts are 1EdTech's OneRoster 1.2 Open
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -128,11 +129,30 @@ def test_check_tells_a_good_key_a_roster_only_key_and_a_url_of_the_other_version
     assert status["status"] == "SUCCEEDED" and "do not expire" in status["message"], status
 
 
+def pyairbyte_type_of() -> Any:
+    """PyAirbyte's own JSON-schema → column type rule (airbytehq/PyAirbyte, `airbyte/types.py`,
+    `_get_airbyte_type`: a type list with one non-null type maps, anything else is printed as "Could
+    not determine airbyte type" and stored as text). Loaded from its file alone: importing the
+    `airbyte` package reads PyAirbyte's directories once, which test_pyairbyte.py sets up first."""
+    spec = importlib.util.find_spec("airbyte")
+    assert spec is not None and spec.submodule_search_locations
+    path = Path(next(iter(spec.submodule_search_locations))) / "types.py"
+    module_spec = importlib.util.spec_from_file_location("pyairbyte_types", path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module._get_airbyte_type
+
+
 def test_discover_lists_the_1_2_streams_with_types_a_warehouse_maps(catalog12) -> None:
     streams = {stream["name"]: stream for stream in catalog12["streams"]}
     assert tuple(streams) == STREAMS_12
+    type_of = pyairbyte_type_of()
+    with pytest.raises(Exception, match="Could not determine airbyte type"):
+        type_of({"type": ["null", "number", "string"]})  # what 1.1's results.score was
     for name, stream in streams.items():
         assert union_types(stream["json_schema"]) == [], name
+        for field, definition in stream["json_schema"]["properties"].items():
+            type_of(definition)  # raises SQLTypeConversionError where PyAirbyte would warn
     assert streams["class_categories"]["source_defined_primary_key"] == [["classSourcedId"], ["sourcedId"]]
     results = streams["results"]["json_schema"]["properties"]
     assert results["score"]["type"] == ["null", "number"] and results["textScore"]["type"] == ["null", "string"]
