@@ -37,8 +37,6 @@ GRADEBOOK_COLLECTIONS = frozenset({"categories", "lineItems", "results", "scoreS
                                    "assessmentLineItems", "assessmentResults"})
 ASSESSMENT_COLLECTIONS = frozenset({"assessmentLineItems", "assessmentResults"})
 RESOURCE_COLLECTIONS = frozenset({"resources"})
-# /classes/{id}/lineItems, /schools/{id}/scoreScales, /courses/{id}/resources, ...
-NESTING_COLLECTIONS = frozenset({"classes", "schools", "courses", "users", "lineItems"})
 
 # What a district turns on in Campus (the connection's lozenges) to grant a scope family.
 CAMPUS_LOZENGE = {"roster": "Roster Sync", "resource": "Roster Sync", "gradebook": "Grade Book Sync",
@@ -67,12 +65,10 @@ class Route:
 
 
 def collection_of(path: str) -> str:
-    """The collection a resource path names: its first segment, or the nested one
-    (`/classes/{id}/results` → results, `/lineItems/{id}/results` → results)."""
+    """The collection a resource path names: the last collection segment of `coll/{id}/coll/{id}/coll`
+    (`/classes/{id}/results` → results, `/classes/{c}/academicSessions/{a}/results` → results)."""
     segments = path.split("?", 1)[0].strip("/").split("/")
-    if len(segments) >= 3 and segments[0] in NESTING_COLLECTIONS:
-        return segments[2]
-    return segments[0]
+    return segments[(len(segments) - 1) // 2 * 2]
 
 
 def service_of(path: str) -> Service:
@@ -144,6 +140,11 @@ class OneRosterVersion:
         root = {Service.ROSTERING: self.rostering_root, Service.GRADEBOOK: self.gradebook_root,
                 Service.RESOURCES: self.resources_root}[service]
         return Route(service, root, path)
+
+    @property
+    def user_agent(self) -> str:
+        """What every request says it is (1.1's is the one sent before versions existed)."""
+        return f"campus-passback/0.1 (OneRoster {self.name} client)"
 
     @property
     def expires(self) -> bool:

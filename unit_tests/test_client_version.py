@@ -1,8 +1,9 @@
 """The version layer: which root serves a path, what a 1.2 config must look like, how 1.2 errors read.
 
-The 1.2 facts (sibling service roots, scope per call, write statuses, the three status-body
-shapes) are 1EdTech's OneRoster 1.2 OpenAPI files as docs/architecture.md ("The version layer")
-summarises them.
+The 1.2 facts (sibling service roots, which root serves which path, the scope per call, the write
+statuses) are 1EdTech's OneRoster 1.2 OpenAPI files as LongsightGroup/oneroster's generated
+operation table lists them (`docs/rest-operations.md`: service base paths, path, success status
+and OAuth scopes of every operation); the three status-body shapes are docs/architecture.md's.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ def config(**values) -> ConnectionConfig:
     ("/classes/c1/lineItems", Service.GRADEBOOK), ("/classes/c1/categories", Service.GRADEBOOK),
     ("/schools/s1/scoreScales", Service.GRADEBOOK), ("/lineItems/l1/results", Service.GRADEBOOK),
     ("/assessmentResults", Service.GRADEBOOK), ("/resources", Service.RESOURCES),
+    ("/classes/c1/academicSessions/a1/results", Service.GRADEBOOK),
+    ("/schools/s1/classes/c1/students", Service.ROSTERING), ("/users/u1/classes", Service.ROSTERING),
     ("/classes/c1/resources", Service.RESOURCES),
     # an id that spells a gradebook collection is an id, not a collection
     ("/classes/results", Service.ROSTERING), ("/users/lineItems/classes", Service.ROSTERING),
