@@ -19,7 +19,7 @@ CONNECTORS = {
 }
 DEVELOPMENT_PACKAGES = ["campus_sandbox", "campus_demo", "otus_export"]
 PACKAGE_DATA = {
-    "source_campus_oneroster": ["schemas/*.json", "schemas/shared/*.json"],
+    "source_campus_oneroster": ["schemas/*.json", "schemas/shared/*.json", "schemas/v1p2/*.json"],
     "destination_campus_grades": ["schemas/*.json", "metadata.yaml"],
 }
 DEVELOPMENT_SCRIPTS = ["campus-sandbox=campus_sandbox.__main__:main"]

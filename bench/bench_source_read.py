@@ -12,7 +12,13 @@ subprocess so wall time and peak memory are its own, all reading every stream's 
           serialised with orjson, no Airbyte: what any Python process pays;
   naive   a sequential client with page size 100 (parse + serialise too). At 50 ms per request a
           large district would take ~10 minutes, so it reads --naive-pages pages of enrollments and
-          its full-read figures are extrapolated from them (labelled as such).
+          its full-read figures are extrapolated from them (labelled as such);
+  1.2     the same source read against a second sandbox in OneRoster 1.2 mode (same district, three
+          service roots, scoped token): first the same ten streams (the version layer's cost, target
+          within 10 % of the 1.1 row), the floor against that sandbox (what serving 1.2 costs the
+          sandbox itself, which the source's wall time includes), then every 1.2 stream (score
+          scales, the per-class categories with one request per class, the assessment-results
+          profile), for information.
 
 Targets (issue 3): source ≥ 0.8× floor records/s, ≥ 20× naive, peak memory < 500 MB.
 Why 20,000 and not Campus's 50,000: a decoded page costs ~3 KB a record as Python dicts, and a
@@ -36,6 +42,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Optional
 
 import orjson
 import requests
@@ -75,8 +82,16 @@ def emit_page(out, stream: str, records: list[dict]) -> None:
 def warm_up(info: dict) -> None:
     """One sorted limit=1 request per collection, so no contender pays the sandbox's first sort."""
     with bearer_session(info) as session:
-        for path in COLLECTIONS.values():
-            session.get(info["base_url"] + path, params={"limit": 1, "sort": "dateLastModified"}).raise_for_status()
+        for stream, path in COLLECTIONS.items():
+            session.get(root_of(info, stream) + path, params={"limit": 1, "sort": "dateLastModified"}).raise_for_status()
+
+
+GRADEBOOK_STREAMS = ("categories", "line_items", "results")
+
+
+def root_of(info: dict, stream: str) -> str:
+    """The root serving a stream's collection: 1.2 serves the gradebook from its own root."""
+    return info.get("gradebook_url", info["base_url"]) if stream in GRADEBOOK_STREAMS else info["base_url"]
 
 
 def children_cpu_seconds() -> float:
@@ -92,7 +107,7 @@ def read_plain(info: dict, page_size: int, max_pages: int | None, streams: list[
         for stream in streams:
             offset = 0
             while max_pages is None or pages < max_pages:
-                response = session.get(info["base_url"] + COLLECTIONS[stream],
+                response = session.get(root_of(info, stream) + COLLECTIONS[stream],
                                        params={"limit": page_size, "offset": offset, "sort": "dateLastModified"})
                 response.raise_for_status()
                 body = orjson.loads(response.content)
@@ -106,15 +121,17 @@ def read_plain(info: dict, page_size: int, max_pages: int | None, streams: list[
     return {"records": records, "requests": pages, "seconds": time.perf_counter() - start}
 
 
-def read_with_source(info: dict, workdir: Path, page_size: int, concurrency: int) -> dict:
-    """The console script's read, stdout consumed in chunks (records and per-stream request logs counted)."""
+def read_with_source(info: dict, workdir: Path, page_size: int, concurrency: int,
+                     streams: Optional[set[str]] = None) -> dict:
+    """The console script's read of `streams` (None: every stream discovered), stdout consumed in chunks
+    (records and per-stream request logs counted)."""
     config = {**info["config"], "page_size": page_size, "max_concurrent_requests": concurrency}
     (workdir / "config.json").write_text(json.dumps(config))
     discovered = subprocess.run([str(SCRIPT), "discover", "--config", str(workdir / "config.json")],
                                 capture_output=True, check=True).stdout
     catalog = next(json.loads(line)["catalog"] for line in discovered.splitlines() if b'"CATALOG"' in line)
     configured = {"streams": [{"stream": stream, "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"}
-                              for stream in catalog["streams"]]}
+                              for stream in catalog["streams"] if streams is None or stream["name"] in streams]}
     (workdir / "catalog.json").write_text(json.dumps(configured))
     command = [str(SCRIPT), "read", "--config", str(workdir / "config.json"), "--catalog", str(workdir / "catalog.json")]
     start, cpu_before = time.perf_counter(), children_cpu_seconds()
@@ -182,11 +199,20 @@ def main() -> None:
         source = read_with_source(sandbox.info, Path(workdir), args.page_size, args.concurrency)
         floor = run_child("floor", sandbox.info, args.page_size, args.naive_pages)
         naive = run_child("naive", sandbox.info, args.page_size, args.naive_pages)
+    with sandbox_process(args.size, latency_ms=args.latency_ms, extra_args=("--oneroster", "1.2")) as sandbox12, \
+            tempfile.TemporaryDirectory() as workdir:
+        warm_up(sandbox12.info)
+        same12 = read_with_source(sandbox12.info, Path(workdir), args.page_size, args.concurrency, set(COLLECTIONS))
+        floor12 = run_child("floor", sandbox12.info, args.page_size, args.naive_pages)
+        every12 = read_with_source(sandbox12.info, Path(workdir), args.page_size, args.concurrency)
 
     naive_rate = naive["records"] / naive["seconds"]
     naive_full_requests = math.ceil(source["records"] / NAIVE_PAGE_SIZE)
     rows = []
-    for name, run in (("source (console script read)", source), ("floor (GET + parse + serialise)", floor)):
+    for name, run in (("source (console script read)", source), ("floor (GET + parse + serialise)", floor),
+                      ("source on OneRoster 1.2, the same ten streams", same12),
+                      ("floor on OneRoster 1.2 (its sandbox's own cost)", floor12),
+                      ("source on OneRoster 1.2, all fourteen streams", every12)):
         rows.append({"contender": name, "records": run["records"], "seconds": run["seconds"],
                      "records/s": run["records"] / run["seconds"], "requests": run["requests"],
                      "CPU s": run["cpu"], "peak MiB": mib(run["peak"])})
@@ -200,6 +226,10 @@ def main() -> None:
     print(f"\nsource / floor: {source_rate / (floor['records'] / floor['seconds']):.2f}x (target >= 0.8); "
           f"CPU {source['cpu']:.1f} s vs {floor['cpu']:.1f} s")
     print(f"source / naive: {source_rate / naive_rate:.1f}x (target >= 20)")
+    print(f"1.2 / 1.1, the same ten streams: {same12['records'] / same12['seconds'] / source_rate:.2f}x the records/s "
+          f"(target >= 0.90), {same12['seconds'] / source['seconds']:.2f}x the time; source CPU per record "
+          f"{same12['cpu'] / same12['records'] / (source['cpu'] / source['records']):.2f}x; the floors' records/s "
+          f"(what each sandbox serves) {floor12['records'] / floor12['seconds'] / (floor['records'] / floor['seconds']):.2f}x")
     print(f"source peak memory: {mib(source['peak']):.0f} MiB (target < 500)")
     print(f"source fixed cost: {startup:.1f} s of its {source['seconds']:.1f} s is console-script startup "
           "(interpreter + CDK import, measured with `spec`); it dominates small districts")

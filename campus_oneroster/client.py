@@ -19,7 +19,7 @@ from campus_oneroster.config import ConnectionConfig
 from campus_oneroster.errors import NotOneRosterEndpointError
 from campus_oneroster.filters import Filter, Predicate, filter_text
 from campus_oneroster.paging import CollectionRead, Page, PageSignals, records_in, signals_of, single_object_in
-from campus_oneroster.transport import DEFAULT_USER_AGENT, Transport, json_body, json_or_none
+from campus_oneroster.transport import Transport, json_body, json_or_none
 
 FilterLike = Union[Filter, Predicate, str, None]
 Item = TypeVar("Item")
@@ -40,7 +40,7 @@ class WriteResult:
 class OneRosterClient:
     """GET pages, GET one, PUT, DELETE against one provider, with bounded concurrency and retries."""
 
-    def __init__(self, config: ConnectionConfig, *, user_agent: str = DEFAULT_USER_AGENT) -> None:
+    def __init__(self, config: ConnectionConfig, *, user_agent: Optional[str] = None) -> None:
         self.config = config
         self._transport = Transport(config, user_agent=user_agent)
         self._request = self._transport.request

@@ -44,7 +44,8 @@ ROSTERING_REFUSED = (
 
 NOT_ONEROSTER = (
     "The Base URL answered, but not as a OneRoster 1.1 endpoint. Use the district's OneRoster (1.1) "
-    "Base URL exactly as Campus shows it; it usually ends in /ims/oneroster/v1p1."
+    "Base URL exactly as Campus shows it; it usually ends in /ims/oneroster/v1p1 (a OneRoster 1.2 connection's "
+    "ends in /ims/oneroster/rostering/v1p2, with oneroster_version 1.2)."
 )
 
 

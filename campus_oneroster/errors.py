@@ -132,7 +132,8 @@ class NotOneRosterEndpointError(NotFoundError):
 
     hint = (
         "This is not a OneRoster 1.1 endpoint: check the Base URL. It is the district's OneRoster (1.1) "
-        "Base URL from Campus and usually ends in /ims/oneroster/v1p1."
+        "Base URL from Campus and usually ends in /ims/oneroster/v1p1 (a OneRoster 1.2 connection's ends in "
+        "/ims/oneroster/rostering/v1p2, with oneroster_version 1.2)."
     )
 
 
@@ -240,7 +241,7 @@ def error_for_status(
     """
     code_minor, description = status_info(body)
     common = {"method": method, "path": path, "status": status, "code_minor": code_minor, "description": description}
-    if code_minor in TRANSIENT_CODE_MINORS:
+    if code_minor in TRANSIENT_CODE_MINORS and status != 429 and status < 500:
         return ServerError("the provider is busy and kept saying so after every retry", **common)
     if status == 401:
         mentions_vendor = "vendor" in (description or "").lower()

@@ -10,6 +10,10 @@ every time: Renew Secret in Campus, then enter the new pair and the new expirati
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from campus_oneroster.config import ConnectionConfig
 
 WARNING_DAYS = 30
 RENEW_SECRET = (
@@ -40,3 +44,14 @@ def expired_message(expire_on: date | None, today: date) -> str | None:
         return None
     return (f"The Campus key expires on {expire_on} (credentials_expire_on), so Campus refuses it from that day. "
             f"{RENEW_SECRET}")
+
+
+def version_notice(config: "ConnectionConfig") -> str | None:
+    """A notice when an expiration date is set on a connection whose version does not expire in Campus
+    (1.2: Campus's troubleshooting page says only 1.1 connections expire after a year); the date
+    is still honoured, since a district may have set its own."""
+    if config.credentials_expire_on is None or config.version.expires:
+        return None
+    return (f"OneRoster {config.oneroster_version} connections do not expire in Campus, so credentials_expire_on "
+            f"({config.credentials_expire_on}) is not needed; it is still honoured: remove it if the district "
+            "set no expiration of its own.")

@@ -48,7 +48,6 @@ from campus_oneroster.version import Service, required_scope
 
 logger = logging.getLogger("campus_oneroster")
 
-DEFAULT_USER_AGENT = "campus-passback/0.1 (OneRoster 1.1 client)"
 # RFC 3986 path characters: a sourcedId with a space or non-ASCII letters is escaped, while an
 # already-escaped one (%XX) and Campus's role-prefixed user ids (s+123456) pass unchanged.
 PATH_SAFE = "/:@!$&'()*+,;=-._~%"
@@ -83,7 +82,7 @@ class RequestCounter:
 class Transport:
     """Send one request (retries included) and return its final response, or raise a typed error."""
 
-    def __init__(self, config: ConnectionConfig, *, user_agent: str = DEFAULT_USER_AGENT) -> None:
+    def __init__(self, config: ConnectionConfig, *, user_agent: Optional[str] = None) -> None:
         self.config = config
         self.version = config.version
         require_secure_url(config.base_url, "OneRoster (1.1) Base URL")
@@ -96,7 +95,7 @@ class Transport:
         self.requests = RequestCounter()
         self._session = requests.Session()
         self._session.verify = True
-        self._session.headers.update({"User-Agent": user_agent, "Accept": "application/json"})
+        self._session.headers.update({"User-Agent": user_agent or self.version.user_agent, "Accept": "application/json"})
         adapter = HTTPAdapter(pool_connections=2, pool_maxsize=config.max_concurrent_requests + 1, max_retries=0)
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)

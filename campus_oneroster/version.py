@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Literal, Optional
+from typing import Literal, Mapping, Optional
 
 VersionName = Literal["1.1", "1.2"]
 V1P1: VersionName = "1.1"
@@ -30,14 +30,13 @@ RESOURCES_SUFFIX = "/resources/v1p2"
 ONEROSTER_ROOT_SUFFIX = "/ims/oneroster"
 # The marker segment of each version's URLs: a base URL holding the other one was copied from the
 # other kind of connection.
+STATE_KEY = "oneroster_version"
 VERSION_SEGMENT = {V1P1: "v1p1", V1P2: "v1p2"}
 
 GRADEBOOK_COLLECTIONS = frozenset({"categories", "lineItems", "results", "scoreScales",
                                    "assessmentLineItems", "assessmentResults"})
 ASSESSMENT_COLLECTIONS = frozenset({"assessmentLineItems", "assessmentResults"})
 RESOURCE_COLLECTIONS = frozenset({"resources"})
-# /classes/{id}/lineItems, /schools/{id}/scoreScales, /courses/{id}/resources, ...
-NESTING_COLLECTIONS = frozenset({"classes", "schools", "courses", "users", "lineItems"})
 
 # What a district turns on in Campus (the connection's lozenges) to grant a scope family.
 CAMPUS_LOZENGE = {"roster": "Roster Sync", "resource": "Roster Sync", "gradebook": "Grade Book Sync",
@@ -66,12 +65,10 @@ class Route:
 
 
 def collection_of(path: str) -> str:
-    """The collection a resource path names: its first segment, or the nested one
-    (`/classes/{id}/results` → results, `/lineItems/{id}/results` → results)."""
+    """The collection a resource path names: the last collection segment of `coll/{id}/coll/{id}/coll`
+    (`/classes/{id}/results` → results, `/classes/{c}/academicSessions/{a}/results` → results)."""
     segments = path.split("?", 1)[0].strip("/").split("/")
-    if len(segments) >= 3 and segments[0] in NESTING_COLLECTIONS:
-        return segments[2]
-    return segments[0]
+    return segments[(len(segments) - 1) // 2 * 2]
 
 
 def service_of(path: str) -> Service:
@@ -143,6 +140,26 @@ class OneRosterVersion:
         root = {Service.ROSTERING: self.rostering_root, Service.GRADEBOOK: self.gradebook_root,
                 Service.RESOURCES: self.resources_root}[service]
         return Route(service, root, path)
+
+    @property
+    def user_agent(self) -> str:
+        """What every request says it is (1.1's is the one sent before versions existed)."""
+        return f"campus-passback/0.1 (OneRoster {self.name} client)"
+
+    @property
+    def expires(self) -> bool:
+        """Whether Campus expires this version's connections a year after creation (1.1 only)."""
+        return self.name == V1P1
+
+    @property
+    def state_marker(self) -> dict[str, str]:
+        """What a stream state records of the version: nothing on 1.1 (states saved before versions
+        existed are 1.1 states), `{"oneroster_version": "1.2"}` on 1.2."""
+        return {} if self.name == V1P1 else {STATE_KEY: self.name}
+
+    def state_fits(self, state: Mapping[str, object]) -> bool:
+        """Whether a saved stream state was written under this version (user ids change between them)."""
+        return state.get(STATE_KEY, V1P1) == self.name
 
     def write_succeeded(self, status: int) -> bool:
         """Whether a PUT/DELETE answer counts as done: any 2xx on 1.1 (as ever); 200, 201, 204 on 1.2."""

@@ -12,13 +12,11 @@ the same gradebook can be served on 1.1 and then on 1.2: a 1.2 router passes `pr
 """
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 
 from campus_sandbox import calendar, receiving, strict as strict_model
 from campus_sandbox.district import SCORE_GROUPS, District, iso_instant
-from collections.abc import Callable
-
 from campus_sandbox.records import RecordSet
 from campus_sandbox.roster import BASE_FIELDS, ref
 
@@ -207,7 +205,8 @@ class Gradebook:
     def put_category(self, sourced_id: str, body: dict, *, v1p2: bool = False) -> tuple[bool, dict]:
         if self.strict:
             strict_model.check_body("category", sourced_id, body, v1p2=v1p2)
-        record = receiving.check_category(sourced_id, body)
+        record = receiving.check_category(sourced_id, body,
+                                          campus_class=self.district.category_class(sourced_id) if v1p2 else None)
         return self._store(self.categories, sourced_id, record)
 
     def put_line_item(self, sourced_id: str, body: dict, *, v1p2: bool = False) -> tuple[bool, dict]:

@@ -28,8 +28,7 @@ class SandboxOptions:
     grading-task result. None (default): in `score`, as Campus serves its own grading tasks (how
     Campus takes one on a write is unverified); a key: in `metadata[key]`, with `score` the
     percent (a number), for providers that hold to 1.1's numeric score. The destination's
-    `letter_grade_metadata_key` must match. With `strict`, None is the one Campus habit strict mode
-    copies (`strict.py` gives the evidence); a key makes strict mode refuse a letter in `score`.
+    `letter_grade_metadata_key` must match. On 1.2 a letter always travels in `textScore`.
     `forbidden_sections`: class sourcedIds this key may not see (a connection limited to some
     schools): every `/classes/{id}...` request for them is refused with 403.
     `oneroster_version`: "1.1" (default: everything as before 1.2 existed) or "1.2" (three
@@ -42,6 +41,11 @@ class SandboxOptions:
     sends on 1.2 is unverified).
     `reject_scope_parameter`: play a provider that does no scopes: the token endpoint answers
     OAuth's 400 `invalid_scope` to any request carrying a `scope` parameter.
+    `enforce_scopes` (1.2): False plays a provider that grants scopes but never checks them per
+    call (whether Campus enforces them is unverified; True, the spec's 403, by default).
+    `accept_learning_objectives` (1.2): False plays a Campus that does not take standards: a
+    lineItem or result carrying `learningObjectiveSet` is refused 422 naming the field (whether
+    Campus accepts it is unverified).
     """
 
     max_page_size: int = 50_000
@@ -62,6 +66,8 @@ class SandboxOptions:
     oneroster_version: str = "1.1"
     error_shape: str | None = None
     reject_scope_parameter: bool = False
+    enforce_scopes: bool = True
+    accept_learning_objectives: bool = True
 
     def __post_init__(self) -> None:
         default = version(self.oneroster_version)  # refuses an unknown version
@@ -81,17 +87,19 @@ class Faults:
     """Injected failures, settable while the server runs (`sb.faults.rate_429 = 0.2`).
 
     Rates are probabilities per API request, drawn from one RNG seeded with `seed`, so the same
-    sequence of requests meets the same faults. Order of checks: drop, 429, 500-before-write,
+    sequence of requests meets the same faults. Order of checks: drop, 429, 503, 500-before-write,
     then the request is served; 500-after-write applies to PUT/DELETE after the write is stored.
     `rate_500_before_write` also hits GETs (a 500 before anything is served).
     `retry_after_seconds` is sent as HTTP's integer seconds when whole ("0", "1"), otherwise as
     a decimal ("0.05") for fast tests; clients should parse it as a float.
-    `token_expiry_after_requests`: each access token stops working after N API requests (401)
+    `rate_503`: 503 with codeMinor `server_busy` and `Retry-After` (a busy provider; 1.2's word
+    for 429 and 503 alike). `token_expiry_after_requests`: each access token stops working after N API requests (401)
     until a new one is fetched. `include_token_endpoint`: faults also hit the token endpoint.
     """
 
     latency_ms: float = 0.0
     rate_429: float = 0.0
+    rate_503: float = 0.0
     retry_after_seconds: float = 1.0
     rate_500_before_write: float = 0.0
     rate_500_after_write: float = 0.0
@@ -117,7 +125,7 @@ class Faults:
 
     def clear(self) -> "Faults":
         """All switches off (the seed is kept)."""
-        return self.set(latency_ms=0.0, rate_429=0.0, rate_500_before_write=0.0, rate_500_after_write=0.0,
+        return self.set(latency_ms=0.0, rate_429=0.0, rate_503=0.0, rate_500_before_write=0.0, rate_500_after_write=0.0,
                         rate_drop=0.0, token_expiry_after_requests=None, include_token_endpoint=False)
 
     def roll(self, rate: float) -> bool:

@@ -22,7 +22,9 @@ or `category`, or with the 1.1 placeholder category, is refused 400 naming the f
 requires a real category on 1.2); its school must be its class's, its category one of its class's
 (`/classes/{id}/categories`) or one written through OneRoster, its scoreScale (optional) its
 class's. Users are named by their 1.2 ids. On a grading task the score-group value (a letter)
-travels in `textScore` (derived from a percent when absent) and `score` is an optional number.
+travels in `textScore` (derived from a percent when absent) and `score` is an optional number;
+a percent still travels in `metadata[percent_metadata_key]` (assumed: how Campus takes one on 1.2
+is unverified; strict 1.2 refuses it as `null`, so leave it out when there is none).
 Which 1.2 field carries the grading task, and how the flags map onto Campus's score flags, are
 unverified: the sandbox stores and serves the flags as sent.
 """
@@ -81,7 +83,12 @@ def _without_ids(body: dict) -> dict:
     return {k: v for k, v in body.items() if k not in ("sourcedId", "status", "dateLastModified")}
 
 
-def check_category(sourced_id: str, body: dict) -> dict:
+def check_category(sourced_id: str, body: dict, *, campus_class: str | None = None) -> dict:
+    """A category as Campus would store it; `campus_class`: the class whose own (1.2) category this
+    id is, which a vendor may not overwrite."""
+    if campus_class is not None:
+        raise invalid_data(f"category {sourced_id} is a Campus category of class {campus_class}: it cannot be changed "
+                           "through OneRoster; refer to it from a lineItem, or PUT a category of your own")
     _required("category", sourced_id, body, ("title",))
     return {"sourcedId": sourced_id, "status": body.get("status") or "active", **_without_ids(body)}
 
@@ -199,6 +206,13 @@ def check_result(d: District, sourced_id: str, body: dict, *, line_item: Callabl
         raise invalid_data(f"result {sourced_id}: student '{student_id}' does not exist; use a student "
                            "sourcedId read from /students")
     class_id = item["class"]["sourcedId"]
+    if v1p2 and _ref_id(body, "class") not in (None, class_id):
+        raise invalid_data(f"result {sourced_id}: field 'class' names {_ref_id(body, 'class')}, but lineItem "
+                           f"{item_id} belongs to class {class_id}")
+    scale_id = _ref_id(body, "scoreScale")
+    if v1p2 and scale_id is not None and d.score_scale_class(scale_id) != class_id:
+        raise invalid_data(f"result {sourced_id}: field 'scoreScale' names {scale_id}, not the "
+                           f"score scale of class {class_id}; use /classes/{class_id}/scoreScales or leave it out")
     if not d.is_enrolled(k, d.section_index(class_id)):
         raise invalid_data(f"result {sourced_id}: student {student_id} is not enrolled in class {class_id}")
     if body["scoreStatus"] not in SCORE_STATUSES and not (v1p2 and str(body["scoreStatus"]).startswith("ext:")):

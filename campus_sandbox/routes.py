@@ -48,14 +48,13 @@ class RecordRoute:
 @dataclass
 class Resolved:
     """What a path addresses; `collection` is the first segment (for stats), `service` the
-    OneRoster service it belongs to, `nested` whether it reads below another object."""
+    OneRoster service it belongs to."""
 
     collection: str
     service: str
     target: CollectionRoute | RecordRoute | None
     write_kind: str | None = None
     write_id: str | None = None
-    nested: bool = False
 
     @property
     def gradebook(self) -> bool:
@@ -94,8 +93,11 @@ class Router:
                              assessmentLineItems=v12.assessment_line_items(district),
                              assessmentResults=v12.assessment_results(district))
         # How a held record is served (None: as held, 1.1)
-        self.present_line_item: Present | None = partial(v12.present_line_item, district) if v1p2 else None
-        self.present_result: Present | None = partial(v12.present_result, district) if v1p2 else None
+        self.present_line_item: Present | None = None
+        self.present_result: Present | None = None
+        if v1p2:
+            self.present_line_item = partial(v12.present_line_item, district, strict=strict)
+            self.present_result = partial(v12.present_result, district, strict=strict)
         d = district
         sessions = calendar.SESSIONS
         students = range(1 + d.teacher_count, d.user_count)
@@ -125,7 +127,7 @@ class Router:
                                    f"OneRoster {release} writes only /categories/{{id}}, /lineItems/{{id}} and "
                                    "/results/{id}" + (" here (PUT; POST is not served)" if self.v1p2 else ""))
             return Resolved(head, GRADEBOOK, None, WRITABLE[head], segments[1])
-        return Resolved(head, service_of(segments), self._read(segments), nested=len(segments) > 2)
+        return Resolved(head, service_of(segments), self._read(segments))
 
     # -- GET --------------------------------------------------------------------------------
 
@@ -227,20 +229,16 @@ class Router:
                 return CollectionRoute(_EMPTY_RESOURCES, range(0), key)
         if head == "schools":
             j = self._member("schools", parent) - 1
-            if j >= d.school_count:  # the retired school holds nothing
-                name = {"courses": "courses", "classes": "classes", "enrollments": "enrollments",
-                        "terms": "academicSessions"}.get(sub if len(seg) == 3 else seg[4], "users")
-                if self.v1p2 and len(seg) == 3 and sub == "lineItems":
-                    return CollectionRoute(self.gradebook.line_items_view(sections=range(0))[0], range(0), key)
-                if self.v1p2 and len(seg) == 3 and sub == "scoreScales":
-                    name = "scoreScales"
-                return CollectionRoute(sets[name], range(0), key)
-            sections = d.section_range(j)
+            sections = d.section_range(j) if j < d.school_count else range(0)  # the retired school holds nothing
             if self.v1p2 and len(seg) == 3 and sub == "lineItems":
                 records, base = self.gradebook.line_items_view(sections=sections, present=self.present_line_item)
                 return CollectionRoute(records, base, key + (self.gradebook.version,))
             if self.v1p2 and len(seg) == 3 and sub == "scoreScales":
                 return CollectionRoute(sets["scoreScales"], sections, key)
+            if j >= d.school_count:
+                name = {"courses": "courses", "classes": "classes", "enrollments": "enrollments",
+                        "terms": "academicSessions"}.get(sub if len(seg) == 3 else seg[4], "users")
+                return CollectionRoute(sets[name], range(0), key)
             if len(seg) == 3:
                 by_sub = {
                     "courses": ("courses", lambda: d.course_range(j)),

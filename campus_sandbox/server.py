@@ -191,6 +191,20 @@ class CampusSandbox:
         config.update(overrides)
         return config
 
+    def served(self, kind: str, sourced_id: str) -> dict | None:
+        """A held "lineItem", "result" or "category" as this sandbox's version serves it (`state`
+        holds users by 1.1 id; on 1.2 this names them by 1.2 id), or None."""
+        router = self._router
+        if kind == "lineItem":
+            return self.state.line_item(sourced_id, router.present_line_item)
+        if kind == "result":
+            return self.state.result(sourced_id, router.present_result)
+        if kind == "category":
+            with self.state.lock:
+                held = self.state.categories.get(sourced_id)
+            return None if held is None else dict(held)
+        raise ValueError(f"unknown kind {kind!r}: use lineItem, result or category")
+
     def renew_secret(self) -> str:
         """Campus's Renew Secret: a new OAuth 2 secret; the old one gets 401 invalid_client."""
         return self.auth.renew_secret()
@@ -245,6 +259,9 @@ class CampusSandbox:
         if f.roll(f.rate_429):
             raise SandboxError(429, "server_busy", "Too many requests: slow down and retry after the "
                                "Retry-After interval", {"Retry-After": f.retry_after_header()})
+        if f.roll(f.rate_503):
+            raise SandboxError(503, "server_busy", "The service is busy: retry after the Retry-After interval",
+                               {"Retry-After": f.retry_after_header()})
         if f.roll(f.rate_500_before_write):
             raise SandboxError(500, "internal_server_error",
                                f"Internal server error before the {method} was processed (injected fault)")
@@ -295,7 +312,7 @@ class CampusSandbox:
                 raise SandboxError(404, "unknownobject", f"/{'/'.join(segments)} does not exist under this root: "
                                    f"OneRoster {self.version.name} serves it under "
                                    f"{self.version.root(self.options.app_name, service)}")
-            if self.version.scoped:
+            if self.version.scoped and self.options.enforce_scopes:
                 self._check_scopes(grant, method, service, segments)
             if segments[0] == "classes" and len(segments) > 1 and segments[1] in self.options.forbidden_sections:
                 raise SandboxError(403, "forbidden", f"This connection does not include the school of class {segments[1]}")
@@ -375,6 +392,9 @@ class CampusSandbox:
         record = envelope.get(kind) if isinstance(envelope, dict) else None
         if not isinstance(record, dict):
             raise invalid_data(f"{kind} {sourced_id}: the body must be the singular envelope {{\"{kind}\": {{...}}}}")
+        if self.version is V1P2 and not self.options.accept_learning_objectives and "learningObjectiveSet" in record:
+            raise invalid_data(f"{kind} {sourced_id}: field 'learningObjectiveSet' is not accepted by this Campus "
+                               "(standards do not pass back); leave it out")
         if record.get("sourcedId") not in (None, sourced_id):
             raise invalid_data(f"{kind} {sourced_id}: the body's sourcedId {record['sourcedId']!r} differs from "
                                "the path; PUT to /.../{sourcedId} of the record itself")
@@ -395,7 +415,8 @@ class CampusSandbox:
         indexes = route.base
         if q.predicates or q.sort:
             indexes = self._cache.get_or_build(route.cache_key + q.ordering_key(),
-                                               lambda: select(route.records, route.base, q))
+                                               lambda: select(route.records, route.base, q,
+                                                              through_lists=self.version is V1P2))
         total = len(indexes)
         window = indexes[q.offset:q.offset + q.limit]
         headers = {}

@@ -55,7 +55,7 @@ from pydantic import ValidationError
 from campus_oneroster.client import OneRosterClient
 from campus_oneroster.diagnosis import config_problem, failure_type_of, rostering_check_message
 from campus_oneroster.errors import OneRosterError
-from campus_oneroster.expiry import expired_message, expiry_warning
+from campus_oneroster.expiry import expired_message, expiry_warning, version_notice
 from campus_oneroster.spec_schema import airbyte_spec
 from destination_campus_grades.catalog import destination_catalog_line
 from destination_campus_grades.fingerprint import namespace_tag, recorded
@@ -142,8 +142,9 @@ class DestinationCampusGrades(Destination):
                     client.count(probe)
             except OneRosterError as error:
                 return AirbyteConnectionStatus(status=Status.FAILED, message=gradebook_check_message(error))
+            notice = version_notice(destination_config)
             return AirbyteConnectionStatus(status=Status.SUCCEEDED, message=fingerprint_check_message(
-                client, destination_config.vendor_namespace))
+                client, destination_config.vendor_namespace) + (f" {notice}" if notice else ""))
 
     def write(self, config: Mapping[str, Any], configured_catalog: ConfiguredAirbyteCatalog,
               input_messages: Iterable[AirbyteMessage]) -> Iterable[AirbyteMessage]:

@@ -154,7 +154,7 @@ def record_keys(records: Iterable[dict]) -> set[RecordKey]:
 def sandbox_keys(sb: Any) -> set[RecordKey]:
     """Every record the sandbox serves, as record keys, from its own data."""
     keys: set[RecordKey] = set()
-    for wrapper, records in roster_record_sets(sb.district).items():
+    for wrapper, records in roster_record_sets(sb.district, v1p2=sb.version.name == "1.2").items():
         for record in records.page(range(len(records))):
             keys.add((ROSTER_STREAMS[wrapper], record["sourcedId"], record["dateLastModified"]))
     line_items, indexes = sb.state.line_items_view()

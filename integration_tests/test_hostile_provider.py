@@ -6,6 +6,8 @@ in front of a sandbox) or a config an attacker or a slip of the hand could produ
 Airbyte runs them, and every run is scanned: no configured secret (raw, escaped, Basic-encoded, or
 as a bearer token the provider issued) in stdout or stderr, and no request to any host but the one
 configured (two catchers stand in for other hosts: 127.0.0.2, and another port on 127.0.0.1).
+The matrix runs in front of a OneRoster 1.1 sandbox and a 1.2 one (three service roots, scoped
+tokens, 1.2's error shape): the default suite runs each case's verbs under both.
 """
 
 from __future__ import annotations
@@ -98,8 +100,9 @@ def source_catalog(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 
 @pytest.fixture
-def world(make_sandbox, tmp_path: Path, source_catalog: dict) -> Iterator[World]:
-    sandbox = make_sandbox("tiny")
+def world(request: pytest.FixtureRequest, make_sandbox, tmp_path: Path, source_catalog: dict) -> Iterator[World]:
+    """`request.param`: the OneRoster version the sandbox speaks."""
+    sandbox = make_sandbox("tiny", oneroster_version=request.param)
     with HostileProvider(sandbox) as provider, HostileProvider(host="127.0.0.2") as far, HostileProvider() as near:
         yield World(sandbox, provider, (far, near), tmp_path, source_catalog)
 
@@ -146,7 +149,8 @@ def scan(world: World, run: Run, config: dict) -> None:
             assert form not in output, f"a secret reached the output: {_around(output, form)}"
     for catcher in world.catchers:
         assert catcher.received == [], f"a request reached {catcher.origin}: {catcher.received[0].target}"
-    base = world.sandbox.base_url.split("://", 1)[1].split("/", 1)[1]
+    api = world.sandbox.oneroster_root if world.sandbox.version.name == "1.2" else world.sandbox.base_url
+    base = api.split("://", 1)[1].split("/", 1)[1]
     for request in world.provider.received:
         path = request.target.split("?", 1)[0]
         assert path.startswith(("/" + base, "/campus/oauth2/token")) and "/../" not in path and "%2e" not in path.lower(), \
@@ -207,8 +211,8 @@ def _userinfo_base_url(world: World, config: dict) -> None:
 
 
 def _unresolvable_host(world: World, config: dict) -> None:
-    config["base_url"] = "https://no-such-host.invalid/campus/api/oneroster/v1p1/sandbox/ims/oneroster/v1p1"
-    config["credentials"]["token_url"] = "https://no-such-host.invalid/campus/oauth2/token?appName=sandbox"
+    for holder, key in ((config, "base_url"), (config["credentials"], "token_url")):
+        holder[key] = "https://no-such-host.invalid/" + holder[key].split("://", 1)[1].split("/", 1)[1]
 
 
 def _dot_school(world: World, config: dict) -> None:
@@ -268,12 +272,16 @@ CASES = [
 ]
 # Every case under every verb; the default suite runs each case under the verbs it names (every verb
 # is covered by several cases, every case by at least one verb), and `-m soak` runs the whole product.
-MATRIX = [pytest.param(case, verb, id=f"{case.name}-{verb.replace(' ', '_')}",
-                       marks=() if verb in case.verbs else pytest.mark.soak)
-          for case in CASES for verb in VERBS]
+# Under 1.2 the destination's write is left out until the passback speaks 1.2 (it does not match
+# 1.2's user ids yet, so every score is skipped by rule before any request could misbehave).
+PASSBACK_ON_1_2 = pytest.mark.skip(reason="the destination's passback on OneRoster 1.2 is not built yet")
+MATRIX = [pytest.param(case, verb, version, id=f"{case.name}-{verb.replace(' ', '_')}-{version}",
+                       marks=(PASSBACK_ON_1_2, pytest.mark.soak) if (version, verb) == ("1.2", DW) else
+                       () if verb in case.verbs else (pytest.mark.soak,))
+          for version in ("1.1", "1.2") for case in CASES for verb in VERBS]
 
 
-@pytest.mark.parametrize(("case", "verb"), MATRIX)
+@pytest.mark.parametrize(("case", "verb", "world"), MATRIX, indirect=["world"])
 def test_no_secret_leaves_and_every_run_ends_as_it_should(world: World, case: Case, verb: str) -> None:
     world.provider.set(**case.switches(world))
     config = world.config()

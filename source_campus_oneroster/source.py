@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from campus_oneroster.client import OneRosterClient
 from campus_oneroster.diagnosis import config_problem, rostering_check_message
 from campus_oneroster.errors import OneRosterError
-from campus_oneroster.expiry import expired_message, expiry_warning
+from campus_oneroster.expiry import expired_message, expiry_warning, version_notice
 from source_campus_oneroster.failures import gradebook_check_message
 from source_campus_oneroster.spec import parse_config, source_spec
 from source_campus_oneroster.streams import build_streams
@@ -47,7 +47,8 @@ class SourceCampusOneroster(AbstractSource):
         """`check_connection`'s verdict with its message as written (the CDK's default quotes it with repr)."""
         succeeded, message = self.check_connection(logger, config)
         if succeeded:
-            return AirbyteConnectionStatus(status=Status.SUCCEEDED)
+            return (AirbyteConnectionStatus(status=Status.SUCCEEDED, message=message) if message
+                    else AirbyteConnectionStatus(status=Status.SUCCEEDED))
         return AirbyteConnectionStatus(status=Status.FAILED, message=message)
 
     def check_connection(self, logger: logging.Logger, config: Mapping[str, Any]) -> Tuple[bool, Optional[Any]]:
@@ -76,7 +77,7 @@ class SourceCampusOneroster(AbstractSource):
                     return False, gradebook_check_message(error)
         finally:
             client.close()
-        return True, None
+        return True, version_notice(source_config)
 
     def streams(self, config: Mapping[str, Any]) -> List[Stream]:
         """The streams of a read (or discover), after warning when the key expires within 30 days."""
@@ -84,9 +85,9 @@ class SourceCampusOneroster(AbstractSource):
             source_config = parse_config(config)
         except ValidationError as error:
             raise AirbyteTracedException(message=config_problem(error), failure_type=FailureType.config_error) from None
-        warning = expiry_warning(source_config.credentials_expire_on, _today())
-        if warning:
-            logging.getLogger("airbyte").warning(warning)
+        for warning in (version_notice(source_config), expiry_warning(source_config.credentials_expire_on, _today())):
+            if warning:
+                logging.getLogger("airbyte").warning(warning)
         return build_streams(OneRosterClient(source_config), source_config, record_pages=self._record_pages)
 
 

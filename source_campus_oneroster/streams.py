@@ -1,9 +1,13 @@
-"""The source's streams: one declarative entry per OneRoster 1.1 collection over one base stream.
+"""The source's streams: one declarative entry per OneRoster collection over one base stream.
 
-Reading the `COLLECTIONS` table is reading the source's whole API surface: the Airbyte stream
-name, the OneRoster path, the nested per-school paths the school filter uses, and the fields that
-carry OneRoster's string booleans. Everything the streams share (incremental filter, sorted paging
-through the shared client, estimates, checkpoints, error translation) lives in `OneRosterStream`.
+Reading the `COLLECTIONS` table is reading the source's whole API surface per OneRoster version:
+the Airbyte stream name, the OneRoster path, the nested per-school paths the school filter uses,
+the fields that carry OneRoster's string booleans, and the JSON schema. 1.2 keeps every 1.1
+stream name (with 1.2's schema where the objects changed) and adds score scales, the categories of
+each class, and the assessment-results profile. Which root serves a path is the version layer's
+business (`campus_oneroster.version`), not this module's. Everything the streams share
+(incremental filter, sorted paging through the shared client, estimates, checkpoints, the version
+in the state, error translation) lives in `OneRosterStream`.
 
 Wrapper keys are not declared: the client accepts whichever key a provider wraps a page in
 (`users` for /schools/{id}/students, `academicSessions` for /terms, ...).
@@ -13,8 +17,8 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from dataclasses import dataclass
-from typing import Any, Generator, Iterable, Iterator, List, Mapping, MutableMapping, Optional, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Generator, Iterable, Iterator, List, Mapping, MutableMapping, Optional, Sequence, Union
 
 from airbyte_cdk.models import (
     AirbyteEstimateTraceMessage,
@@ -27,9 +31,11 @@ from airbyte_cdk.models import (
     Type,
 )
 from airbyte_cdk.sources.streams.core import CheckpointMixin, Stream
+from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
 
 from campus_oneroster.client import OneRosterClient
-from campus_oneroster.errors import NotFoundError, OneRosterError
+from campus_oneroster.errors import ForbiddenError, NotFoundError, OneRosterError
+from campus_oneroster.version import V1P1, V1P2, VersionName
 from campus_oneroster.filters import where
 from campus_oneroster.urls import path_segment
 from source_campus_oneroster.booleans import normalise_booleans
@@ -53,14 +59,21 @@ DEMOGRAPHIC_FLAGS = (
 class Collection:
     """One OneRoster collection as an Airbyte stream.
 
-    `school_paths` are the nested OneRoster 1.1 routes (`{school}` stands for a school sourcedId)
+    `school_paths` are the nested OneRoster routes (`{school}` stands for a school sourcedId)
     that serve the collection for one school; a collection without them ignores the school filter.
+    `schema` names the file under `schemas/`. `per_class`: `path` holds `{class}` and is read once
+    per class of the connection (the school filter applies to which classes), each record carrying
+    the class it was read for in `classSourcedId`. `profile`: the Campus option a 403 for this
+    stream means is off (the stream is then skipped with a message, not failed).
     """
 
     name: str
     path: str
     school_paths: tuple[str, ...] = ()
     boolean_fields: tuple[str, ...] = ()
+    schema: str = ""
+    per_class: bool = False
+    profile: Optional[str] = None
 
     def paths(self, school_ids: Optional[Sequence[str]]) -> list[tuple[Optional[str], str]]:
         """(school, path) of each sequence one read covers: the collection, or its routes per selected school."""
@@ -69,29 +82,49 @@ class Collection:
         return [(school, template.format(school=path_segment(school))) for school in school_ids
                 for template in self.school_paths]
 
+    @property
+    def primary_key(self) -> Union[str, list[str]]:
+        return ["classSourcedId", "sourcedId"] if self.per_class else "sourcedId"
 
-COLLECTIONS: tuple[Collection, ...] = (
-    Collection("orgs", "/orgs"),
-    Collection("academic_sessions", "/academicSessions"),
-    Collection("courses", "/courses", school_paths=("/schools/{school}/courses",)),
-    Collection("classes", "/classes", school_paths=("/schools/{school}/classes",)),
-    Collection(
-        "users",
-        "/users",
-        school_paths=("/schools/{school}/students", "/schools/{school}/teachers"),
-        boolean_fields=("enabledUser",),
+
+ORGS = Collection("orgs", "/orgs")
+ACADEMIC_SESSIONS = Collection("academic_sessions", "/academicSessions")
+COURSES = Collection("courses", "/courses", school_paths=("/schools/{school}/courses",))
+CLASSES = Collection("classes", "/classes", school_paths=("/schools/{school}/classes",))
+USERS = Collection("users", "/users", school_paths=("/schools/{school}/students", "/schools/{school}/teachers"),
+                   boolean_fields=("enabledUser",))
+ENROLLMENTS = Collection("enrollments", "/enrollments", school_paths=("/schools/{school}/enrollments",),
+                         boolean_fields=("primary",))
+DEMOGRAPHICS = Collection("demographics", "/demographics", boolean_fields=DEMOGRAPHIC_FLAGS)
+RESULT_FLAGS = ("inProgress", "incomplete", "late", "missing")
+V1P2_SCHEMAS = "v1p2/"
+
+COLLECTIONS: dict[VersionName, tuple[Collection, ...]] = {
+    V1P1: (
+        ORGS, ACADEMIC_SESSIONS, COURSES, CLASSES, USERS, ENROLLMENTS, DEMOGRAPHICS,
+        Collection("categories", "/categories"),
+        Collection("line_items", "/lineItems"),
+        Collection("results", "/results"),
     ),
-    Collection(
-        "enrollments",
-        "/enrollments",
-        school_paths=("/schools/{school}/enrollments",),
-        boolean_fields=("primary",),
+    # orgs, academic sessions, courses and classes keep their 1.1 shape (and schema) on 1.2.
+    V1P2: (
+        ORGS, ACADEMIC_SESSIONS, COURSES, CLASSES,
+        replace(USERS, schema=V1P2_SCHEMAS + "users"),
+        replace(ENROLLMENTS, schema=V1P2_SCHEMAS + "enrollments"),
+        replace(DEMOGRAPHICS, schema=V1P2_SCHEMAS + "demographics"),
+        Collection("categories", "/categories", schema=V1P2_SCHEMAS + "categories"),
+        Collection("class_categories", "/classes/{class}/categories", schema=V1P2_SCHEMAS + "class_categories",
+                   per_class=True),
+        Collection("score_scales", "/scoreScales", schema=V1P2_SCHEMAS + "score_scales"),
+        Collection("line_items", "/lineItems", schema=V1P2_SCHEMAS + "line_items"),
+        Collection("results", "/results", boolean_fields=RESULT_FLAGS, schema=V1P2_SCHEMAS + "results"),
+        Collection("assessment_line_items", "/assessmentLineItems", schema=V1P2_SCHEMAS + "assessment_line_items",
+                   profile="Assessments"),
+        Collection("assessment_results", "/assessmentResults", boolean_fields=RESULT_FLAGS,
+                   schema=V1P2_SCHEMAS + "assessment_results", profile="Assessments"),
     ),
-    Collection("demographics", "/demographics", boolean_fields=DEMOGRAPHIC_FLAGS),
-    Collection("categories", "/categories"),
-    Collection("line_items", "/lineItems"),
-    Collection("results", "/results"),
-)
+}
+CLASS_ID = "classSourcedId"
 
 
 class OneRosterStream(Stream, CheckpointMixin):
@@ -100,11 +133,12 @@ class OneRosterStream(Stream, CheckpointMixin):
     Records go out as ready-made Airbyte messages without per-record schema transformation: the
     only per-record work is the string-boolean normalisation the schemas promise. With
     `record_pages` a whole page is one `RecordPage` message (see `record_pages.py`). State is a
-    `DateLastModifiedCursor`'s (see `cursor.py` for why it never skips a record); the CDK checkpoints
-    it about once per page.
+    `DateLastModifiedCursor`'s (see `cursor.py` for why it never skips a record), plus the version
+    it was read under on 1.2; the CDK checkpoints it about once per page. A saved state of the other
+    version is dropped with a warning, so the stream reads everything again: user ids (and with
+    them every reference to a user) change between 1.1 and 1.2.
     """
 
-    primary_key = "sourcedId"
     cursor_field = CURSOR_FIELD
 
     def __init__(
@@ -116,10 +150,21 @@ class OneRosterStream(Stream, CheckpointMixin):
         self._record_pages = record_pages
         self._saved: Optional[str] = None
         self._cursor: Optional[DateLastModifiedCursor] = None
+        self._version = config.version
+        self._marker = config.version.state_marker
+        self._state_of: tuple[Optional[dict], dict] = (None, {})
 
     @property
     def name(self) -> str:
         return self.collection.name
+
+    @property
+    def primary_key(self) -> Union[str, list[str]]:
+        return self.collection.primary_key
+
+    def get_json_schema(self) -> Mapping[str, Any]:
+        """The schema of this stream under the connection's version (`Collection.schema`)."""
+        return ResourceSchemaLoader(__package__).get_schema(self.collection.schema or self.name)
 
     @property
     def state_checkpoint_interval(self) -> int:
@@ -128,13 +173,23 @@ class OneRosterStream(Stream, CheckpointMixin):
 
     @property
     def state(self) -> MutableMapping[str, Any]:
-        if self._cursor is not None:
-            return self._cursor.state
-        return {CURSOR_FIELD: self._saved} if self._saved else {}
+        cursor_state = self._cursor.state if self._cursor is not None else (
+            {CURSOR_FIELD: self._saved} if self._saved else {})
+        if not self._marker or not cursor_state:
+            return cursor_state
+        if self._state_of[0] is not cursor_state:  # the CDK reads the state after every record
+            self._state_of = (cursor_state, {**cursor_state, **self._marker})
+        return self._state_of[1]
 
     @state.setter
     def state(self, value: MutableMapping[str, Any]) -> None:
         saved = (value or {}).get(CURSOR_FIELD)
+        if saved and not self._version.state_fits(value):
+            self.logger.warning(
+                f"The {self.name} stream's saved state was read under another OneRoster version than the "
+                f"{self._version.name} now configured (oneroster_version); user ids differ between versions, so this "
+                "sync reads the whole stream again (a full refresh) and starts a new cursor")
+            saved = None
         self._saved = str(saved) if saved else None
         self._cursor = None
 
@@ -150,10 +205,20 @@ class OneRosterStream(Stream, CheckpointMixin):
         cursor = DateLastModifiedCursor(self._saved if incremental else None, start_date,
                                         timedelta(minutes=self._config.lookback_window_minutes))
         self._cursor = cursor
-        paths = self.collection.paths(self._config.school_ids)
         requests_before, started = self._client.requests.total, time.monotonic()
         try:
-            emitted = yield from self._read_paths(paths, cursor)
+            if self.collection.per_class:
+                emitted = yield from self._read_classes(cursor)
+            else:
+                emitted = yield from self._read_paths(self.collection.paths(self._config.school_ids), cursor)
+        except ForbiddenError as error:
+            if self.collection.profile is None:
+                raise read_failure(error, self.name) from error
+            self.logger.warning(
+                f"Skipped the {self.name} stream: this connection may not read the assessment-results profile "
+                f"({error}). Ask the district to enable {self.collection.profile} on the OneRoster connection in "
+                "Campus to sync it; the other streams are not affected.")
+            return
         except OneRosterError as error:
             raise read_failure(error, self.name) from error
         cursor.read_finished()
@@ -162,6 +227,29 @@ class OneRosterStream(Stream, CheckpointMixin):
             f"({time.monotonic() - started:.1f} s); state {cursor.state}"
         )
 
+    def _read_classes(self, cursor: DateLastModifiedCursor) -> Generator[AirbyteMessage, None, int]:
+        """Every class's records (`Collection.per_class`), read on `max_concurrent_requests` threads and
+        emitted class by class, each tagged with its class; one sequence per class, so the state moves
+        only once all are read. Returns how many records were emitted."""
+        query_filter = _since(cursor)
+        class_ids = list(dict.fromkeys(record["sourcedId"] for _, path in CLASSES.paths(self._config.school_ids)
+                                       for record in self._client.iter_records(path, fields=["sourcedId"])))
+
+        def read(class_id: str) -> list[dict]:
+            path = self.collection.path.format(**{"class": path_segment(class_id)})
+            return list(self._client.iter_records(path, filter=query_filter, sort=CURSOR_FIELD, order_by="asc"))
+
+        emitted = 0
+        for class_id, records in zip(class_ids, self._client.map_concurrent(read, class_ids)):
+            cursor.sequence_started()
+            cursor.page_read(records)
+            for record in records:
+                record[CLASS_ID] = class_id
+            emitted += len(records)
+            yield from self._records(records)
+            cursor.page_emitted(may_checkpoint=False)
+        return emitted
+
     def _read_paths(
         self, paths: Sequence[tuple[Optional[str], str]], cursor: DateLastModifiedCursor
     ) -> Generator[AirbyteMessage, None, int]:
@@ -169,7 +257,7 @@ class OneRosterStream(Stream, CheckpointMixin):
 
         Returns how many records were emitted.
         """
-        query_filter = where(CURSOR_FIELD, ">=", cursor.lower_bound) if cursor.lower_bound else None
+        query_filter = _since(cursor)
         single_sequence = len(paths) == 1
         estimated = emitted = 0
         for school, path in paths:
@@ -217,6 +305,12 @@ class OneRosterStream(Stream, CheckpointMixin):
         )
 
 
+def _since(cursor: DateLastModifiedCursor) -> Optional[Any]:
+    """The incremental filter (`dateLastModified>='<lower bound>'`), or None on a first or full read."""
+    return where(CURSOR_FIELD, ">=", cursor.lower_bound) if cursor.lower_bound else None
+
+
 def build_streams(client: OneRosterClient, config: SourceConfig, *, record_pages: bool) -> list[OneRosterStream]:
-    """One stream per collection, all sharing one client (one token, one connection pool)."""
-    return [OneRosterStream(collection, client, config, record_pages=record_pages) for collection in COLLECTIONS]
+    """One stream per collection of the configured version, all sharing one client (one token, one pool)."""
+    return [OneRosterStream(collection, client, config, record_pages=record_pages)
+            for collection in COLLECTIONS[config.oneroster_version]]

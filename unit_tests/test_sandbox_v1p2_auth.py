@@ -109,6 +109,13 @@ def test_each_call_needs_its_scope(sb12, method, root, path, granted, needed):
     assert all(scope(n) in info["imsx_description"] for n in needed)
 
 
+def test_the_session_fixture_asks_for_the_scopes_given(sb12, sandbox_session):
+    s = sandbox_session(sb12, scopes=[scope("gradebook-core.readonly")])
+    assert s.get(sb12.gradebook_url + "/lineItems").status_code == 200
+    assert s.get(sb12.base_url + "/orgs").status_code == 403
+    assert sb12.stats.scope_requests[-1].granted == (scope("gradebook-core.readonly"),)
+
+
 def test_the_roster_only_key_is_refused_the_gradebook_naming_grade_book_sync(sb12):
     s = session(sb12, token(sb12, roster_only=True))
     assert s.get(sb12.base_url + "/classes/100000/students").status_code == 200
@@ -116,6 +123,12 @@ def test_the_roster_only_key_is_refused_the_gradebook_naming_grade_book_sync(sb1
     assert refused.status_code == 403
     description = status_info(refused)["imsx_description"]
     assert scope("gradebook.readonly") in description and "Grade Book Sync" in description
+
+
+def test_a_provider_that_does_not_enforce_scopes_serves_any_token(make_sandbox):
+    sb = make_sandbox(oneroster_version="1.2", enforce_scopes=False)
+    s = session(sb, token(sb, roster_only=True))
+    assert s.get(sb.gradebook_url + "/classes/100000/lineItems").status_code == 200
 
 
 def test_oauth1_signatures_are_refused_on_1_2(sb12):
@@ -138,6 +151,10 @@ def test_each_error_shape_carries_1_2_code_minors(make_sandbox, shape):
     sb.faults.set(rate_429=1.0, retry_after_seconds=0)
     busy = s.get(sb.base_url + "/orgs")
     assert busy.status_code == 429 and code_minor(status_info(busy, shape)) == "server_busy"
+    sb.faults.set(rate_429=0.0, rate_503=1.0, retry_after_seconds=0)
+    unavailable = s.get(sb.gradebook_url + "/lineItems")
+    assert unavailable.status_code == 503 and code_minor(status_info(unavailable, shape)) == "server_busy"
+    assert unavailable.headers["Retry-After"] == "0"
 
 
 def test_1_1_keeps_status_info_set_and_ignores_scopes(sandbox):

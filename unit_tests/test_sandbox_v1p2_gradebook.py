@@ -11,7 +11,7 @@ never the placeholder) is from the Infinite Campus knowledge base (docs/architec
 import pytest
 import requests
 
-from campus_sandbox import CampusSandbox, SandboxOptions
+from campus_sandbox import CampusSandbox
 from campus_sandbox.district import CATEGORY_TITLES, SCORE_GROUPS
 from campus_sandbox.receiving import NOT_IN_SCORE_GROUP, PLACEHOLDER_CATEGORY_ID
 
@@ -135,6 +135,14 @@ def test_line_item_refusals_name_the_field(gb, change, field, status):
     assert f"'{field}'" in refusal(gb.put("lineItems", "lineItem", body), status)
 
 
+def test_a_campus_without_standards_refuses_learning_objectives(make_sandbox):
+    gb = Gradebook12(make_sandbox(oneroster_version="1.2", accept_learning_objectives=False))
+    body = gb.line_item(learningObjectiveSet=[{"source": "case", "learningObjectiveIds": ["MATH.5.NF.1"]}])
+    assert "'learningObjectiveSet'" in refusal(gb.put("lineItems", "lineItem", body), 422)
+    body.pop("learningObjectiveSet")
+    assert gb.put("lineItems", "lineItem", body).status_code == 201
+
+
 def test_the_placeholder_and_missing_fields_are_refused_even_when_lenient(make_sandbox):
     gb = Gradebook12(make_sandbox(oneroster_version="1.2", strict=False))
     body = gb.line_item(category=ref("category", "categories", PLACEHOLDER_CATEGORY_ID))
@@ -174,6 +182,10 @@ def test_results_name_students_by_their_1_2_id(gb):
     assert gb.put("lineItems", "lineItem", gb.line_item()).status_code == 201
     body = gb.result("li-1", student=ref("user", "users", gb.section.student_ids[0]))  # the 1.1 id
     assert "does not exist" in refusal(gb.put("results", "result", body), 422)
+    other_class = gb.result("li-1", **{"class": ref("class", "classes", "100001")})
+    assert "'class'" in refusal(gb.put("results", "result", other_class), 422)
+    other_scale = gb.result("li-1", scoreScale=ref("scoreScale", "scoreScales", "100001-scale"))
+    assert "'scoreScale'" in refusal(gb.put("results", "result", other_scale), 422)
     assert gb.put("results", "result", gb.result("li-1", scoreStatus="ext:excused")).status_code == 201
 
 
@@ -209,12 +221,25 @@ def test_one_gradebook_written_on_1_1_is_served_on_1_2(make_sandbox, sandbox_ses
     gb = Gradebook12(sb)
     result = gb.get("/results/r-1").json()["result"]
     assert result["student"] == ref("user", "users", d.user_id_12(student)) and result["score"] == 17
-    assert result["lineItem"] == on_1_1["lineItem"]
+    assert result["lineItem"] == on_1_1["lineItem"] and sb.served("result", "r-1") == result
+    assert sb.state.results["r-1"]["student"]["sourcedId"] == student  # held by the 1.1 id
+    assert None not in result.values() and None not in result["metadata"].values()  # held null percent not served
     item = gb.get(f"/classes/{section.sourced_id}/lineItems").json()["lineItems"][-1]
     assert item["sourcedId"] == "li-1" and item["school"]["sourcedId"] == section.school_id
+    assert (item["assignDate"], item["dueDate"]) == ("2026-11-02T00:00:00Z", "2026-11-09T00:00:00Z")  # held as days
     assert item["category"]["sourcedId"] == PLACEHOLDER_CATEGORY_ID  # as stored on 1.1: what a 1.2 passback repairs
     assert gb.put("results", "result", gb.result("li-1", score=19.0)).status_code == 200  # the same result, updated
 
-    with CampusSandbox(d, options=SandboxOptions(), gradebook=sb.state) as back_on_1_1:
-        again = sandbox_session(back_on_1_1).get(f"{back_on_1_1.base_url}/results/r-1").json()["result"]
-        assert again["student"]["sourcedId"] == student and again["score"] == 19.0
+    back_on_1_1 = make_sandbox(gradebook=sb.state)  # another sandbox, on 1.1, over the same gradebook
+    again = sandbox_session(back_on_1_1).get(f"{back_on_1_1.base_url}/results/r-1").json()["result"]
+    assert again["student"]["sourcedId"] == student and again["score"] == 19.0
+
+
+def test_campus_categories_cannot_be_overwritten_but_vendor_ones_are_listed(gb):
+    campus = gb.d.class_categories(gb.section.sourced_id)[0].sourced_id
+    body = {"sourcedId": campus, "status": "active", "dateLastModified": "2026-11-01T00:00:00Z", "title": "Mine"}
+    assert "Campus category" in refusal(gb.put("categories", "category", body), 422)
+    assert gb.put("categories", "category", {**body, "sourcedId": "otus-labs", "weight": 0.1}).status_code == 201
+    listed = {c["sourcedId"]: c for c in gb.get("/categories", limit=1000).json()["categories"]}
+    assert listed[campus]["title"] != "Mine" and listed["otus-labs"]["weight"] == 0.1
+    assert gb.put("lineItems", "lineItem", gb.line_item(category=ref("category", "categories", "otus-labs"))).status_code == 201

@@ -8,12 +8,14 @@ them (LongsightGroup/oneroster's 81-operation table; docs/architecture.md, "camp
 import json
 import subprocess
 import sys
+from urllib.parse import urlsplit
 
 import pytest
 import requests
 
 from campus_sandbox import CampusSandbox, SandboxOptions, generate
 from campus_sandbox.district import ADMIN_ID
+from campus_sandbox.hostile import HostileProvider
 
 ROSTERING = [("/orgs", "orgs"), ("/schools", "orgs"), ("/academicSessions", "academicSessions"),
              ("/terms", "academicSessions"), ("/gradingPeriods", "academicSessions"), ("/courses", "courses"),
@@ -133,6 +135,20 @@ def test_nested_reads_on_both_roots(sb12, http):
     assert http.get(r + f"/users/{section.student_ids[0]}").status_code == 404
 
 
+@pytest.mark.parametrize("path,wrapper", [
+    ("/schools/101/courses", "courses"), ("/schools/101/enrollments", "enrollments"), ("/schools/101/students", "users"),
+    ("/schools/101/teachers", "users"), ("/schools/101/terms", "academicSessions"), ("/courses/20000/classes", "classes"),
+    ("/terms/7001/classes", "classes"), ("/terms/7001/gradingPeriods", "academicSessions"),
+    ("/users/2001/classes", "classes"), ("/schools/101/classes/100000/students", "users"),
+    ("/schools/101/classes/100000/teachers", "users"), ("/classes/100000/resources", "resources"),
+])
+def test_every_nested_rostering_read_answers(sb12, http, path, wrapper):
+    root = sb12.resources_url if path.endswith("/resources") else sb12.base_url
+    answer = http.get(root + path, params={"limit": 5})
+    assert answer.status_code == 200 and list(answer.json()) == [wrapper], answer.text
+    assert wrapper == "resources" or answer.json()[wrapper]
+
+
 def test_users_are_one_record_per_person_with_roles(sb12, http):
     d = sb12.district
     users = http.get(sb12.base_url + "/users", params={"limit": 1000}).json()["users"]
@@ -196,3 +212,64 @@ def test_cli_serves_1_2_with_the_roots_in_its_json_line():
     finally:
         process.terminate()
         assert process.wait(timeout=10) == 0
+
+
+def test_the_hostile_provider_stands_in_front_of_both_roots(sb12):
+    with HostileProvider(sb12) as hostile:
+        config = hostile.connection_config(gradebook_base_url=sb12.gradebook_url)
+        assert config["base_url"] == hostile.base_url and config["oneroster_version"] == "1.2"
+        assert config["gradebook_base_url"] == hostile.gradebook_url
+        assert hostile.gradebook_url.startswith(hostile.origin) and hostile.gradebook_url.endswith("/gradebook/v1p2")
+        creds = config["credentials"]
+        token = requests.post(creds["token_url"], data={"grant_type": "client_credentials"},
+                              auth=(creds["client_id"], creds["client_secret"]), timeout=10).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}",
+                   "x-vendor-authorization": f"{config['vendor_key']}:{config['vendor_secret']}"}
+        hostile.set(explicit_nulls=True, total_count=-1)
+        for url, wrapper in ((hostile.base_url + "/orgs", "orgs"), (hostile.gradebook_url + "/lineItems", "lineItems"),
+                             (hostile.resources_url + "/resources", "resources")):
+            page = requests.get(url, params={"limit": 2}, headers=headers, timeout=10)
+            assert page.status_code == 200 and page.headers["X-Total-Count"] == "-1"
+            assert all(r["nullProbe"] is None for r in page.json()[wrapper])
+        assert requests.get(hostile.base_url + "/lineItems", headers=headers, timeout=10).status_code == 404
+        hostile.set(echo_authorization=True)
+        echoed = requests.get(hostile.gradebook_url + "/lineItems", headers=headers, timeout=10)
+        assert echoed.status_code == 400 and token in echoed.json()["imsx_StatusInfo"]["imsx_description"]
+        assert {urlsplit(r.target).path for r in hostile.received} >= {
+            urlsplit(hostile.gradebook_url + "/lineItems").path, urlsplit(hostile.base_url + "/orgs").path}
+
+
+def test_filters_walk_lists_along_a_dotted_path(sb12, http):
+    d = sb12.district
+    site_admins = http.get(sb12.base_url + "/users", params={"filter": "roles.role='siteAdministrator'"}).json()["users"]
+    assert [u["sourcedId"] for u in site_admins] == [d.user_id_12(d.teacher_id(0))]
+    at_school = http.get(sb12.base_url + "/teachers", params={"filter": "roles.org.sourcedId='101'"})
+    assert len(at_school.json()["users"]) == d.teacher_count
+
+
+def _walk(value, path=""):
+    yield path, value
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, inner in items:
+        yield from _walk(inner, f"{path}.{key}")
+
+
+def test_every_record_is_what_a_strict_1_2_reader_accepts(sb12, http):
+    """No null or "" at any depth, every date-time UTC, every GUIDRef whole (1.2 mode is strict)."""
+    for root, path, _ in [("base_url", p, w) for p, w in ROSTERING] + [("gradebook_url", p, w) for p, w in GRADEBOOK]:
+        (records,) = http.get(getattr(sb12, root) + path, params={"limit": 5000}).json().values()
+        for record in records:
+            for where, value in _walk(record):
+                assert value is not None and value != "", f"{path} {record['sourcedId']}{where} is empty"
+                if where.rsplit(".", 1)[-1] in ("dateLastModified", "assignDate", "dueDate"):
+                    assert value.endswith("Z"), f"{path}{where} = {value!r}"
+                if isinstance(value, dict) and "sourcedId" in value and where:
+                    assert value.keys() >= {"href", "sourcedId", "type"}, f"{path}{where}"
+
+
+def test_lenient_1_2_keeps_campus_s_empty_values(make_sandbox, sandbox_session):
+    sb = make_sandbox(oneroster_version="1.2", strict=False)
+    http = sandbox_session(sb)
+    user = http.get(sb.base_url + "/users", params={"limit": 1}).json()["users"][0]
+    assert (user["middleName"], user["sms"], user["roles"][0]["role"]) == ("", "", "districtAdministrator")
+    assert http.get(sb.base_url + "/orgs", params={"limit": 1}).json()["orgs"][0]["parent"] is None
