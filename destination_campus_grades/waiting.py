@@ -21,7 +21,7 @@ from typing import IO, Container, Iterator
 
 import orjson
 
-from destination_campus_grades.records import Score
+from destination_campus_grades.records import Score, StandardScore
 
 DEFAULT_IN_MEMORY = 100_000
 AssessmentKey = tuple[str, str]
@@ -76,7 +76,9 @@ class WaitingScores:
         for line in self._spill:
             position, fields = orjson.loads(line)
             graded_at = fields["graded_at"]
-            batch.append((position, Score(**{**fields, "graded_at": graded_at and datetime.fromisoformat(graded_at)})))
+            standards = tuple(StandardScore(**entry) for entry in fields["standard_scores"])
+            batch.append((position, Score(**{**fields, "graded_at": graded_at and datetime.fromisoformat(graded_at),
+                                             "standard_scores": standards})))
             if len(batch) >= chunk:
                 yield batch
                 batch = []

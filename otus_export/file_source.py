@@ -83,11 +83,18 @@ class SftpExport:
         }
 
 
+def csv_columns(role: str) -> list[str]:
+    """The role's input fields a CSV cell can hold: all but the optional lists (1.2 standards),
+    which a JSON or database source carries."""
+    return [field for field, schema in schema_of(role)["properties"].items() if "array" not in schema.get("type", ())]
+
+
 def csv_column_types(role: str) -> dict[str, str]:
     """The destination's input schema of `role` as the file source's type map: the first type a
     field allows (ids "string or integer" → string; "number or null" → number)."""
     types = {}
-    for field, schema in schema_of(role)["properties"].items():
+    for field in csv_columns(role):
+        schema = schema_of(role)["properties"][field]
         allowed = schema.get("type", "string")
         allowed = [allowed] if isinstance(allowed, str) else allowed
         types[field] = next((kind for kind in allowed if kind != "null"), "string")
@@ -120,7 +127,7 @@ def write_csv_export(records: Iterable[tuple[str, Mapping[str, Any]]], directory
     for role, record in records:
         rows[role].append(record)
     for role, role_rows in rows.items():
-        columns = list(schema_of(role)["properties"])
+        columns = csv_columns(role)
         with (directory / f"{names[role]}.csv").open("w", newline="", encoding="utf-8") as file:
             writer = csv.writer(file)
             writer.writerow(columns)

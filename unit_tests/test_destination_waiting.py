@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from destination_campus_grades.records import StandardScore
 from destination_campus_grades.waiting import WaitingScores
 from unit_tests.test_destination_rules import SCORE
 
@@ -25,6 +26,7 @@ def test_release_takes_only_the_known_assessments_in_memory() -> None:
 def test_beyond_the_cap_scores_spill_to_disk_and_come_back_intact() -> None:
     waiting = WaitingScores(in_memory=4)
     originals = scores(9)
+    originals[6] = replace(originals[6], standard_scores=(StandardScore("case:RL.1", 3.0), StandardScore("case:RL.2", None, "M")))
     for seq, score in enumerate(originals, start=100):
         waiting.add(seq, score)
     # the 5th score went over the cap and spilled with the others; later scores of the same
