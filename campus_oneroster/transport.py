@@ -32,7 +32,6 @@ from campus_oneroster.errors import (
     ResponseTooLargeError,
     RetriesExhaustedError,
     error_for_status,
-    status_info,
 )
 from campus_oneroster.redaction import REDACTOR
 from campus_oneroster.retry import (
@@ -54,8 +53,6 @@ PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 # What one read1 step may return once decompressed: small enough that the deadline and the size
 # cap are checked often, large enough that a 20 MB page takes a few hundred steps.
 BODY_STEP_BYTES = 1 << 16
-# 1.2's codeMinor for an overloaded provider: worth another try whatever the HTTP status says.
-SERVER_BUSY = "server_busy"
 
 
 class RequestCounter:
@@ -205,8 +202,7 @@ class Transport:
                 continue
             if response.is_redirect or 300 <= response.status_code < 400:
                 raise _redirect_error(response, method, path, url)
-            if not self._policy.retries_status(response.status_code, attempt) and not (
-                    _server_busy(response) and attempt <= self._policy.max_retries):
+            if not self._policy.retries_status(response.status_code, attempt):
                 return response, attempt
             asked = retry_after_seconds(response.headers.get("Retry-After"))
             self._wait(attempt, f"{method} {path}: HTTP {response.status_code}", asked)
@@ -297,11 +293,6 @@ def json_body(response: requests.Response, method: str, path: str) -> Any:
             status=response.status_code,
         )
     return body
-
-
-def _server_busy(response: requests.Response) -> bool:
-    """An error whose OneRoster codeMinor says the provider is busy (1.2's `server_busy`)."""
-    return response.status_code >= 400 and status_info(json_or_none(response))[0] == SERVER_BUSY
 
 
 def _transport_error(

@@ -123,3 +123,18 @@ def test_soak_medium_district_enrollments_under_all_faults(make_sandbox):
         sandbox.faults.set(rate_429=0.1, retry_after_seconds=0.05, rate_500_before_write=0.1, rate_drop=0.1,
                            token_expiry_after_requests=25)
         assert read_ids(sandbox, "/enrollments", page_size=997, max_concurrent_requests=5, max_retries=12) == clean
+
+
+def test_a_busy_1_2_provider_is_waited_on_then_reported_as_transient(make_sandbox):
+    """OneRoster 1.2's `server_busy` (a 503 with Retry-After) is retried like any busy answer; once it
+    outlives the retries, the error is transient and carries the codeMinor read from 1.2's wrapped
+    `imsx_StatusInfo` body."""
+    sandbox = make_sandbox("tiny", oneroster_version="1.2")
+    sandbox.faults.set(rate_503=0.5, retry_after_seconds=0.01)
+    with client_for(sandbox, max_retries=6) as client:
+        assert client.count("/enrollments") and client.count("/orgs") == 3
+    assert sandbox.stats.by_status.get(503)
+    sandbox.faults.set(rate_503=1.0, retry_after_seconds=0.01)
+    with client_for(sandbox, max_retries=1) as client, pytest.raises(ServerError) as caught:
+        client.count("/orgs")
+    assert caught.value.transient and (caught.value.status, caught.value.code_minor) == (503, "server_busy")
