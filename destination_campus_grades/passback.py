@@ -29,7 +29,9 @@ from typing import Iterable, Iterator
 
 from campus_oneroster.client import OneRosterClient
 from destination_campus_grades import rules
-from destination_campus_grades.decide import AssessmentEntry, Batch, DecisionContext, decide_batch, roster_needs
+from destination_campus_grades.decide import (
+    AssessmentEntry, Batch, DecisionContext, decide_batch, not_sent, roster_needs,
+)
 from destination_campus_grades.disappeared import SeenAssessments, disappeared
 from destination_campus_grades.fingerprint import namespace_tag, recorded
 from destination_campus_grades.input import IgnoredLine, InvalidLine, RecordLine, StateLine, StreamStatusLine
@@ -249,7 +251,7 @@ class Passback:
                 self.group.members.add(member.user_id)
                 self._outcome(RecordOutcome("teacher_group", Outcome.USED, member.otus_id, position=position))
             else:
-                self._outcome(_not_sent(position, "teacher_group", member.otus_id, decision))
+                self._outcome(not_sent(position, "teacher_group", member.otus_id, decision))
         self._context = replace(self._context, policy=replace(self._context.policy,
                                                               teacher_group=frozenset(self.group.members)))
         self.report.teacher_group = self.group.summary()
@@ -316,11 +318,6 @@ class Passback:
                                     detail=detail, position=position))
         if record.assessment_key is not None:
             self._entries[record.assessment_key] = AssessmentEntry(rules.skip(record.reason, detail))
-
-
-def _not_sent(position: int, role: str, otus_id: str, decision: rules.PassbackDecision) -> RecordOutcome:
-    return RecordOutcome(role, decision.reason.outcome, otus_id, reason=decision.reason, detail=decision.detail or None,
-                         position=position)
 
 
 def _otus_id(record: ParsedRecord) -> str:
