@@ -13,13 +13,18 @@ scores in later batches), keeps the last record per primary key (earlier copies 
 most one batch is in flight. Every outcome settles its record's ledger position; the ledger alone
 says which states may be echoed.
 
+With a teacher group stream (`teacher_group.py`), assessments and grades are held back, their
+positions unsettled, until the group is complete (every group stream's STREAM_STATUS COMPLETE, or
+the end of the input); then the members are checked and the held records decided in order.
+
 At the end of a full refresh of the assessments that completed, the lineItems of ours that no
 record mentioned are looked for (`disappeared.py`) and, under removal_policy=delete, deleted.
 
 Memory is bounded by: two batches (`batch_size` records being read, one being written), one small
 entry per assessment seen, the roster cache (`roster.py`), the report (counters and a few
-examples), at most 100,000 waiting scores (more spill to a temporary file), and the states
-waiting in the ledger.
+examples), at most 100,000 waiting scores (more spill to a temporary file), the states waiting
+in the ledger, and, while a teacher group stream has not completed, the assessments and grades
+that arrived before it (a source that sends the group first holds none).
 """
 
 from __future__ import annotations
@@ -238,7 +243,7 @@ class Passback:
         self._apply_members()
         self._pending = self._deferred + self._pending
         self._deferred = []
-        for notice in self.group.notices():
+        for notice in self.group.notices(incomplete=self._incomplete):
             self.report.notices.append(notice)
 
     def _apply_members(self) -> None:

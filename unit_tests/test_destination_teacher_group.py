@@ -32,3 +32,4 @@ def test_an_empty_group_and_an_ignored_setting_are_said_first() -> None:
     group.members.add("t1")
     assert len(group.notices()) == 1
     assert TeacherGroup((), ("t1",)).notices() == []
+    assert "did not complete" in group.notices(incomplete={"teacher_group", "scores"})[0]
