@@ -112,7 +112,7 @@ def roster_needs(batch: Batch, known: Mapping[AssessmentKey, AssessmentEntry], c
         results_on.setdefault(g.section_id, set()).add(g.grading_task_id)
         users = True
     return RosterNeeds(frozenset(sections), {sid: frozenset(ids) for sid, ids in results_on.items()}, users,
-                       sessions=bool(maybe_sent))
+                       sessions=bool(maybe_sent), categories=bool(maybe_sent) and ctx.settings.default_category is None)
 
 
 def decide_batch(batch: Batch, roster: RosterSnapshot, known: Mapping[AssessmentKey, AssessmentEntry],
