@@ -23,8 +23,9 @@ record mentioned are looked for (`disappeared.py`) and, under removal_policy=del
 Memory is bounded by: two batches (`batch_size` records being read, one being written), one small
 entry per assessment seen, the roster cache (`roster.py`), the report (counters and a few
 examples), at most 100,000 waiting scores (more spill to a temporary file), the states waiting
-in the ledger, and, while a teacher group stream has not completed, the assessments and grades
-that arrived before it (a source that sends the group first holds none).
+in the ledger; while a teacher group stream has not completed, the assessments and grades that
+arrived before it wait the same way (at most 100,000 in memory, the rest spilled; a source that
+sends the group first holds none).
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ from destination_campus_grades.routing import StreamRoutes
 from destination_campus_grades.rules import PassbackPolicy
 from destination_campus_grades.spec import GROUP_ROLE, DestinationConfig
 from destination_campus_grades.teacher_group import TeacherGroup
-from destination_campus_grades.waiting import DEFAULT_IN_MEMORY, WaitingScores
+from destination_campus_grades.waiting import DEFAULT_IN_MEMORY, HeldBack, WaitingScores
 from destination_campus_grades.writer import GradebookWriter, LineItemWork, Removal, WriteThread
 
 DEFAULT_BATCH_SIZE = 5_000
@@ -88,7 +89,7 @@ class Passback:
         self._waiting = WaitingScores(in_memory=waiting_in_memory)
         self._in_flight: list[LineItemWork] = []
         self._members: list[tuple[int, GroupMember]] = []  # group members not applied yet
-        self._deferred: list[tuple[int, ParsedRecord]] = []  # assessments and grades waiting for the group
+        self._held_back = HeldBack(in_memory=waiting_in_memory)  # assessments and grades waiting for the group
         self._seen = SeenAssessments()
         self._incomplete: set[str] = set()  # streams whose last STREAM_STATUS was not COMPLETE
         self.streams_received: set[str] = set()
@@ -214,7 +215,7 @@ class Passback:
             if isinstance(record, GroupMember):
                 self._members.append((position, record))
             elif isinstance(record, (Assessment, Grade)) and self.group.waiting:
-                self._deferred.append((position, record))  # rule 4 needs the whole group first
+                self._held_back.add(position, record)  # rule 4 needs the whole group first
             elif isinstance(record, Assessment):
                 batch.assessments.append((position, record))
             elif isinstance(record, Score):
@@ -241,8 +242,7 @@ class Passback:
         self.flush()  # the records pending join the members, or the records waiting for the group
         self.group.complete()
         self._apply_members()
-        self._pending = self._deferred + self._pending
-        self._deferred = []
+        self._pending = [*self._held_back.drain(), *self._pending]
         for notice in self.group.notices(incomplete=self._incomplete):
             self.report.notices.append(notice)
 

@@ -15,10 +15,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
 
+from campus_oneroster.client import OneRosterClient
+from destination_campus_grades.input import RecordLine, StateLine
+from destination_campus_grades.passback import Passback
 from destination_campus_grades.plan import line_item_id, namespace_of, score_result_id
-from destination_campus_grades.spec import DEFAULT_VENDOR_NAMESPACE
+from destination_campus_grades.reasons import Outcome
+from destination_campus_grades.routing import StreamRoutes
+from destination_campus_grades.spec import DEFAULT_VENDOR_NAMESPACE, DestinationConfig
 from integration_tests.test_destination_cli import ROLES, run_destination
+from integration_tests.test_destination_cli import catalog as catalog_of
 from integration_tests.test_destination_disappeared import stream_status
 from otus_export.bulk import bulk_export
 from otus_export.sample import NOT_A_CAMPUS_USER, PASSBACK_START_DATE, group_member
@@ -140,3 +147,29 @@ def test_an_incremental_group_stream_is_refused_before_anything_is_read(sandbox,
     (error,) = run.errors
     assert error["failure_type"] == "config_error" and "configured incremental" in error["message"]
     assert sandbox.stats.requests == 0
+
+
+def test_records_held_for_a_group_sent_last_spill_and_still_pass_back(sandbox) -> None:
+    """The group last, with a memory bound of 4: the assessments and grades held for it spill to disk,
+    no state is echoable before the group is complete, and everything passes back in order after."""
+    records = list(bulk_export(sandbox.district, sections=2, students_per_section=3, assessments_per_section=3))
+    teachers = sorted({r["assigned_by"] for s, r in records if s == "assessments"})
+    ordered = records + [group_member(t, n) for n, t in enumerate(teachers, start=1)]
+    config = DestinationConfig.model_validate(sandbox.connection_config(**START))
+    catalog = ConfiguredAirbyteCatalogSerializer.load(catalog_of(STREAMS))
+    echoed = []
+    with OneRosterClient(config) as client:
+        run = Passback(config, client, StreamRoutes.of(config, catalog), batch_size=5, waiting_in_memory=4)
+        try:
+            for number, (stream, data) in enumerate(ordered, start=1):
+                run.record(RecordLine(number, stream, None, data))
+                run.state(StateLine(number, None, number))
+                echoed += run.ledger.echoable()
+            assert echoed == [], "a state was echoable before the group was complete"
+            for _ in run.finish():
+                echoed += run.ledger.echoable()
+        finally:
+            run.close()
+    assert [state for state, _ in echoed] == list(range(1, len(ordered) + 1))
+    assert run.report.totals[Outcome.CREATED] == len(records) and run.report.totals[Outcome.USED] == len(teachers)
+    assert len(sandbox.state.results) == 2 * 3 * 3
