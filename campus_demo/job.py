@@ -118,7 +118,8 @@ def _otus_side(console: Console, export: Mapping[str, list], workdir: Path, stac
     with console.status(f"Installing {SFTP_BULK_PACKAGE} with PyAirbyte (first run only)"):
         executable = install_sftp_bulk(workdir / "pyairbyte")
     console.print(f"  read by source-sftp-bulk ({SFTP_BULK_PACKAGE}), one stream per file, typed by the destination's input schemas")
-    streams = {role: role for role in roles}
+    # the teacher group first: nothing waits for it then (the destination decides rule 4 with the whole group)
+    streams = {role: role for role in sorted(roles, key=lambda role: role != GROUP_ROLE)}
     return OtusSource(executable, sftp.source_config(streams), streams)
 
 

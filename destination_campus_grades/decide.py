@@ -115,7 +115,7 @@ def roster_needs(batch: Batch, known: Mapping[AssessmentKey, AssessmentEntry], c
         users = True
     users = users or ctx.settings.v1p2 and bool(batch.scores)  # 1.2: a 1.1 student id not in its section
     return RosterNeeds(frozenset(sections), {sid: frozenset(ids) for sid, ids in results_on.items()}, users,
-                       sessions=bool(maybe_sent))
+                       sessions=bool(maybe_sent), categories=bool(maybe_sent) and ctx.settings.default_category is None)
 
 
 def decide_batch(batch: Batch, roster: RosterSnapshot, known: Mapping[AssessmentKey, AssessmentEntry],
@@ -137,7 +137,7 @@ def decide_batch(batch: Batch, roster: RosterSnapshot, known: Mapping[Assessment
                                 student=decision.student)
             plan.results.append(_result_work(position, "scores", result, roster, ctx, plan, entry.refusal))
         else:
-            plan.decided.append(_not_sent(position, "scores", s.otus_id, decision))
+            plan.decided.append(not_sent(position, "scores", s.otus_id, decision))
     for position, g in batch.grades:
         decision = rules.decide_grade(g, ctx.policy, roster)
         task = roster.held_line_item(g.section_id, g.grading_task_id) if decision.send else None
@@ -153,7 +153,7 @@ def decide_batch(batch: Batch, roster: RosterSnapshot, known: Mapping[Assessment
             result = plan_grade(g, ctx.settings, scale=float(task["resultValueMax"]), student=decision.student)
             plan.results.append(_result_work(position, "grades", result, roster, ctx, plan))
         else:
-            plan.decided.append(_not_sent(position, "grades", g.otus_id, decision))
+            plan.decided.append(not_sent(position, "grades", g.otus_id, decision))
     return plan
 
 
@@ -168,7 +168,7 @@ def _decide_assessment(position: int, a: Assessment, roster: RosterSnapshot, ctx
         results = tuple(roster.holdings(a.section_id).results_of(lid))
         plan.removals.append(Removal(position, a.section_id, lid, results, a.otus_id, decision.reason))
     else:
-        plan.decided.append(_not_sent(position, "assessments", a.otus_id, decision))
+        plan.decided.append(not_sent(position, "assessments", a.otus_id, decision))
 
 
 def _line_item_work(position: int, a: Assessment, roster: RosterSnapshot, ctx: DecisionContext, plan: BatchPlan,
@@ -248,7 +248,8 @@ def _held_entries(scores: list[tuple[int, Score]], roster: RosterSnapshot,
     return entries
 
 
-def _not_sent(position: int, role: str, otus_id: str, decision: PassbackDecision) -> RecordOutcome:
+def not_sent(position: int, role: str, otus_id: str, decision: PassbackDecision) -> RecordOutcome:
+    """The outcome of a record a rule decided not to send, counted as its reason says."""
     reason = decision.reason
     return RecordOutcome(role, reason.outcome, otus_id, reason=reason, detail=decision.detail or None,
                          position=position)

@@ -13,13 +13,19 @@ scores in later batches), keeps the last record per primary key (earlier copies 
 most one batch is in flight. Every outcome settles its record's ledger position; the ledger alone
 says which states may be echoed.
 
+With a teacher group stream (`teacher_group.py`), assessments and grades are held back, their
+positions unsettled, until the group is complete (every group stream's STREAM_STATUS COMPLETE, or
+the end of the input); then the members are checked and the held records decided in order.
+
 At the end of a full refresh of the assessments that completed, the lineItems of ours that no
 record mentioned are looked for (`disappeared.py`) and, under removal_policy=delete, deleted.
 
 Memory is bounded by: two batches (`batch_size` records being read, one being written), one small
 entry per assessment seen, the roster cache (`roster.py`), the report (counters and a few
-examples), at most 100,000 waiting scores (more spill to a temporary file), and the states
-waiting in the ledger.
+examples), at most 100,000 waiting scores (more spill to a temporary file), the states waiting
+in the ledger; while a teacher group stream has not completed, the assessments and grades that
+arrived before it wait the same way (at most 100,000 in memory, the rest spilled; a source that
+sends the group first holds none).
 """
 
 from __future__ import annotations
@@ -29,7 +35,9 @@ from typing import Iterable, Iterator
 
 from campus_oneroster.client import OneRosterClient
 from destination_campus_grades import rules
-from destination_campus_grades.decide import AssessmentEntry, Batch, DecisionContext, decide_batch, roster_needs
+from destination_campus_grades.decide import (
+    AssessmentEntry, Batch, DecisionContext, decide_batch, not_sent, roster_needs,
+)
 from destination_campus_grades.disappeared import SeenAssessments, disappeared
 from destination_campus_grades.fingerprint import namespace_tag, recorded
 from destination_campus_grades.input import IgnoredLine, InvalidLine, RecordLine, StateLine, StreamStatusLine
@@ -45,7 +53,7 @@ from destination_campus_grades.routing import StreamRoutes
 from destination_campus_grades.rules import PassbackPolicy
 from destination_campus_grades.spec import GROUP_ROLE, DestinationConfig
 from destination_campus_grades.teacher_group import TeacherGroup
-from destination_campus_grades.waiting import DEFAULT_IN_MEMORY, WaitingScores
+from destination_campus_grades.waiting import DEFAULT_IN_MEMORY, HeldBack, WaitingScores
 from destination_campus_grades.writer import GradebookWriter, LineItemWork, Removal, WriteThread
 
 DEFAULT_BATCH_SIZE = 5_000
@@ -88,7 +96,7 @@ class Passback:
         self._waiting = WaitingScores(in_memory=waiting_in_memory)
         self._in_flight: list[LineItemWork] = []
         self._members: list[tuple[int, GroupMember]] = []  # group members not applied yet
-        self._deferred: list[tuple[int, ParsedRecord]] = []  # assessments and grades waiting for the group
+        self._held_back = HeldBack(in_memory=waiting_in_memory)  # assessments and grades waiting for the group
         self._seen = SeenAssessments()
         self._incomplete: set[str] = set()  # streams whose last STREAM_STATUS was not COMPLETE
         self.streams_received: set[str] = set()
@@ -214,7 +222,7 @@ class Passback:
             if isinstance(record, GroupMember):
                 self._members.append((position, record))
             elif isinstance(record, (Assessment, Grade)) and self.group.waiting:
-                self._deferred.append((position, record))  # rule 4 needs the whole group first
+                self._held_back.add(position, record)  # rule 4 needs the whole group first
             elif isinstance(record, Assessment):
                 batch.assessments.append((position, record))
             elif isinstance(record, Score):
@@ -241,9 +249,8 @@ class Passback:
         self.flush()  # the records pending join the members, or the records waiting for the group
         self.group.complete()
         self._apply_members()
-        self._pending = self._deferred + self._pending
-        self._deferred = []
-        for notice in self.group.notices():
+        self._pending = [*self._held_back.drain(), *self._pending]
+        for notice in self.group.notices(incomplete=self._incomplete):
             self.report.notices.append(notice)
 
     def _apply_members(self) -> None:
@@ -256,7 +263,7 @@ class Passback:
                 self.group.members.add(member.user_id)
                 self._outcome(RecordOutcome("teacher_group", Outcome.USED, member.otus_id, position=position))
             else:
-                self._outcome(_not_sent(position, "teacher_group", member.otus_id, decision))
+                self._outcome(not_sent(position, "teacher_group", member.otus_id, decision))
         self._context = replace(self._context, policy=replace(self._context.policy,
                                                               teacher_group=frozenset(self.group.members)))
         self.report.teacher_group = self.group.summary()
@@ -324,11 +331,6 @@ class Passback:
                                     detail=detail, position=position))
         if record.assessment_key is not None:
             self._entries[record.assessment_key] = AssessmentEntry(rules.skip(record.reason, detail))
-
-
-def _not_sent(position: int, role: str, otus_id: str, decision: rules.PassbackDecision) -> RecordOutcome:
-    return RecordOutcome(role, decision.reason.outcome, otus_id, reason=decision.reason, detail=decision.detail or None,
-                         position=position)
 
 
 def _otus_id(record: ParsedRecord) -> str:

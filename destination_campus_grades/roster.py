@@ -11,8 +11,9 @@ by `max_concurrent_requests`). A section's results are read only when a lineItem
 results to is already held (results hang off lineItems, so a first sync reads no results at all).
 Users are one paged read of `/users` (sourcedIds and roles), the first time an assigner or a
 teacher group member is checked; academicSessions (terms and grading periods, for predicted
-refusals) and `/categories` (the provider's default category, `categories.py`) one read each the
-first time a lineItem may be planned. A section's own record (`/classes/{id}`) gives its terms.
+refusals) and `/categories` (the provider's default category, `categories.py`; not read when
+`default_category_id` is set, and none when the provider serves none) one read each the first
+time a lineItem may be planned. A section's own record (`/classes/{id}`) gives its terms.
 
 On OneRoster 1.2 users and students are read with their `roles` and `metadata` (the legacy 1.1
 id), so an Otus id in either form names its Campus user (`identities.People`; `/users` is read for
@@ -89,7 +90,8 @@ class RosterNeeds:
     sections: frozenset[str] = frozenset()
     results_on: Mapping[str, frozenset[str]] = field(default_factory=dict)  # section → lineItem ids
     users: bool = False
-    sessions: bool = False  # terms, grading periods and categories (a lineItem may be planned)
+    sessions: bool = False  # terms and grading periods (a lineItem may be planned)
+    categories: bool = False  # the provider's categories (a lineItem may be planned with no default_category_id)
 
 
 @dataclass(frozen=True)
@@ -178,9 +180,8 @@ class RosterReader:
         if needs.sessions and self._sessions is None:
             read = (session_of(record) for record in self._client.iter_records("/academicSessions"))
             self._sessions = {session.sourced_id: session for session in read if session is not None}
-        if needs.sessions and self._categories is None and not self._v1p2:  # 1.2: the placeholder is refused
-            read_categories = (category_of(record) for record in self._client.iter_records("/categories"))
-            self._categories = tuple(category for category in read_categories if category is not None)
+        if needs.categories and self._categories is None and not self._v1p2:  # 1.2: the placeholder is refused
+            self._categories = self._read_categories()
         view = {sid: self._sections[sid] for sid in wanted}
         keep = max(self._max_sections, len(wanted))
         while len(self._sections) > keep:
@@ -249,6 +250,15 @@ class RosterReader:
             return tuple(self._client.iter_records(f"/classes/{path_segment(section_id)}/{collection}"))
         except NotFoundError:
             return ()
+
+    def _read_categories(self) -> tuple[CampusCategory, ...]:
+        """The provider's categories; none when it serves no such collection (404) or refuses it
+        (403): no default is found then, and `categories.py` says what to set."""
+        try:
+            read = [category_of(record) for record in self._client.iter_records("/categories")]
+        except (ForbiddenError, NotFoundError):
+            return ()
+        return tuple(category for category in read if category is not None)
 
     def _section_results(self, section_id: str) -> dict[str, dict[str, Any]] | str:
         try:

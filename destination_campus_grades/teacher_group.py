@@ -16,7 +16,7 @@ is complete means nobody passes back, and the report says so first.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 from destination_campus_grades.routing import StreamRoutes
 from destination_campus_grades.spec import GROUP_ROLE, DestinationConfig
@@ -72,9 +72,16 @@ class TeacherGroup:
     def complete(self) -> None:
         self.completed = True
 
-    def notices(self) -> list[str]:
-        """What the report says first about the group: an empty one, an ignored setting."""
+    def notices(self, incomplete: Iterable[str] = ()) -> list[str]:
+        """What the report says first about the group: an empty one, one whose stream the platform
+        said did not complete (`incomplete`: streams whose last STREAM_STATUS was not COMPLETE), an
+        ignored setting."""
         said = []
+        partial = sorted(set(incomplete) & set(self.streams))
+        if partial:
+            said.append(f"The teacher group stream {', '.join(partial)} did not complete, so the group may miss members: "
+                        "their assessments and grades were skipped as teacher_not_in_group and pass back at the next "
+                        "sync that reads the whole group.")
         if self.from_stream and not self.members:
             said.append(f"The Gradebook Passback Teacher Group ({self.source}) arrived complete and empty, so "
                         "nobody passes back: every assessment and grade is skipped as teacher_not_in_group. Add the "

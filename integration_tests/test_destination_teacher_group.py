@@ -15,10 +15,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
 
+from campus_oneroster.client import OneRosterClient
+from destination_campus_grades.input import RecordLine, StateLine
+from destination_campus_grades.passback import Passback
 from destination_campus_grades.plan import line_item_id, namespace_of, score_result_id
-from destination_campus_grades.spec import DEFAULT_VENDOR_NAMESPACE
+from destination_campus_grades.reasons import Outcome
+from destination_campus_grades.routing import StreamRoutes
+from destination_campus_grades.spec import DEFAULT_VENDOR_NAMESPACE, DestinationConfig
 from integration_tests.test_destination_cli import ROLES, run_destination
+from integration_tests.test_destination_cli import catalog as catalog_of
 from integration_tests.test_destination_disappeared import stream_status
 from otus_export.bulk import bulk_export
 from otus_export.sample import NOT_A_CAMPUS_USER, PASSBACK_START_DATE, group_member
@@ -109,33 +116,27 @@ def test_an_empty_complete_group_lets_nobody_pass_and_says_so_first(make_sandbox
     assert "is empty: nobody passes back" in run.report["reasons"]["teacher_not_in_group"]["examples"][0]["detail"]
 
 
-def test_with_both_the_stream_wins_and_the_setting_is_reported_ignored(make_sandbox, tmp_path: Path) -> None:
-    """The group stream named by stream_roles (a view passback_group_v) against the setting."""
+def test_with_both_the_stream_wins_and_bad_member_ids_are_reported_once(make_sandbox, tmp_path: Path) -> None:
+    """The group stream named by stream_roles (a view passback_group_v) against the setting, with a
+    member id that is no Campus user (sent twice: the last copy counts) and a student's."""
     sandbox = make_sandbox("tiny")
     first, second, (teacher, other) = two_sections(sandbox.district)
     config = sandbox.connection_config(**START, passback_teacher_group=[other],
                                        stream_roles=[{"stream": "passback_group_v", "role": "teacher_group"}])
-    member = ("passback_group_v", group_member(teacher)[1])
-    run = run_destination(config, [member] + first + second, tmp_path, streams=(*ROLES, "passback_group_v"))
+    student = next(r for s, r in first if s == "scores")["student_id"]
+    members = [("passback_group_v", group_member(user_id, n)[1]) for user_id, n in
+               ((teacher, 1), (NOT_A_CAMPUS_USER, 2), (student, 3), (NOT_A_CAMPUS_USER, 2))]
+    run = run_destination(config, members + first + second, tmp_path, streams=(*ROLES, "passback_group_v"))
+    assert run.returncode == 0, run.stderr[-2000:]
     assert held_line_item(sandbox, first) is not None and held_line_item(sandbox, second) is None
-    assert run.report["teacher_group"]["setting_ignored"] is True
+    assert run.report["teacher_group"]["setting_ignored"] is True and run.report["teacher_group"]["members"] == 1
     assert any("passback_teacher_group (1 ids) was ignored" in n for n in run.report["notices"])
     assert "passback_teacher_group was ignored" in "\n".join(run.logs)
-
-
-def test_member_ids_that_are_no_campus_user_or_a_student_are_reported_once(make_sandbox, tmp_path: Path) -> None:
-    sandbox = make_sandbox("tiny")
-    first, _, (teacher, _) = two_sections(sandbox.district)
-    student = next(r for s, r in first if s == "scores")["student_id"]
-    members = [group_member(teacher), group_member(NOT_A_CAMPUS_USER, 2), group_member(student, 3),
-               group_member(NOT_A_CAMPUS_USER, 2)]  # the same member twice: the last copy counts
-    run = run_destination(sandbox.connection_config(**START), members + first, tmp_path, streams=STREAMS)
-    assert run.returncode == 0, run.stderr[-2000:]
     reasons = run.report["reasons"]
     assert reasons["group_member_not_in_campus"]["count"] == 1 and reasons["group_member_is_student"]["count"] == 1
-    assert reasons["group_member_not_in_campus"]["examples"][0]["otus_id"] == f"user_id={NOT_A_CAMPUS_USER} otus_user_id=otus-user-2"
+    assert reasons["group_member_not_in_campus"]["examples"][0]["otus_id"] == \
+        f"user_id={NOT_A_CAMPUS_USER} otus_user_id=otus-user-2"
     assert run.reason_count("superseded") == 1
-    assert run.report["teacher_group"]["members"] == 1 and held_line_item(sandbox, first) is not None
     assert "Sample Teacher" not in "\n".join(run.logs)  # names stay in Otus
 
 
@@ -146,3 +147,29 @@ def test_an_incremental_group_stream_is_refused_before_anything_is_read(sandbox,
     (error,) = run.errors
     assert error["failure_type"] == "config_error" and "configured incremental" in error["message"]
     assert sandbox.stats.requests == 0
+
+
+def test_records_held_for_a_group_sent_last_spill_and_still_pass_back(sandbox) -> None:
+    """The group last, with a memory bound of 4: the assessments and grades held for it spill to disk,
+    no state is echoable before the group is complete, and everything passes back in order after."""
+    records = list(bulk_export(sandbox.district, sections=2, students_per_section=3, assessments_per_section=3))
+    teachers = sorted({r["assigned_by"] for s, r in records if s == "assessments"})
+    ordered = records + [group_member(t, n) for n, t in enumerate(teachers, start=1)]
+    config = DestinationConfig.model_validate(sandbox.connection_config(**START))
+    catalog = ConfiguredAirbyteCatalogSerializer.load(catalog_of(STREAMS))
+    echoed = []
+    with OneRosterClient(config) as client:
+        run = Passback(config, client, StreamRoutes.of(config, catalog), batch_size=5, waiting_in_memory=4)
+        try:
+            for number, (stream, data) in enumerate(ordered, start=1):
+                run.record(RecordLine(number, stream, None, data))
+                run.state(StateLine(number, None, number))
+                echoed += run.ledger.echoable()
+            assert echoed == [], "a state was echoable before the group was complete"
+            for _ in run.finish():
+                echoed += run.ledger.echoable()
+        finally:
+            run.close()
+    assert [state for state, _ in echoed] == list(range(1, len(ordered) + 1))
+    assert run.report.totals[Outcome.CREATED] == len(records) and run.report.totals[Outcome.USED] == len(teachers)
+    assert len(sandbox.state.results) == 2 * 3 * 3

@@ -30,7 +30,7 @@ from otus_export.sample import sample_export
 
 ROOT = Path(__file__).resolve().parent.parent
 OPERATOR_GUIDE = ROOT / "docs" / "operators.md"
-ROLES = {"assessments": "assessments", "scores": "scores", "grades": "grades"}
+ROLES = {"teacher_group": "teacher_group", "assessments": "assessments", "scores": "scores", "grades": "grades"}
 TEXT_CASES = ("score:points_as_text", "points_possible_as_text")  # the only cells that cannot be typed
 
 
@@ -85,15 +85,17 @@ def operator_guide_snippet() -> str:
 def test_the_operator_guide_snippet_passes_back_what_source_sftp_bulk_reads(ab, pyairbyte_dir, sandbox, tmp_path) -> None:
     """The snippet as printed: the roster into DuckDB, then the Otus CSV export on SFTP, read by
     source-sftp-bulk from PyPI, written to Campus. Numbers and booleans arrive typed: nothing but
-    the two cells that are text in the export is reported as a wrong type."""
+    the two cells that are text in the export is reported as a wrong type. The teacher group is the
+    fourth file, so the destination's config carries no passback_teacher_group."""
     sample = sample_export(sandbox.state.district)
     export_dir = tmp_path / "export"
-    write_csv_export(sample.records, export_dir)
+    write_csv_export(sample.group_records() + sample.records, export_dir)
+    settings = {k: v for k, v in sample.config_values().items() if k != "passback_teacher_group"}
     with sftp_server(export_dir) as sftp:
         namespace: dict[str, Any] = {
             "campus_config": sandbox.connection_config(auth="oauth2"),
             "otus_sftp_config": sftp.source_config(ROLES),
-            "passback_config": {**sandbox.connection_config(auth="oauth2"), **sample.config_values()},
+            "passback_config": {**sandbox.connection_config(auth="oauth2"), **settings},
         }
         exec(compile(operator_guide_snippet(), str(OPERATOR_GUIDE), "exec"), namespace)
 
@@ -103,6 +105,8 @@ def test_the_operator_guide_snippet_passes_back_what_source_sftp_bulk_reads(ab, 
         assert "boolean" in otus.get_stream_json_schema("assessments")["properties"]["include_in_final_grade"]["type"]
         written = _last_report(pyairbyte_dir)
         assert set(written["by_role"]) == set(ROLES)
+        assert written["teacher_group"]["source"] == "stream" and written["teacher_group"]["members"] == len(
+            sample.teacher_group)
         created = {role: counts.get("created", 0) for role, counts in written["by_role"].items()}
         assert created["scores"] > 0 and created["assessments"] > 0
         assert len(sandbox.state.line_items) == created["assessments"]
