@@ -78,6 +78,9 @@ def _ambiguity(url: str, *, query_allowed: bool) -> Optional[str]:
     if "\\" in url:
         return "contains a backslash"
     split = urlsplit(url)
+    if "%" in split.netloc:
+        # Readers disagree on percent-encoding in a host (urllib3 normalises `%2f` to `%2F`).
+        return "has a percent-encoded host"
     if "@" in split.netloc:
         return "contains a user name or password before the host (user@host): credentials belong in their own fields"
     try:

@@ -49,6 +49,7 @@ def test_an_accepted_url_names_the_same_host_to_the_check_and_to_the_http_stack(
     "https://campus.example.org/ims/oneroster/v1p1#frag",
     "https://campus.example.org/ims/oneroster/v1p1?app=x",
     "https://campus.example.org /x",
+    "https://%2fP",
     "http://campus.example.org/ims/oneroster/v1p1",
 ])
 def test_ambiguous_or_insecure_base_urls_are_refused(url: str) -> None:
