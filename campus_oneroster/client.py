@@ -45,7 +45,8 @@ from campus_oneroster.retry import (
     is_retryable_exception,
     retry_after_seconds,
 )
-from campus_oneroster.urls import InvalidPathSegmentError, host_of, leaves_its_base
+from campus_oneroster.segments import InvalidPathSegmentError, leaves_its_base
+from campus_oneroster.urls import host_of
 
 logger = logging.getLogger("campus_oneroster")
 
@@ -346,7 +347,7 @@ class OneRosterClient:
         been applied by an earlier attempt: `WriteResult.attempts` tells the writer so)."""
         path = "/" + quote(path.lstrip("/"), safe=PATH_SAFE)
         if leaves_its_base(path):
-            raise InvalidPathSegmentError(f"{path}: a segment is '.' or '..' (ids go through urls.path_segment)")
+            raise InvalidPathSegmentError(f"{path}: a segment is '.' or '..' (ids go through segments.path_segment)")
         url = self._base_url + path + (("?" + urlencode(params, quote_via=quote, safe="")) if params else "")
         limit = int(params["limit"]) if params and "limit" in params else None
         headers: dict[str, str] = {}

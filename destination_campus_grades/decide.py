@@ -33,9 +33,9 @@ from destination_campus_grades.plan import (
 from destination_campus_grades.reasons import Outcome, Reason
 from destination_campus_grades.records import Assessment, Grade, Score
 from destination_campus_grades.report import RecordOutcome
-from destination_campus_grades.roster import RosterNeeds, RosterSnapshot
+from destination_campus_grades.snapshot import RosterNeeds, RosterSnapshot
 from destination_campus_grades.rules import PassbackDecision, PassbackPolicy
-from destination_campus_grades.writer import LineItemWork, Refusal, Removal, ResultWork
+from destination_campus_grades.work import LineItemWork, Refusal, Removal, ResultWork
 
 REMOVABLE = frozenset({Reason.ASSESSMENT_DELETED, Reason.NOT_IN_FINAL_GRADE})
 AssessmentKey = tuple[str, str]

@@ -39,12 +39,14 @@ from destination_campus_grades.records import (
     Assessment, Grade, InvalidRecord, ParsedRecord, Score, parse_record, record_key,
 )
 from destination_campus_grades.report import PassbackReport, RecordOutcome
-from destination_campus_grades.roster import RosterNeeds, RosterReader
+from destination_campus_grades.roster import RosterReader
 from destination_campus_grades.routing import StreamRoutes
 from destination_campus_grades.rules import PassbackPolicy
 from destination_campus_grades.spec import DestinationConfig
 from destination_campus_grades.waiting import DEFAULT_IN_MEMORY, WaitingScores
-from destination_campus_grades.writer import GradebookWriter, LineItemWork, Removal, WriteThread
+from destination_campus_grades.snapshot import RosterNeeds
+from destination_campus_grades.work import LineItemWork, Removal
+from destination_campus_grades.writer import GradebookWriter, WriteThread
 
 DEFAULT_BATCH_SIZE = 5_000
 REJECTED = frozenset({Outcome.INVALID_INPUT, Outcome.REFUSED_BY_CAMPUS})

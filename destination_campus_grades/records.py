@@ -31,7 +31,7 @@ from typing import Any, Mapping, Union
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError
 
-from campus_oneroster.urls import is_path_segment
+from campus_oneroster.segments import is_path_segment
 from destination_campus_grades.district_days import Moment
 from destination_campus_grades.reasons import Reason
 

@@ -14,13 +14,8 @@ from urllib3.util import parse_url
 
 from campus_oneroster.errors import InsecureUrlError
 from campus_oneroster.redaction import MASK, Redactor
-from campus_oneroster.urls import (
-    InvalidPathSegmentError,
-    host_of,
-    is_loopback_host,
-    path_segment,
-    provider_url,
-)
+from campus_oneroster.segments import InvalidPathSegmentError, path_segment
+from campus_oneroster.urls import host_of, is_loopback_host, provider_url
 
 URL_PIECES = st.sampled_from(["http://", "https://", "vm", ":", "P", "@", "\\", "/", "127.0.0.1", "localhost",
                               "campus.example.org", "[::1]", "%2f", "?", "#", ".", "8080", " ", "\n", "user"])
