@@ -31,14 +31,13 @@ from destination_campus_grades.plan import (
     result_value_max,
 )
 from destination_campus_grades.reasons import Outcome, Reason
-from destination_campus_grades.records import Assessment, Grade, Score
+from destination_campus_grades.records import Assessment, AssessmentKey, Grade, Score
 from destination_campus_grades.report import RecordOutcome
 from destination_campus_grades.snapshot import RosterNeeds, RosterSnapshot
 from destination_campus_grades.rules import PassbackDecision, PassbackPolicy
 from destination_campus_grades.work import LineItemWork, Refusal, Removal, ResultWork
 
 REMOVABLE = frozenset({Reason.ASSESSMENT_DELETED, Reason.NOT_IN_FINAL_GRADE})
-AssessmentKey = tuple[str, str]
 Plan = TypeVar("Plan", LineItemPlan, ResultPlan)
 CHANGED = {Change.CREATE: Outcome.CREATED, Change.UPDATE: Outcome.UPDATED}
 

@@ -45,7 +45,7 @@ from destination_campus_grades.rules import PassbackPolicy
 from destination_campus_grades.spec import DestinationConfig
 from destination_campus_grades.waiting import DEFAULT_IN_MEMORY, WaitingScores
 from destination_campus_grades.snapshot import RosterNeeds
-from destination_campus_grades.work import LineItemWork, Removal
+from destination_campus_grades.work import Removal
 from destination_campus_grades.writer import GradebookWriter, WriteThread
 
 DEFAULT_BATCH_SIZE = 5_000
@@ -76,7 +76,6 @@ class Passback:
         self._pending: list[tuple[int, ParsedRecord]] = []
         self._entries: dict[tuple[str, str], AssessmentEntry] = {}
         self._waiting = WaitingScores(in_memory=waiting_in_memory)
-        self._in_flight: list[LineItemWork] = []
         self._seen = SeenAssessments()
         self._incomplete: set[str] = set()  # streams whose last STREAM_STATUS was not COMPLETE
         self.streams_received: set[str] = set()
@@ -215,11 +214,8 @@ class Passback:
         if done is None:
             return
         self._reader.apply(done.written)
-        for work in self._in_flight:
-            refusal = done.refused_line_items.get(work.plan.sourced_id)
-            if refusal is not None:
-                self._entries[(work.plan.assessment_id, work.plan.section_id)].refusal = refusal
-        self._in_flight = []
+        for key, refusal in done.refused_line_items.items():
+            self._entries[key].refusal = refusal
         for outcome in done.outcomes:
             self._outcome(outcome)
 
@@ -232,7 +228,6 @@ class Passback:
         for outcome in plan.decided:
             self._outcome(outcome)
         if plan.line_items or plan.results or plan.removals:
-            self._in_flight = plan.line_items
             self._writes.submit(plan.line_items, plan.results, plan.removals)
 
     def _last_per_key(self, records: Iterable[tuple[int, ParsedRecord]]) -> list[tuple[int, ParsedRecord]]:

@@ -35,7 +35,7 @@ from campus_oneroster.segments import is_path_segment
 from destination_campus_grades.district_days import Moment
 from destination_campus_grades.reasons import Reason
 
-DATE_FIELDS = ("assigned_at", "go_live_at", "due_at", "graded_at", "updated_at")
+AssessmentKey = tuple[str, str]  # (assessment_id, section_id): one assessment in one section
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +58,7 @@ class Assessment:
     state: str
 
     @property
-    def key(self) -> tuple[str, str]:
+    def key(self) -> AssessmentKey:
         return (self.assessment_id, self.section_id)
 
     @property
@@ -90,7 +90,7 @@ class Score:
     comment: str | None
 
     @property
-    def assessment_key(self) -> tuple[str, str]:
+    def assessment_key(self) -> AssessmentKey:
         return (self.assessment_id, self.section_id)
 
     @property
@@ -124,7 +124,7 @@ class InvalidRecord:
     reason: Reason
     field: str | None
     detail: str
-    assessment_key: tuple[str, str] | None = None  # so the scores of a bad assessment share its reason
+    assessment_key: AssessmentKey | None = None  # so the scores of a bad assessment share its reason
     key: tuple[str, ...] | None = None  # its `record_key`, when its ids could be read
 
 

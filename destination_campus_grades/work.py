@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from destination_campus_grades.diff import Change
 from destination_campus_grades.plan import LineItemPlan, ResultPlan
 from destination_campus_grades.reasons import Reason
+from destination_campus_grades.records import AssessmentKey
 from destination_campus_grades.report import RecordOutcome
 from destination_campus_grades.snapshot import Written
 
@@ -53,5 +54,5 @@ class BatchWritten:
     """What writing one batch came to."""
 
     outcomes: list[RecordOutcome] = field(default_factory=list)  # one per work item, with its position
-    refused_line_items: dict[str, Refusal] = field(default_factory=dict)  # by sourcedId, for later batches
+    refused_line_items: dict[AssessmentKey, Refusal] = field(default_factory=dict)  # by assessment, for later batches
     written: list[Written] = field(default_factory=list)  # what Campus now holds (or no longer holds)

@@ -50,16 +50,16 @@ class GradebookWriter:
     def write(self, line_items: list[LineItemWork], results: list[ResultWork], removals: list[Removal]) -> BatchWritten:
         """Outcomes of every work item, lineItem refusals, and what was written."""
         done = BatchWritten()
+        refused: dict[str, Refusal] = {}  # by lineItem sourcedId, for this batch's results
         for work, refusal in zip(line_items, self._each(self._put_line_item, line_items)):
             plan = work.plan
             if refusal is not None:
-                done.refused_line_items[plan.sourced_id] = refusal
+                refused[plan.sourced_id] = done.refused_line_items[(plan.assessment_id, plan.section_id)] = refusal
                 done.outcomes.append(RecordOutcome("assessments", Outcome.REFUSED_BY_CAMPUS, plan.otus_id,
                                                    plan.sourced_id, refusal.reason, refusal.description, work.position))
             else:
                 done.outcomes.append(self._written("assessments", work.change, plan, work.position))
                 done.written.append(Written(plan.section_id, "lineItems", plan.sourced_id, plan.body))
-        refused = done.refused_line_items
         attempted = [w for w in results if w.refused_line_item is None and w.plan.line_item_id not in refused]
         for work in results:
             refusal = work.refused_line_item or refused.get(work.plan.line_item_id)
