@@ -36,7 +36,7 @@ from destination_campus_grades.ledger import Ledger
 from destination_campus_grades.plan import PlanSettings, line_item_id
 from destination_campus_grades.reasons import Outcome, Reason
 from destination_campus_grades.records import (
-    Assessment, Grade, InvalidRecord, ParsedRecord, Score, parse_record, record_key,
+    Assessment, Grade, InvalidRecord, ParsedRecord, Score, parse_record, record_key, role_of_record,
 )
 from destination_campus_grades.report import PassbackReport, RecordOutcome
 from destination_campus_grades.roster import RosterReader
@@ -237,7 +237,7 @@ class Passback:
             key = record_key(record) or position
             earlier = latest.get(key)
             if earlier is not None:
-                self._outcome(RecordOutcome(_role(earlier[1]), Outcome.SKIPPED_BY_RULE, _otus_id(earlier[1]),
+                self._outcome(RecordOutcome(role_of_record(earlier[1]), Outcome.SKIPPED_BY_RULE, _otus_id(earlier[1]),
                                             reason=Reason.SUPERSEDED, detail="a later record for it arrived",
                                             position=earlier[0]))
             latest[key] = (position, record)
@@ -270,9 +270,3 @@ class Passback:
 
 def _otus_id(record: ParsedRecord) -> str:
     return record.record_id if isinstance(record, InvalidRecord) else record.otus_id
-
-
-def _role(record: ParsedRecord) -> str:
-    if isinstance(record, InvalidRecord):
-        return record.role
-    return {Assessment: "assessments", Score: "scores", Grade: "grades"}[type(record)]
