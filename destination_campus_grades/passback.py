@@ -79,22 +79,20 @@ class Passback:
         self._seen = SeenAssessments()
         self._incomplete: set[str] = set()  # streams whose last STREAM_STATUS was not COMPLETE
         self.streams_received: set[str] = set()
-        self.mapped_records = 0
 
     # -- input ------------------------------------------------------------------------------
 
     def record(self, line: RecordLine) -> None:
         """Take one record line (validated now, decided at the next flush)."""
         self.report.count_line("records")
-        position = self.ledger.receive((line.stream, line.namespace))
-        self.streams_received.add(line.stream)
         role = self._routes.role_of(line.stream)
+        position = self.ledger.receive((line.stream, line.namespace), mapped=role is not None)
+        self.streams_received.add(line.stream)
         if role is None:
             self._outcome(RecordOutcome(line.stream, Outcome.INVALID_INPUT, f"line {line.number}",
                                         reason=Reason.STREAM_NOT_MAPPED,
                                         detail=self._routes.unmapped_detail(line.stream), position=position))
             return
-        self.mapped_records += 1
         record, lenient = parse_record(role, line.data)
         if lenient:
             self.report.note(Reason.READ_LENIENTLY, RecordOutcome(
@@ -106,7 +104,7 @@ class Passback:
     def invalid(self, line: InvalidLine) -> None:
         """An unusable line: one invalid record, by line number, never by content."""
         self.report.count_line("invalid")
-        position = self.ledger.receive(line.stream)
+        position = self.ledger.receive(line.stream, mapped=False)
         self._outcome(RecordOutcome("input", Outcome.INVALID_INPUT, f"line {line.number}", reason=line.reason,
                                     position=position))
 
