@@ -40,6 +40,7 @@ setup(
         "airbyte-cdk>=7.39,<8",
         "requests>=2.31",
         "urllib3>=2.1",  # parse_url (the parser requests connects with) and HTTPResponse.read1
+        "backoff>=2.2",  # the retry schedule's waits (campus_oneroster/retry.py)
         "requests-oauthlib>=2.0",
         "oauthlib>=3.2",
         "pydantic>=2.13,<3",

@@ -27,6 +27,7 @@ from requests.auth import AuthBase
 from campus_oneroster.auth import auth_for, is_gradebook_path, with_vendor_header
 from campus_oneroster.config import RESPONSE_FLOOR_BYTES, ConnectionConfig, require_secure_url
 from campus_oneroster.errors import (
+    Call,
     ConnectionFailedError,
     NotOneRosterEndpointError,
     OneRosterError,
@@ -34,6 +35,7 @@ from campus_oneroster.errors import (
     ResponseTooLargeError,
     RetriesExhaustedError,
     error_for_status,
+    parsed_body,
 )
 from campus_oneroster.filters import Filter, Predicate, filter_text
 from campus_oneroster.paging import CollectionRead, Page, PageSignals, records_in, signals_of, single_object_in
@@ -181,7 +183,7 @@ class OneRosterClient:
     def put(self, path: str, envelope_key: str, record: Mapping[str, Any]) -> WriteResult:
         """Upsert one object under a client-chosen sourcedId: 201 created, 200 updated."""
         response, attempts = self._request("PUT", path, body={envelope_key: record})
-        body = _json_or_none(response)
+        body = parsed_body(response.content)
         return WriteResult(
             status=response.status_code,
             created=response.status_code == 201,
@@ -343,8 +345,7 @@ class OneRosterClient:
     ) -> tuple[requests.Response, int]:
         """Send an API request with auth, vendor header, retries and one token renewal on 401.
 
-        Returns the response and how many attempts it took (a PUT retried after a 5xx may have
-        been applied by an earlier attempt: `WriteResult.attempts` tells the writer so)."""
+        Returns the response and how many attempts it took (`WriteResult.attempts`)."""
         path = "/" + quote(path.lstrip("/"), safe=PATH_SAFE)
         if leaves_its_base(path):
             raise InvalidPathSegmentError(f"{path}: a segment is '.' or '..' (ids go through segments.path_segment)")
@@ -373,12 +374,11 @@ class OneRosterClient:
                 return response, attempts
             raise error_for_status(
                 response.status_code,
-                _json_or_none(response),
+                parsed_body(response.content),
                 method=method,
                 path=path,
-                gradebook_path=is_gradebook_path(path),
-                vendor_configured=self.config.vendor_authorization() is not None,
-                token_was_renewed=renewed,
+                call=Call.of(is_gradebook_path(path), vendor_configured=self.config.vendor_authorization() is not None,
+                             token_was_renewed=renewed),
             )
 
     def _post_token(self, token_url: str, form: dict, basic: AuthBase) -> requests.Response:
@@ -512,23 +512,14 @@ def _query(
     return query
 
 
-def _json_or_none(response: requests.Response) -> Any:
-    if not response.content:
-        return None
-    try:
-        return orjson.loads(response.content)
-    except orjson.JSONDecodeError:
-        return None
-
-
 def _is_oneroster_not_found(response: requests.Response) -> bool:
     """A 404 the provider answered as OneRoster (JSON); an HTML 404 means a wrong Base URL instead."""
-    return response.status_code == 404 and isinstance(_json_or_none(response), dict)
+    return response.status_code == 404 and isinstance(parsed_body(response.content), dict)
 
 
 def _json_body(response: requests.Response, method: str, path: str) -> Any:
     """The parsed body of a successful response; HTML or other non-JSON means a wrong Base URL."""
-    body = _json_or_none(response)
+    body = parsed_body(response.content)
     if body is None:
         raise NotOneRosterEndpointError(
             "the address answered, but not with OneRoster JSON",

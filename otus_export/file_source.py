@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
+from campus_sandbox.processes import stop
 from destination_campus_grades.records import schema_of
 from destination_campus_grades.spec import STREAM_ROLES
 
@@ -158,12 +159,7 @@ def sftp_server(directory: Path) -> Iterator[SftpExport]:
             _wait_until_listening(port, process, work_dir / "sshd.log")
             yield SftpExport("127.0.0.1", port, getpass.getuser(), (work_dir / "client_key").read_text(), str(directory))
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
             log.close()
 
 
