@@ -12,7 +12,7 @@ import pytest
 
 from campus_oneroster.expiry import expired_message, expiry_warning
 from integration_tests.source_cli import catalog, configured_catalog, run_source  # noqa: F401 (catalog is a fixture)
-from integration_tests.test_destination_cli import connection_status, run_destination, run_verb
+from integration_tests.destination_cli import connection_status, run_destination, run_verb
 from otus_export.sample import DISTRICT_TIME_ZONE, sample_export
 
 
