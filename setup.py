@@ -52,7 +52,7 @@ setup(
         "serpyco-rs>=1.10",
     ],
     extras_require={
-        "dev": ["pytest>=8", "requests-mock>=1.11", "psutil>=5.9", "hypothesis>=6.100", "airbyte-protocol-models-pdv2>=0.18,<1"],
+        "dev": ["pytest>=8", "pytest-xdist>=3.5", "requests-mock>=1.11", "psutil>=5.9", "hypothesis>=6.100", "airbyte-protocol-models-pdv2>=0.18,<1"],
         "demo": ["airbyte==0.71.3"],
     },
     package_data={package: files for package, files in PACKAGE_DATA.items() if package in packages},

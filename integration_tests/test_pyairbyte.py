@@ -28,6 +28,9 @@ from destination_campus_grades.report import parse_report_line
 from otus_export.file_source import sftp_server, write_csv_export
 from otus_export.sample import sample_export
 
+# PyAirbyte installs connectors into <venv>/airbyte-connectors: one worker at a time (conftest.py).
+pytestmark = pytest.mark.xdist_group("airbyte-connectors")
+
 ROOT = Path(__file__).resolve().parent.parent
 OPERATOR_GUIDE = ROOT / "docs" / "operators.md"
 ROLES = {"assessments": "assessments", "scores": "scores", "grades": "grades"}
