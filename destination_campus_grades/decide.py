@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, TypeVar
 
 from destination_campus_grades import refusals, rules
-from destination_campus_grades.diff import Change, reconcile
+from destination_campus_grades.diff import CampusEdits, Change, reconcile
 from destination_campus_grades.plan import (
     LineItemPlan, PlanSettings, ResultPlan, due_moment, line_item_id, plan_grade, plan_line_item, plan_score,
     result_value_max,
@@ -60,8 +60,8 @@ class DecisionContext:
     policy: PassbackPolicy
     settings: PlanSettings
     delete_removed: bool  # removal_policy == "delete"
-    campus_edits: str = "keep"  # keep | overwrite: a value a teacher changed in Campus
-    dry_run: bool = False
+    campus_edits: CampusEdits  # a value a teacher changed in Campus (`diff.reconcile`)
+    dry_run: bool
 
 
 @dataclass

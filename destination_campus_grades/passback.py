@@ -52,6 +52,16 @@ DEFAULT_BATCH_SIZE = 5_000
 REJECTED = frozenset({Outcome.INVALID_INPUT, Outcome.REFUSED_BY_CAMPUS})
 
 
+def decision_context(config: DestinationConfig) -> DecisionContext:
+    """The config, as the decision step takes it (the district calendar built once)."""
+    calendar = config.calendar
+    return DecisionContext(
+        PassbackPolicy(config.passback_start_date, frozenset(config.passback_teacher_group), calendar),
+        PlanSettings(config.vendor_namespace, config.campus_categories, config.percent_metadata_key,
+                     config.title_max_length, calendar, config.base_url, config.letter_grade_metadata_key),
+        delete_removed=config.removal_policy == "delete", campus_edits=config.campus_edits, dry_run=config.dry_run)
+
+
 class Passback:
     """The destination's work for one sync; see the module docstring for ordering and memory."""
 
@@ -61,13 +71,7 @@ class Passback:
         self.report = PassbackReport(dry_run=config.dry_run)
         self._client = client
         self._routes = routes
-        calendar = config.calendar
-        self._context = DecisionContext(
-            PassbackPolicy(config.passback_start_date, frozenset(config.passback_teacher_group), calendar),
-            PlanSettings(config.vendor_namespace, config.campus_categories, config.percent_metadata_key,
-                         config.title_max_length, calendar, config.base_url, config.letter_grade_metadata_key),
-            delete_removed=config.removal_policy == "delete", campus_edits=config.campus_edits,
-            dry_run=config.dry_run)
+        self._context = decision_context(config)
         self._vendor_namespace = config.vendor_namespace
         self._reader = RosterReader(client)
         self._writer = GradebookWriter(client, dry_run=config.dry_run)

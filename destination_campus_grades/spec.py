@@ -14,6 +14,7 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from campus_oneroster.config import ConnectionConfig
+from destination_campus_grades.diff import CampusEdits
 from destination_campus_grades.district_days import DistrictCalendar, LineItemDateFormat, time_zone
 
 DOCUMENTATION_URL = "https://docs.airbyte.com/integrations/destinations/campus-grades"
@@ -185,7 +186,7 @@ class DestinationConfig(ConnectionConfig):
         ),
         json_schema_extra={"order": 20},
     )
-    campus_edits: Literal["keep", "overwrite"] = Field(
+    campus_edits: CampusEdits = Field(
         default="keep",
         title="Changes made in Campus",
         description=(
