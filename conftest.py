@@ -8,12 +8,11 @@
 - `sandbox_session(sb, *, roster_only=False, vendor=True)`: a plain `requests.Session` holding a
   fresh OAuth 2 bearer token (and the vendor header) for tests that speak HTTP directly.
 
-In parallel (pytest-xdist, `--dist loadgroup` in pytest.ini) every test is grouped with its module,
-so a module's module-scoped sandboxes and fixtures start once, on one worker. A module may name a
-wider group (`pytestmark = pytest.mark.xdist_group("airbyte-connectors")`): the modules whose
-PyAirbyte runs install connectors into `<venv>/airbyte-connectors` share one worker, so two installs
-never race. Everything else a test uses is its own: servers on free loopback ports, `tmp_path`
-(per worker), subprocesses with their own working directories.
+In parallel (pytest-xdist, `-n auto --dist loadfile` in pytest.ini) a module's tests run on one
+worker, so its module-scoped sandboxes and fixtures start once. Everything else a test uses is its
+own: servers on free loopback ports, `tmp_path` (per worker), subprocesses with their own working
+directories; PyAirbyte's connector installs into `<venv>/airbyte-connectors` take a lock
+(`campus_demo.connectors.connector_install_lock`).
 """
 
 from collections.abc import Callable, Iterator
@@ -25,12 +24,6 @@ import requests
 from campus_sandbox.district import District, generate
 from campus_sandbox.options import Faults, SandboxOptions
 from campus_sandbox.server import CampusSandbox
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
 @lru_cache(maxsize=None)

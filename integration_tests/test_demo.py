@@ -23,9 +23,6 @@ import pytest
 from campus_sandbox.district import generate
 from otus_export.sample import sample_export
 
-# PyAirbyte installs connectors into <venv>/airbyte-connectors: one worker at a time (conftest.py).
-pytestmark = pytest.mark.xdist_group("airbyte-connectors")
-
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_TIMEOUT_SECONDS = 300
 

@@ -22,14 +22,11 @@ from typing import Any, Iterator
 
 import pytest
 
-from campus_demo.connectors import console_script, import_pyairbyte, use_private_pyairbyte_dirs
+from campus_demo.connectors import console_script, import_pyairbyte, install_sftp_bulk, use_private_pyairbyte_dirs
 from campus_demo.roster_sync import ROSTER_STREAMS
 from destination_campus_grades.report import parse_report_line
 from otus_export.file_source import sftp_server, write_csv_export
 from otus_export.sample import sample_export
-
-# PyAirbyte installs connectors into <venv>/airbyte-connectors: one worker at a time (conftest.py).
-pytestmark = pytest.mark.xdist_group("airbyte-connectors")
 
 ROOT = Path(__file__).resolve().parent.parent
 OPERATOR_GUIDE = ROOT / "docs" / "operators.md"
@@ -89,6 +86,7 @@ def test_the_operator_guide_snippet_passes_back_what_source_sftp_bulk_reads(ab, 
     """The snippet as printed: the roster into DuckDB, then the Otus CSV export on SFTP, read by
     source-sftp-bulk from PyPI, written to Campus. Numbers and booleans arrive typed: nothing but
     the two cells that are text in the export is reported as a wrong type."""
+    install_sftp_bulk(pyairbyte_dir)  # under the install lock (a demo may install it at the same time); the snippet finds it
     sample = sample_export(sandbox.state.district)
     export_dir = tmp_path / "export"
     write_csv_export(sample.records, export_dir)
