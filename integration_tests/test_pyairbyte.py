@@ -102,7 +102,7 @@ def test_the_operator_guide_snippet_passes_back_what_source_sftp_bulk_reads(ab, 
         scores_schema = otus.get_stream_json_schema("scores")["properties"]
         assert "number" in scores_schema["points"]["type"] and "string" in scores_schema["student_id"]["type"]
         assert "boolean" in otus.get_stream_json_schema("assessments")["properties"]["include_in_final_grade"]["type"]
-        written = _last_report(pyairbyte_dir)
+        written = _last_report()
         assert set(written["by_role"]) == set(ROLES)
         created = {role: counts.get("created", 0) for role, counts in written["by_role"].items()}
         assert created["scores"] > 0 and created["assessments"] > 0
@@ -114,16 +114,20 @@ def test_the_operator_guide_snippet_passes_back_what_source_sftp_bulk_reads(ab, 
 
         gradebook_before = sandbox.state.version
         namespace["grades"].write(otus, cache=False, force_full_refresh=True)  # the snippet's last line, again
-        again = _last_report(pyairbyte_dir)
+        again = _last_report()
     assert again["totals"]["created"] == again["totals"]["updated"] == 0
     assert again["totals"]["unchanged"] == written["totals"]["created"]
     assert sandbox.state.version == gradebook_before, "the second write changed Campus's gradebook"
 
 
-def _last_report(pyairbyte_dir: Path) -> dict[str, Any]:
-    """The last PASSBACK_REPORT the destination logged (PyAirbyte writes connector logs to files)."""
+def _last_report() -> dict[str, Any]:
+    """The last PASSBACK_REPORT the destination logged. PyAirbyte writes connector logs under the
+    logging root it read when first imported in this process: another module's directory when that
+    module (test_source_schemas.py shares these fixtures) imported it first."""
+    from airbyte.logs import AIRBYTE_LOGGING_ROOT
+
     lines = [
-        line for log in sorted((pyairbyte_dir / "logs" / "destination-campus-grades").glob("*.log"), key=lambda p: p.stat().st_mtime)
+        line for log in sorted((Path(AIRBYTE_LOGGING_ROOT) / "destination-campus-grades").glob("*.log"), key=lambda p: p.stat().st_mtime)
         for line in log.read_text().splitlines() if "PASSBACK_REPORT " in line
     ]
     assert lines, "the destination logged no PASSBACK_REPORT"
