@@ -1,4 +1,4 @@
-"""Stopping a child process that the tools start (the sandbox CLI in the benches, sshd for the SFTP export)."""
+"""Stopping a child process that the tools start (the sandbox CLI in the benches, sshd and moto for the Otus export)."""
 
 from __future__ import annotations
 
