@@ -86,16 +86,22 @@ class ConnectorInstallFailed(RuntimeError):
 
 def install_sftp_bulk(workdir: Path) -> Path:
     """The SFTP Bulk source's executable, installed by PyAirbyte from PyPI if it is not there yet."""
+    return install_from_pypi(SFTP_BULK_NAME, SFTP_BULK_PACKAGE, workdir)
+
+
+def install_from_pypi(name: str, package: str, workdir: Path) -> Path:
+    """A connector's executable, installed by PyAirbyte from PyPI (`package`, its pip_url) under
+    the install lock if it is not there yet."""
     use_private_pyairbyte_dirs(workdir)
     ab = import_pyairbyte()
     from airbyte.exceptions import PyAirbyteError
 
     try:
         with connector_install_lock():
-            ab.get_source(SFTP_BULK_NAME, pip_url=SFTP_BULK_PACKAGE, install_root=CONNECTORS_DIR, install_if_missing=True)
+            ab.get_source(name, pip_url=package, install_root=CONNECTORS_DIR, install_if_missing=True)
     except PyAirbyteError as error:
-        raise ConnectorInstallFailed(f"installing {SFTP_BULK_PACKAGE} from PyPI failed: {error.get_message()}") from None
-    executable = CONNECTORS_DIR / f".venv-{SFTP_BULK_NAME}" / "bin" / SFTP_BULK_NAME  # PyAirbyte's venv layout
+        raise ConnectorInstallFailed(f"installing {package} from PyPI failed: {error.get_message()}") from None
+    executable = CONNECTORS_DIR / f".venv-{name}" / "bin" / name  # PyAirbyte's venv layout
     if not executable.exists():
-        raise ConnectorInstallFailed(f"PyAirbyte installed {SFTP_BULK_PACKAGE}, but {executable} is missing")
+        raise ConnectorInstallFailed(f"PyAirbyte installed {package}, but {executable} is missing")
     return executable
