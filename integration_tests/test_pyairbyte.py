@@ -191,8 +191,14 @@ def test_source_s3_refuses_an_impostor_when_the_sync_skips_check(ab, source_s3, 
             "destination-campus-grades", config=_s3_namespace(impostor, sandbox, sample)["passback_config"],
             local_executable=console_script("destination-campus-grades"),
         )
-        with pytest.raises(PyAirbyteError):
+        logged_before = _log_sizes(S3_NAME)
+        with pytest.raises(PyAirbyteError) as refused:
             grades.write(otus, cache=False, force_full_refresh=True)
+    failure = refused.value
+    while failure.original_exception is not None:
+        failure = failure.original_exception
+    assert failure.connector_name == S3_NAME, "the write failed, but not because the source did"
+    assert "CERTIFICATE_VERIFY_FAILED" in _logged_since(S3_NAME, logged_before)
     assert not sandbox.state.line_items and not sandbox.state.results, "the impostor's export reached Campus"
 
 
@@ -219,14 +225,28 @@ def _assert_sample_passed_back(written: dict[str, Any], sandbox, sample) -> None
     assert written["reasons"]["wrong_field_type"]["count"] == len(TEXT_CASES)
 
 
+def _connector_logs(connector: str) -> list[Path]:
+    """A connector's log files, under the logging root PyAirbyte read at its first import (see _last_report)."""
+    from airbyte.logs import AIRBYTE_LOGGING_ROOT
+
+    return sorted((Path(AIRBYTE_LOGGING_ROOT) / connector).glob("*.log"), key=lambda p: p.stat().st_mtime)
+
+
+def _log_sizes(connector: str) -> dict[Path, int]:
+    return {log: log.stat().st_size for log in _connector_logs(connector)}
+
+
+def _logged_since(connector: str, sizes: dict[Path, int]) -> str:
+    """What `connector` logged after `sizes` was taken (PyAirbyte appends one module's runs to its files)."""
+    return "".join(log.read_bytes()[sizes.get(log, 0):].decode(errors="replace") for log in _connector_logs(connector))
+
+
 def _last_report() -> dict[str, Any]:
     """The last PASSBACK_REPORT the destination logged. PyAirbyte writes connector logs under the
     logging root it read when first imported in this process: another module's directory when that
     module (test_source_schemas.py shares these fixtures) imported it first."""
-    from airbyte.logs import AIRBYTE_LOGGING_ROOT
-
     lines = [
-        line for log in sorted((Path(AIRBYTE_LOGGING_ROOT) / "destination-campus-grades").glob("*.log"), key=lambda p: p.stat().st_mtime)
+        line for log in _connector_logs("destination-campus-grades")
         for line in log.read_text().splitlines() if "PASSBACK_REPORT " in line
     ]
     assert lines, "the destination logged no PASSBACK_REPORT"
