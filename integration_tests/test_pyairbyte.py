@@ -175,6 +175,23 @@ def test_source_s3_with_the_endpoint_in_its_config_trusts_only_public_cas(ab, so
 
 
 @pytest.mark.soak
+def test_source_s3_refuses_a_certificate_the_district_ca_issued_for_another_host(ab, source_s3, tmp_path, monkeypatch) -> None:
+    """The name counts, not only the CA: a certificate the district's CA issued to another of its
+    hosts (127.0.0.2) does not let that host stand in for the store at 127.0.0.1."""
+    from airbyte.exceptions import AirbyteConnectorCheckFailedError
+
+    export_dir = tmp_path / "export"
+    write_csv_export([], export_dir)
+    with s3_server(export_dir, CertificateAuthority(tmp_path, "district"), certified_host="127.0.0.2") as elsewhere:
+        for variable, value in elsewhere.source_environment().items():
+            monkeypatch.setenv(variable, value)
+        otus = ab.get_source(S3_NAME, config=elsewhere.source_config(ROLES), pip_url=S3_PACKAGE, streams=list(ROLES))
+        with pytest.raises(AirbyteConnectorCheckFailedError) as refused:
+            otus.check()
+    assert "hostname '127.0.0.1' doesn't match '127.0.0.2'" in refused.value.context["failure_reason"]
+
+
+@pytest.mark.soak
 def test_source_s3_refuses_an_impostor_when_the_sync_skips_check(ab, source_s3, sandbox, tmp_path, monkeypatch) -> None:
     """Without `check`, the read itself refuses the impostor: the write fails, Campus is untouched."""
     from airbyte.exceptions import PyAirbyteError

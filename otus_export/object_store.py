@@ -127,25 +127,29 @@ class S3Export:
 
 
 @contextmanager
-def s3_server(directory: Path, authority: CertificateAuthority, ca_bundle: Path | None = None) -> Iterator[S3Export]:
+def s3_server(directory: Path, authority: CertificateAuthority, ca_bundle: Path | None = None,
+              certified_host: str = LOOPBACK) -> Iterator[S3Export]:
     """Serve the files of `directory` as a bucket over HTTPS on 127.0.0.1 until the block ends,
-    with a certificate `authority` issued. The export names `ca_bundle` (default: the authority's)
-    as the CA to trust: another CA's bundle makes an impostor the source must refuse."""
-    cert, key = authority.issue_server_certificate()
+    with a certificate `authority` issued for `certified_host`. The export names `ca_bundle`
+    (default: the authority's) as the CA to trust: another CA's bundle, or a certificate for
+    another host, makes an impostor the source must refuse."""
+    cert, key = authority.issue_server_certificate(certified_host)
     port = free_port()
     command = [sys.executable, "-m", "moto.server", "-H", LOOPBACK, "-p", str(port), "-c", str(cert), "-k", str(key)]
     with tempfile.TemporaryDirectory(prefix="otus-s3-") as work, \
             server_process(command, port, Path(work) / "moto.log", "moto's S3 server", S3ServerUnavailable):
         export = S3Export(f"https://{LOOPBACK}:{port}", "otus-export", "otus-reader", secrets.token_urlsafe(24),
                           str(ca_bundle or authority.bundle))
-        _upload(directory, export, authority.bundle)
+        # Filled over TLS verified like the source does, except when the certificate names another
+        # host on purpose: then nothing could verify it, and this upload is the test's own set-up.
+        _upload(directory, export, str(authority.bundle) if certified_host == LOOPBACK else False)
         yield export
 
 
-def _upload(directory: Path, export: S3Export, trusted: Path) -> None:
-    """The bucket and every file of `directory` in it, uploaded over the verified TLS connection."""
+def _upload(directory: Path, export: S3Export, verify: str | bool) -> None:
+    """The bucket and every file of `directory` in it (`verify`: botocore's, a CA bundle or False)."""
     client = boto3.client(
-        "s3", endpoint_url=export.endpoint, region_name=REGION, verify=str(trusted),
+        "s3", endpoint_url=export.endpoint, region_name=REGION, verify=verify,
         aws_access_key_id=export.access_key_id, aws_secret_access_key=export.secret_access_key,
         config=BotoConfig(s3={"addressing_style": "path"}),
     )
