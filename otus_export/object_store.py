@@ -7,11 +7,11 @@ whom it trusts. It talks HTTPS through botocore, which checks the server's certi
 name on every connection. Where it looks for the CA depends on one thing (source_s3/v4/
 stream_reader.py in 4.14.2, `s3_client` lines 71-85 and `_get_s3_compatible_client_args` lines
 373-382): with `endpoint` set in the config it passes `verify=True`, so only certifi's public CA
-bundle in the source's own
-environment counts; with `endpoint` empty it lets botocore resolve both from the environment,
-`AWS_ENDPOINT_URL_S3` for the store's address and `AWS_CA_BUNDLE` for a private CA. A store whose
-certificate a public CA issued (AWS itself, or MinIO/Ceph behind a public certificate) takes
-`endpoint` in the config; one behind the district's own CA takes the two variables.
+bundle in the source's own environment counts; with `endpoint` empty it lets botocore resolve both
+from the environment, `AWS_ENDPOINT_URL_S3` for the store's address and `AWS_CA_BUNDLE` for a
+private CA. A store whose certificate a public CA issued (AWS itself, or MinIO/Ceph behind a
+public certificate) takes `endpoint` in the config; one behind the district's own CA takes the two
+variables.
 
 `s3_server(directory, authority)` serves a directory as a bucket on 127.0.0.1 (a free port) with
 moto's S3 server over TLS, with a certificate for 127.0.0.1 issued by `authority`: a one-off
