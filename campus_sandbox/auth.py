@@ -4,6 +4,12 @@ Infinite Campus issues OAuth 2 tokens at `/campus/oauth2/token?appName=...`; a r
 locks the old one out (token endpoint 401 `invalid_client`). OAuth 1.0a is verified the way the
 1.1 spec describes (and the Microsoft reference provider implements): HMAC-SHA256 or -SHA1 over
 method, normalized URL and all query + oauth parameters, a timestamp window, no nonce reuse.
+
+On OneRoster 1.2 (`scoped=True`) a token request may carry `scope` (space-separated 1.2 scope
+URIs): the token is granted the requested scopes the key allows (every 1.2 scope for the full
+key, `ROSTER_KEY_SCOPES` for the roster-only key), an unknown scope is 400 `invalid_scope`, and a
+request without `scope` (or with a blank one) is granted every scope the key allows (assumed:
+what Campus grants then is unverified). The answer's `scope` lists what was granted.
 """
 
 import base64
@@ -19,6 +25,7 @@ from oauthlib.oauth1.rfc5849 import signature
 from oauthlib.oauth1.rfc5849.errors import OAuth1Error
 
 from campus_sandbox.errors import SandboxError
+from campus_sandbox.versions import ALL_SCOPES, ROSTER_KEY_SCOPES
 
 GRADEBOOK = "gradebook"
 ROSTER_ONLY = "roster"
@@ -55,9 +62,17 @@ def unauthorized(description: str) -> SandboxError:
     return SandboxError(401, "unauthorisedrequest", description)
 
 
+@dataclass(frozen=True)
+class Grant:
+    """What a caller may do: `kind` (GRADEBOOK or ROSTER_ONLY: which key) and, on 1.2, `scopes`."""
+
+    kind: str
+    scopes: frozenset[str]
+
+
 @dataclass
 class _Token:
-    scope: str
+    grant: Grant
     client_id: str
     expires_at: float
     uses: int = 0
@@ -76,7 +91,7 @@ class Authenticator:
 
     # -- OAuth 2 ---------------------------------------------------------------------------
 
-    def _client_scope(self, client_id: str, client_secret: str) -> str | None:
+    def _client_kind(self, client_id: str, client_secret: str) -> str | None:
         c = self.credentials
         if hmac.compare_digest(client_id, c.client_id) and hmac.compare_digest(client_secret, c.client_secret):
             return GRADEBOOK
@@ -85,8 +100,13 @@ class Authenticator:
             return ROSTER_ONLY
         return None
 
-    def issue_token(self, authorization: str | None, form: dict[str, str]) -> tuple[int, dict]:
-        """The token endpoint: (status, JSON body) in OAuth 2's own error vocabulary."""
+    def issue_token(self, authorization: str | None, form: dict[str, str], *, scoped: bool = False,
+                    reject_scope: bool = False) -> tuple[int, dict]:
+        """The token endpoint: (status, JSON body) in OAuth 2's own error vocabulary.
+
+        `scoped`: grant 1.2 scopes (see the module); `reject_scope`: a provider without scopes,
+        which answers `invalid_scope` to any request naming one.
+        """
         client_id, client_secret = form.get("client_id"), form.get("client_secret")
         if authorization and authorization.lower().startswith("basic "):
             try:
@@ -101,19 +121,36 @@ class Authenticator:
         if not client_id or not client_secret:
             return 401, {"error": "invalid_client",
                          "error_description": "client credentials missing: send them as HTTP Basic or form fields"}
-        scope = self._client_scope(client_id, client_secret)
-        if scope is None:
+        kind = self._client_kind(client_id, client_secret)
+        if kind is None:
             return 401, {"error": "invalid_client",
                          "error_description": "client authentication failed: the key or secret is wrong, "
                                               "expired or was renewed"}
+        if reject_scope and "scope" in form:
+            return 400, {"error": "invalid_scope",
+                         "error_description": "this provider does not support the scope parameter: request a "
+                                              "token without it"}
+        requested = form.get("scope", "").split() if scoped else []
+        unknown = [s for s in requested if s not in ALL_SCOPES]
+        if unknown:
+            return 400, {"error": "invalid_scope",
+                         "error_description": f"unknown scope {' '.join(unknown)}: OneRoster 1.2 scopes look like "
+                                              f"{ALL_SCOPES[0]}"}
+        allowed = ALL_SCOPES if kind == GRADEBOOK else ROSTER_KEY_SCOPES
+        granted = tuple(s for s in allowed if not requested or s in requested) if scoped else ()
         token = secrets.token_urlsafe(32)
         with self._lock:
-            self._tokens[token] = _Token(scope, client_id, time.monotonic() + self._token_lifetime)
+            self._tokens[token] = _Token(Grant(kind, frozenset(granted)), client_id,
+                                         time.monotonic() + self._token_lifetime)
+        if scoped:
+            described = " ".join(granted)
+        else:
+            described = "gradebook roster" if kind == GRADEBOOK else "roster"
         return 200, {"access_token": token, "token_type": "bearer", "expires_in": self._token_lifetime,
-                     "scope": "gradebook roster" if scope == GRADEBOOK else "roster"}
+                     "scope": described}
 
-    def check_bearer(self, token: str, max_uses: int | None) -> str:
-        """The scope of a valid bearer token; 401 when unknown, expired or used up."""
+    def check_bearer(self, token: str, max_uses: int | None) -> Grant:
+        """The grant of a valid bearer token; 401 when unknown, expired or used up."""
         with self._lock:
             held = self._tokens.get(token)
             if held is None:
@@ -124,7 +161,7 @@ class Authenticator:
             held.uses += 1
             if max_uses is not None and held.uses > max_uses:
                 raise unauthorized("The access token has expired: fetch a new token from the token URL")
-            return held.scope
+            return held.grant
 
     def expire_tokens(self) -> None:
         with self._lock:
@@ -140,8 +177,8 @@ class Authenticator:
 
     # -- OAuth 1.0a --------------------------------------------------------------------------
 
-    def check_oauth1(self, method: str, url: str, query: str, authorization: str) -> str:
-        """Verify an OAuth 1.0a signed request; returns its scope or raises 400/401."""
+    def check_oauth1(self, method: str, url: str, query: str, authorization: str) -> Grant:
+        """Verify an OAuth 1.0a signed request; returns its grant (the full key) or raises 400/401."""
         try:
             params = signature.collect_parameters(uri_query=query, headers={"Authorization": authorization},
                                                   exclude_oauth_signature=False, with_realm=False)
@@ -188,7 +225,7 @@ class Authenticator:
             if len(self._nonces) > 10_000:
                 horizon = now - 2 * self._oauth1_window
                 self._nonces = {k: t for k, t in self._nonces.items() if t >= horizon}
-        return GRADEBOOK
+        return Grant(GRADEBOOK, frozenset())
 
     # -- vendor header -------------------------------------------------------------------------
 

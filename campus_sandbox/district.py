@@ -12,6 +12,11 @@ Id scheme (Infinite Campus 1.1 style):
 - users: administrator `a9`, teachers `t2001`+, students `s100001`+ (role-prefixed)
 - enrollments: students `s` + rosterID (`s5000000`+), teachers `t` + historyID (`t900000`+)
 - Campus grading-task lineItems: `<sectionID>-<taskID>-<quarterID>`, e.g. `100003-1-7011`
+
+On OneRoster 1.2 (the same district, served by a 1.2 sandbox), users lose their role prefix
+(`s100001` → `100001`, `t2001` → `2001`, `a9` → `9`: `user_id_12`, `user_id_11`), and every
+section has grading categories (`class_categories`: `<sectionID>-cat<k>`) and one score scale
+(`class_score_scale`: `<sectionID>-scale`, the values of its grading tasks' score group).
 """
 
 from bisect import bisect_right
@@ -31,6 +36,9 @@ FIRST_STUDENT = 100001
 FIRST_ROSTER = 5000000
 FIRST_HISTORY = 900000
 QUARTER_GRADE_TASK = "1"
+CATEGORY_TITLES = ("Homework", "Quizzes", "Tests", "Projects")
+CATEGORY_WEIGHTS = (0.2, 0.2, 0.4, 0.2)
+SCORE_SCALE_TITLES = ("Letter grades A-F", "Proficiency 4-1")
 
 SCORE_GROUPS: tuple[tuple[dict, ...], ...] = (
     ({"score": "A", "minPercent": 90}, {"score": "B", "minPercent": 80}, {"score": "C", "minPercent": 70},
@@ -79,6 +87,29 @@ def iso_instant(moment: datetime) -> str:
 def _split(total: int, parts: int, part: int) -> int:
     """First index of `part` when `total` items are split into `parts` contiguous blocks."""
     return (part * total + parts - 1) // parts
+
+
+@dataclass(frozen=True)
+class ClassCategory:
+    """A grading category Campus sets up in a section (served on OneRoster 1.2 only)."""
+
+    sourced_id: str
+    title: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class ScoreScale:
+    """A section's score scale (OneRoster 1.2): `values` are (itemValueLHS, itemValueRHS) pairs,
+    the score-group value and its lowest percent."""
+
+    sourced_id: str
+    title: str
+    type: str
+    class_id: str
+    course_id: str
+    school_id: str
+    values: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -269,6 +300,30 @@ class District:
             return self.teacher_id(u - 1)
         return self.student_id(u - 1 - self.teacher_count)
 
+    @staticmethod
+    def user_id_12(id_11: str) -> str:
+        """A user's OneRoster 1.2 sourcedId: the 1.1 id without its role prefix (`s100001` → `100001`),
+        which Campus also serves as `metadata.ic.legacysourceId`."""
+        return id_11[1:]
+
+    def user_id_11(self, id_12: str) -> str | None:
+        """A 1.2 user sourcedId back to the 1.1 one (`100001` → `s100001`), None for no user."""
+        u = self.user_index_12(id_12)
+        return None if u is None else self.user_id(u)
+
+    def user_index_12(self, sourced_id: str) -> int | None:
+        """The index of a user by 1.2 sourcedId (teachers' and students' numbers never overlap)."""
+        if not sourced_id.isdigit() or sourced_id[0] == "0":
+            return None
+        n = int(sourced_id)
+        if sourced_id == ADMIN_ID[1:]:
+            return 0
+        if 0 <= n - FIRST_TEACHER < self.teacher_count:
+            return 1 + n - FIRST_TEACHER
+        if 0 <= n - FIRST_STUDENT < self.student_count:
+            return 1 + self.teacher_count + n - FIRST_STUDENT
+        return None
+
     def student_index(self, sourced_id: str) -> int | None:
         u = self.user_index(sourced_id)
         return None if u is None or u <= self.teacher_count else u - 1 - self.teacher_count
@@ -322,6 +377,43 @@ class District:
         """The score group of a Campus grading-task lineItem, None for anything else."""
         n = self.grading_task_index(line_item_id)
         return None if n is None else SCORE_GROUPS[self.grading_task(n)[0] % 2]
+
+    # -- what Campus sets up per section on OneRoster 1.2 ------------------------------------
+
+    def class_categories(self, class_id: str) -> tuple[ClassCategory, ...]:
+        """The grading categories of a section: every title but one on most sections (which one is
+        missing varies), all four on every fifth, so some classes lack a title the others have."""
+        i = self.section_index(class_id)
+        if i is None:
+            return ()
+        missing = i % 5
+        return tuple(ClassCategory(f"{class_id}-cat{k}", title, CATEGORY_WEIGHTS[k])
+                     for k, title in enumerate(CATEGORY_TITLES) if k != missing)
+
+    def category_class(self, category_id: str) -> str | None:
+        """The section a Campus category belongs to (None for any other id)."""
+        class_id, separator, _ = category_id.rpartition("-cat")
+        if not separator:
+            return None
+        return class_id if any(c.sourced_id == category_id for c in self.class_categories(class_id)) else None
+
+    def class_score_scale(self, class_id: str) -> ScoreScale | None:
+        """The score scale of a section: its grading tasks' score group as (value, lowest percent)."""
+        i = self.section_index(class_id)
+        if i is None:
+            return None
+        group = SCORE_GROUPS[i % 2]
+        return ScoreScale(f"{class_id}-scale", SCORE_SCALE_TITLES[i % 2], ("letter", "proficiency")[i % 2],
+                          class_id, str(FIRST_COURSE + self.course_of_section(i)),
+                          self.school_org_id(self.school_of_section(i)),
+                          tuple((g["score"], str(g["minPercent"])) for g in group))
+
+    def score_scale_class(self, scale_id: str) -> str | None:
+        """The section whose score scale this is (None for any other id)."""
+        if not scale_id.endswith("-scale"):
+            return None
+        class_id = scale_id[:-len("-scale")]
+        return class_id if self.section_index(class_id) is not None else None
 
     # -- what tests and generators pick from ------------------------------------------------
 

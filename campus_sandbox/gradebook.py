@@ -5,6 +5,10 @@ lineItems and results live in dicts guarded by one lock, with per-class and per-
 indexes so nested reads (`/classes/{id}/results`) cost the size of the answer, not the store.
 In strict mode every PUT body is first held to the 1.1 data model (`strict.py`), and what is
 stored (so served) has no `null` values; grading tasks carry date-times.
+
+What is held does not depend on the OneRoster version that wrote it (users by their 1.1 ids), so
+the same gradebook can be served on 1.1 and then on 1.2: a 1.2 router passes `present` functions
+(`v1p2.present_result`, `present_line_item`) to the views, and writes with `v1p2=True`.
 """
 
 import threading
@@ -13,12 +17,17 @@ from datetime import datetime, timezone
 
 from campus_sandbox import calendar, receiving, strict as strict_model
 from campus_sandbox.district import SCORE_GROUPS, District, iso_instant
+from collections.abc import Callable
+
 from campus_sandbox.records import RecordSet
 from campus_sandbox.roster import BASE_FIELDS, ref
 
 LINE_ITEM_FIELDS = BASE_FIELDS | {"title", "description", "assignDate", "dueDate", "class", "category",
                                   "gradingPeriod", "resultValueMin", "resultValueMax"}
+LINE_ITEM_FIELDS_12 = frozenset({"school", "scoreScale", "academicSession", "learningObjectiveSet"})
 RESULT_FIELDS = BASE_FIELDS | {"lineItem", "student", "scoreStatus", "score", "scoreDate", "comment"}
+RESULT_FIELDS_12 = frozenset({"textScore", "class", "scoreScale", "inProgress", "incomplete", "late", "missing",
+                              "learningObjectiveSet"})
 CATEGORY_FIELDS = BASE_FIELDS | {"title"}
 _SEED_CATEGORIES = ((receiving.PLACEHOLDER_CATEGORY_ID, "Uncategorized (Campus placeholder)"),
                     (receiving.GRADING_TASK_CATEGORY_ID, "Campus grading tasks"))
@@ -28,11 +37,22 @@ def _now() -> str:
     return iso_instant(datetime.now(timezone.utc))
 
 
-def _listed(wrapper: str, singular: str, fields: frozenset[str], items: list[dict]) -> RecordSet:
+Present = Callable[[dict], dict]  # a held record (a fresh copy) → the record a version serves
+
+
+def _copy(record: dict) -> dict:
+    return dict(record)
+
+
+def _listed(wrapper: str, singular: str, fields: frozenset[str], items: list[dict],
+            present: Present | None = None) -> RecordSet:
     """A RecordSet over a snapshot list of stored records (copies handed out, never the originals)."""
     positions = {r["sourcedId"]: i for i, r in enumerate(items)}
+    if present is None:
+        return RecordSet(wrapper, singular, fields, lambda: len(items),
+                         lambda indexes: [dict(items[i]) for i in indexes], positions.get)
     return RecordSet(wrapper, singular, fields, lambda: len(items),
-                     lambda indexes: [dict(items[i]) for i in indexes], positions.get)
+                     lambda indexes: [present(dict(items[i])) for i in indexes], positions.get)
 
 
 class Gradebook:
@@ -60,6 +80,14 @@ class Gradebook:
         self._results_by_class: dict[str, dict[str, None]] = {}
         self._result_class: dict[str, str] = {}
         self.native = self._grading_tasks()
+
+    def set_strict(self, strict: bool) -> None:
+        """Hold later writes to the data model (or not), and serve grading tasks accordingly: what a
+        sandbox switching OneRoster version does (`CampusSandbox.switch_version`)."""
+        with self.lock:
+            self.strict = strict
+            self.native = self._grading_tasks()
+            self.version += 1
 
     # -- Campus grading tasks --------------------------------------------------------------
 
@@ -98,44 +126,57 @@ class Gradebook:
 
     # -- reads -------------------------------------------------------------------------------
 
-    def line_item(self, sourced_id: str) -> dict | None:
+    def line_item(self, sourced_id: str, present: Present | None = None) -> dict | None:
         """A lineItem by id, vendor-written or Campus grading task."""
+        present = present or _copy
         with self.lock:
             held = self.line_items.get(sourced_id)
             if held is not None:
-                return dict(held)
+                return present(dict(held))
         n = self.native.find(sourced_id)
-        return None if n is None else self.native.record(n)
+        return None if n is None else present(self.native.record(n))
 
-    def line_items_view(self, class_id: str | None = None) -> tuple[RecordSet, Sequence[int]]:
-        """All lineItems, or one class's: grading tasks first, then vendor lineItems."""
+    def line_items_view(self, class_id: str | None = None, *, sections: range | None = None,
+                        present: Present | None = None) -> tuple[RecordSet, Sequence[int]]:
+        """All lineItems, one class's, or those of a run of sections (a school's): grading tasks
+        first, then vendor lineItems."""
         d = self.district
         with self.lock:
-            if class_id is None:
+            if sections is not None:
+                ids = (d.section_id(i) for i in sections)
+                written = [self.line_items[k] for c in ids for k in self._items_by_class.get(c, ())]
+                natives: Sequence[int] = range(
+                    d.grading_task_range(sections.start).start if sections else 0,
+                    d.grading_task_range(sections.stop - 1).stop if sections else 0)
+            elif class_id is None:
                 written = list(self.line_items.values())
-                natives: Sequence[int] = range(d.grading_task_count)
+                natives = range(d.grading_task_count)
             else:
                 written = [self.line_items[k] for k in self._items_by_class.get(class_id, ())]
                 i = d.section_index(class_id)
                 natives = d.grading_task_range(i) if i is not None else range(0)
         native_count = len(self.native)
         native = self.native
+        present = present or _copy
 
         def build_page(indexes: Sequence[int]) -> list[dict]:
-            return [native.record(n) if n < native_count else dict(written[n - native_count]) for n in indexes]
+            if present is _copy:
+                return [native.record(n) if n < native_count else dict(written[n - native_count]) for n in indexes]
+            return [present(native.record(n) if n < native_count else dict(written[n - native_count]))
+                    for n in indexes]
 
         positions = {r["sourcedId"]: native_count + p for p, r in enumerate(written)}
 
         def locate(sourced_id: str) -> int | None:
             return positions.get(sourced_id, native.find(sourced_id))
 
-        records = RecordSet("lineItems", "lineItem", LINE_ITEM_FIELDS, lambda: native_count + len(written),
-                            build_page, locate)
+        fields = LINE_ITEM_FIELDS if present is _copy else LINE_ITEM_FIELDS | LINE_ITEM_FIELDS_12  # 1.2's fields
+        records = RecordSet("lineItems", "lineItem", fields, lambda: native_count + len(written), build_page, locate)
         return records, _Concat(natives, range(native_count, native_count + len(written)))
 
     def results_view(self, *, class_id: str | None = None, line_item_id: str | None = None,
-                     student_id: str | None = None) -> RecordSet:
-        """Results, all or of one lineItem / class / student in a class (a snapshot)."""
+                     student_id: str | None = None, present: Present | None = None) -> RecordSet:
+        """Results, all or of one lineItem / class / student (by 1.1 id) in a class (a snapshot)."""
         with self.lock:
             if line_item_id is not None:
                 ids = self._results_by_item.get(line_item_id, {})
@@ -147,26 +188,34 @@ class Gradebook:
                      if class_id is None or self._result_class.get(r) == class_id]
         if student_id is not None:
             items = [r for r in items if r["student"]["sourcedId"] == student_id]
-        return _listed("results", "result", RESULT_FIELDS, items)
+        fields = RESULT_FIELDS if present is None else RESULT_FIELDS | RESULT_FIELDS_12  # presented: 1.2's fields
+        return _listed("results", "result", fields, items, present)
 
-    def categories_view(self) -> RecordSet:
+    def result(self, sourced_id: str, present: Present | None = None) -> dict | None:
         with self.lock:
-            return _listed("categories", "category", CATEGORY_FIELDS, list(self.categories.values()))
+            held = self.results.get(sourced_id)
+            return None if held is None else (present or _copy)(dict(held))
+
+    def categories_view(self, *, hidden: frozenset[str] = frozenset()) -> RecordSet:
+        """The categories written (and Campus's seeded ones), without the `hidden` ids."""
+        with self.lock:
+            return _listed("categories", "category", CATEGORY_FIELDS,
+                           [c for k, c in self.categories.items() if k not in hidden])
 
     # -- writes ------------------------------------------------------------------------------
 
-    def put_category(self, sourced_id: str, body: dict) -> tuple[bool, dict]:
+    def put_category(self, sourced_id: str, body: dict, *, v1p2: bool = False) -> tuple[bool, dict]:
         if self.strict:
-            strict_model.check_body("category", sourced_id, body)
+            strict_model.check_body("category", sourced_id, body, v1p2=v1p2)
         record = receiving.check_category(sourced_id, body)
         return self._store(self.categories, sourced_id, record)
 
-    def put_line_item(self, sourced_id: str, body: dict) -> tuple[bool, dict]:
+    def put_line_item(self, sourced_id: str, body: dict, *, v1p2: bool = False) -> tuple[bool, dict]:
         if self.strict:
-            strict_model.check_body("lineItem", sourced_id, body)
+            strict_model.check_body("lineItem", sourced_id, body, v1p2=v1p2)
         record = receiving.check_line_item(
             self.district, sourced_id, body, category_exists=self._category_exists, window_closed=self.window_closed,
-            title_holder=self._title_holder)
+            title_holder=self._title_holder, v1p2=v1p2)
         with self.lock:
             old = self.line_items.get(sourced_id)
             if old is not None:
@@ -174,14 +223,15 @@ class Gradebook:
             self._items_by_class.setdefault(record["class"]["sourcedId"], {})[sourced_id] = None
             return self._store(self.line_items, sourced_id, record)
 
-    def put_result(self, sourced_id: str, body: dict) -> tuple[bool, dict]:
+    def put_result(self, sourced_id: str, body: dict, *, v1p2: bool = False) -> tuple[bool, dict]:
         if self.strict:
             item = body.get("lineItem")
             on_task = isinstance(item, dict) and self.district.grading_task_index(str(item.get("sourcedId"))) is not None
-            strict_model.check_body("result", sourced_id, body, letter_in_score=on_task and self.letter_key is None)
+            strict_model.check_body("result", sourced_id, body, v1p2=v1p2,
+                                    letter_in_score=on_task and self.letter_key is None and not v1p2)
         record = receiving.check_result(self.district, sourced_id, body, line_item=self.line_item,
                                         window_closed=self.window_closed, percent_key=self.percent_key,
-                                        letter_key=self.letter_key)
+                                        letter_key=self.letter_key, v1p2=v1p2)
         class_id = self.line_item(record["lineItem"]["sourcedId"])["class"]["sourcedId"]
         with self.lock:
             self._unindex_result(sourced_id)

@@ -4,6 +4,8 @@ import random
 import threading
 from dataclasses import dataclass, field
 
+from campus_sandbox.versions import ERROR_SHAPES, version
+
 
 @dataclass
 class SandboxOptions:
@@ -29,6 +31,16 @@ class SandboxOptions:
     `letter_grade_metadata_key` must match.
     `forbidden_sections`: class sourcedIds this key may not see (a connection limited to some
     schools): every `/classes/{id}...` request for them is refused with 403.
+    `oneroster_version`: "1.1" (default: everything as before 1.2 existed) or "1.2" (three
+    service roots, scopes, users without role prefixes, categories and score scales per class,
+    1.2's write rules; see `versions.py`). `strict` left as None takes the version's default:
+    off on 1.1, on on 1.2 (1.2's data model).
+    `error_shape`: how errors are wrapped: "statusInfoSet" (`{"statusInfoSet": [{...}]}`),
+    "wrapped" (`{"imsx_StatusInfo": {...}}`) or "bare" (the imsx_ fields at the top level);
+    None: the version's default (statusInfoSet on 1.1; wrapped on 1.2, assumed: the shape Campus
+    sends on 1.2 is unverified).
+    `reject_scope_parameter`: play a provider that does no scopes: the token endpoint answers
+    OAuth's 400 `invalid_scope` to any request carrying a `scope` parameter.
     """
 
     max_page_size: int = 50_000
@@ -43,9 +55,24 @@ class SandboxOptions:
     port: int = 0
     connection_enabled: bool = True
     keep_vendor_metadata: bool = True
-    strict: bool = False
+    strict: bool | None = None
     letter_metadata_key: str | None = None
     forbidden_sections: frozenset[str] = frozenset()
+    oneroster_version: str = "1.1"
+    error_shape: str | None = None
+    reject_scope_parameter: bool = False
+
+    def __post_init__(self) -> None:
+        default = version(self.oneroster_version)  # refuses an unknown version
+        if self.error_shape is not None and self.error_shape not in ERROR_SHAPES:
+            raise ValueError(f"unknown error_shape {self.error_shape!r}: use one of {', '.join(ERROR_SHAPES)} or None")
+        if self.strict is None:
+            self.strict = default.default_strict
+
+    @property
+    def errors(self) -> str:
+        """The error shape in force (the chosen one, else the version's default)."""
+        return self.error_shape or version(self.oneroster_version).default_error_shape
 
 
 @dataclass

@@ -16,6 +16,15 @@ Assumptions (not verified against Campus, kept configurable or documented):
   number (the percent), for providers that hold to 1.1's numeric score;
 - on a points lineItem a percent-only result gets score = percent × resultValueMax / 100;
 - scores above resultValueMax are extra credit and accepted; below resultValueMin refused.
+
+On OneRoster 1.2 (`v1p2=True`; the reference's Campus-on-1.2 facts): a lineItem without `school`
+or `category`, or with the 1.1 placeholder category, is refused 400 naming the field (Campus
+requires a real category on 1.2); its school must be its class's, its category one of its class's
+(`/classes/{id}/categories`) or one written through OneRoster, its scoreScale (optional) its
+class's. Users are named by their 1.2 ids. On a grading task the score-group value (a letter)
+travels in `textScore` (derived from a percent when absent) and `score` is an optional number.
+Which 1.2 field carries the grading task, and how the flags map onto Campus's score flags, are
+unverified: the sandbox stores and serves the flags as sent.
 """
 
 from collections.abc import Callable
@@ -23,7 +32,7 @@ from datetime import date, datetime
 
 from campus_sandbox import calendar
 from campus_sandbox.district import District
-from campus_sandbox.errors import invalid_data
+from campus_sandbox.errors import bad_request, invalid_data
 from campus_sandbox.roster import ref
 
 PLACEHOLDER_CATEGORY_ID = "11111111-1111-1111-1111-111111111111"
@@ -82,10 +91,41 @@ def same_title(a: str, b: str) -> bool:
     return a.strip().casefold() == b.strip().casefold()
 
 
+def _check_line_item_12(d: District, sourced_id: str, body: dict, class_id: str,
+                        category_exists: Callable[[str], bool]) -> None:
+    """What Campus requires of a lineItem on OneRoster 1.2 beyond 1.1's rules."""
+    school_id = d.school_org_id(d.school_of_section(d.section_index(class_id)))
+    if _ref_id(body, "school") is None:
+        raise bad_request("invaliddata", f"lineItem {sourced_id}: field 'school' is required on OneRoster 1.2; send "
+                                         f"the class's school {school_id} as a GUIDRef")
+    if _ref_id(body, "school") != school_id:
+        raise invalid_data(f"lineItem {sourced_id}: school '{_ref_id(body, 'school')}' is not the school of class "
+                           f"{class_id} ({school_id})")
+    category_id = _ref_id(body, "category")
+    if category_id is None:
+        raise bad_request("invaliddata", f"lineItem {sourced_id}: field 'category' is required on OneRoster 1.2; use "
+                                         f"one of the class's categories from /classes/{class_id}/categories")
+    if category_id == PLACEHOLDER_CATEGORY_ID:
+        raise bad_request("invaliddata", f"lineItem {sourced_id}: field 'category' is Campus's 1.1 placeholder "
+                                         f"{PLACEHOLDER_CATEGORY_ID}, which OneRoster 1.2 refuses; use one of the "
+                                         f"class's categories from /classes/{class_id}/categories")
+    owner = d.category_class(category_id)
+    if owner is not None and owner != class_id:
+        raise invalid_data(f"lineItem {sourced_id}: category '{category_id}' belongs to class {owner}, not "
+                           f"{class_id}; use one of /classes/{class_id}/categories")
+    if owner is None and not category_exists(category_id):
+        raise invalid_data(f"lineItem {sourced_id}: category '{category_id}' does not exist; use one of "
+                           f"/classes/{class_id}/categories")
+    scale_id = _ref_id(body, "scoreScale")
+    if scale_id is not None and d.score_scale_class(scale_id) != class_id:
+        raise invalid_data(f"lineItem {sourced_id}: scoreScale '{scale_id}' is not a score scale of class "
+                           f"{class_id}; use /classes/{class_id}/scoreScales or leave it out")
+
+
 def check_line_item(d: District, sourced_id: str, body: dict, *, category_exists: Callable[[str], bool],
                     window_closed: Callable[[str, str], bool],
-                    title_holder: Callable[[str, str, str], str | None]) -> dict:
-    """A lineItem as Campus would store it, or the refusal."""
+                    title_holder: Callable[[str, str, str], str | None], v1p2: bool = False) -> dict:
+    """A lineItem as Campus would store it, or the refusal (`v1p2`: under 1.2's rules too)."""
     if d.grading_task_index(sourced_id) is not None:
         raise invalid_data(f"lineItem {sourced_id} is a Campus grading task: it cannot be changed through "
                            "OneRoster; write results to it instead")
@@ -96,6 +136,8 @@ def check_line_item(d: District, sourced_id: str, body: dict, *, category_exists
     if section is None:
         raise invalid_data(f"lineItem {sourced_id}: class '{class_id}' does not exist; use a class sourcedId "
                            "read from /classes")
+    if v1p2:
+        _check_line_item_12(d, sourced_id, body, class_id, category_exists)
     low = _number("lineItem", sourced_id, "resultValueMin", body["resultValueMin"])
     high = _number("lineItem", sourced_id, "resultValueMax", body["resultValueMax"])
     if low > high:
@@ -139,15 +181,20 @@ def _score_key(score) -> str:
 
 
 def check_result(d: District, sourced_id: str, body: dict, *, line_item: Callable[[str], dict | None],
-                 window_closed: Callable[[str, str], bool], percent_key: str, letter_key: str | None = None) -> dict:
-    """A result as Campus would store it (score derived from a percent where Campus derives it)."""
+                 window_closed: Callable[[str, str], bool], percent_key: str, letter_key: str | None = None,
+                 v1p2: bool = False) -> dict:
+    """A result as Campus would store it (score derived from a percent where Campus derives it).
+
+    The stored `student` is the 1.1 sourcedId whichever version wrote it (`v1p2`: the body names
+    the student by 1.2 id, and letters travel in `textScore`).
+    """
     _required("result", sourced_id, body, ("lineItem", "student", "scoreStatus", "scoreDate"))
     item_id = _ref_id(body, "lineItem")
     item = line_item(item_id)
     if item is None:
         raise invalid_data(f"result {sourced_id}: lineItem '{item_id}' does not exist; PUT the lineItem first")
     student_id = _ref_id(body, "student")
-    k = d.student_index(student_id)
+    k = _student_index_12(d, student_id) if v1p2 else d.student_index(student_id)
     if k is None:
         raise invalid_data(f"result {sourced_id}: student '{student_id}' does not exist; use a student "
                            "sourcedId read from /students")
@@ -170,20 +217,32 @@ def check_result(d: District, sourced_id: str, body: dict, *, line_item: Callabl
             raise invalid_data(f"result {sourced_id}: percent {percent:g} is below 0")
     score = body.get("score")
     group = d.score_group(item_id)
-    if group is not None and letter_key is not None:
+    text_score = body.get("textScore")
+    if group is not None and v1p2:
+        text_score = _group_score(sourced_id, item_id, group, text_score, percent)
+        score = None if score is None else _number("result", sourced_id, "score", score)
+    elif group is not None and letter_key is not None:
         metadata[letter_key] = _group_score(sourced_id, item_id, group, metadata.get(letter_key), percent)
         score = percent if score is None else _number("result", sourced_id, "score", score)
     elif group is not None:
         score = _group_score(sourced_id, item_id, group, score, percent)
     elif score is not None or percent is not None:
         score = _points_score(sourced_id, item, score, percent)
-    elif body["scoreStatus"] in ("fully graded", "partially graded"):
+    elif body["scoreStatus"] in ("fully graded", "partially graded") and not (v1p2 and text_score):
         raise invalid_data(f"result {sourced_id}: a {body['scoreStatus']!r} result needs a score or "
-                           f"metadata.{percent_key}")
+                           f"metadata.{percent_key}" + (" or a textScore" if v1p2 else ""))
     metadata[percent_key] = percent
-    return {"sourcedId": sourced_id, "status": body.get("status") or "active", **_without_ids(body),
-            "lineItem": ref("lineItems", item_id), "student": ref("users", student_id),
-            "score": score, "metadata": metadata}
+    stored = {"sourcedId": sourced_id, "status": body.get("status") or "active", **_without_ids(body),
+              "lineItem": ref("lineItems", item_id), "student": ref("users", d.student_id(k)),
+              "score": score, "metadata": metadata}
+    if v1p2 and text_score is not None:
+        stored["textScore"] = text_score
+    return stored
+
+
+def _student_index_12(d: District, sourced_id: str | None) -> int | None:
+    u = None if sourced_id is None else d.user_index_12(sourced_id)
+    return None if u is None or u <= d.teacher_count else u - 1 - d.teacher_count
 
 
 def _group_score(sourced_id: str, item_id: str, group: tuple[dict, ...], score, percent: float | None):

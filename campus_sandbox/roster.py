@@ -1,4 +1,11 @@
-"""The district's rostering collections as RecordSets: records built from indexes on demand."""
+"""The district's rostering collections as RecordSets: records built from indexes on demand.
+
+`roster_record_sets(d, version="1.2")` serves the same district as OneRoster 1.2 does: one user
+record per person with `roles[]`, `primaryOrg`, `userProfiles` and `metadata.ic.legacysourceId`,
+sourcedIds without the 1.1 role prefix, and every reference to a user (enrollments, demographics)
+by that id. Enrollment ids stay as on 1.1 (assumed: how Campus numbers 1.2 enrollments is
+unverified).
+"""
 
 import dataclasses
 
@@ -6,7 +13,7 @@ import orjson
 
 from campus_sandbox import calendar
 from campus_sandbox.district import (
-    DISTRICT_ORG_ID, FIRST_COURSE, FIRST_HISTORY, FIRST_ROSTER, FIRST_STUDENT, District,
+    DISTRICT_ORG_ID, FIRST_COURSE, FIRST_HISTORY, FIRST_ROSTER, FIRST_STUDENT, FIRST_TEACHER, District,
 )
 from campus_sandbox.names import FAMILY_NAMES, GIVEN_NAMES, SCHOOL_NAMES, SUBJECTS
 from campus_sandbox.records import RecordSet, index_locator, per_record, table_locator
@@ -29,7 +36,7 @@ def ref(kind: str, sourced_id: str) -> dict:
 
 _REF_TYPE = {"orgs": "org", "schools": "org", "courses": "course", "classes": "class", "users": "user",
              "academicSessions": "academicSession", "terms": "term", "lineItems": "lineItem",
-             "categories": "category"}
+             "categories": "category", "scoreScales": "scoreScale", "assessmentLineItems": "assessmentLineItem"}
 
 
 def _base(sourced_id: str, status: str, stamp: str) -> dict:
@@ -129,41 +136,82 @@ def _role(d: District, u: int) -> str:
     return "administrator" if u == 0 else "teacher" if u <= d.teacher_count else "student"
 
 
+def _user(d: District, u: int) -> dict:
+    """User u as OneRoster 1.1 serves it."""
+    role = _role(d, u)
+    sid = d.user_id(u)
+    given = GIVEN_NAMES[(u * 5 + d.seed) % len(GIVEN_NAMES)]
+    family = FAMILY_NAMES[(u * 13 + d.seed * 3) % len(FAMILY_NAMES)]
+    if role == "administrator":
+        orgs_of, grades = [ref("orgs", DISTRICT_ORG_ID)], []
+    elif role == "teacher":
+        orgs_of, grades = [ref("orgs", d.school_org_id(d.school_of_teacher(u - 1)))], []
+    else:
+        k = u - 1 - d.teacher_count
+        orgs_of, grades = [ref("orgs", d.school_org_id(d.school_of_student(k)))], [f"{9 + k % 4:02d}"]
+    number = sid[1:] if role != "administrator" else "9"
+    username = f"{given[0]}{family}{number}".lower().replace(" ", "").replace("'", "")
+    rec = _base(sid, "tobedeleted" if d.retired(u, d.user_count) else "active", d.stamp(_SALT["users"], u))
+    rec.update(username=username,
+               userIds=[{"type": "studentNumber" if role == "student" else "staffNumber", "identifier": number}],
+               enabledUser="true", givenName=given, familyName=family, middleName="", role=role,
+               identifier=number, email=f"{sid}@sandbox-district.example.org", sms="", phone="",
+               agents=[], orgs=orgs_of, grades=grades)
+    return rec
+
+
+_USER_FIELDS = BASE_FIELDS | {"username", "userIds", "enabledUser", "givenName", "familyName", "middleName",
+                              "identifier", "email", "sms", "phone", "agents", "grades"}
+
+
 def users(d: District) -> RecordSet:
-    count = d.user_count
-
-    def build(u: int) -> dict:
-        role = _role(d, u)
-        sid = d.user_id(u)
-        given = GIVEN_NAMES[(u * 5 + d.seed) % len(GIVEN_NAMES)]
-        family = FAMILY_NAMES[(u * 13 + d.seed * 3) % len(FAMILY_NAMES)]
-        if role == "administrator":
-            orgs_of, grades = [ref("orgs", DISTRICT_ORG_ID)], []
-        elif role == "teacher":
-            orgs_of, grades = [ref("orgs", d.school_org_id(d.school_of_teacher(u - 1)))], []
-        else:
-            k = u - 1 - d.teacher_count
-            orgs_of, grades = [ref("orgs", d.school_org_id(d.school_of_student(k)))], [f"{9 + k % 4:02d}"]
-        number = sid[1:] if role != "administrator" else "9"
-        username = f"{given[0]}{family}{number}".lower().replace(" ", "").replace("'", "")
-        rec = _base(sid, "tobedeleted" if d.retired(u, count) else "active", d.stamp(_SALT["users"], u))
-        rec.update(username=username,
-                   userIds=[{"type": "studentNumber" if role == "student" else "staffNumber", "identifier": number}],
-                   enabledUser="true", givenName=given, familyName=family, middleName="", role=role,
-                   identifier=number, email=f"{sid}@sandbox-district.example.org", sms="", phone="",
-                   agents=[], orgs=orgs_of, grades=grades)
-        return rec
-
-    return RecordSet("users", "user",
-                     BASE_FIELDS | {"username", "userIds", "enabledUser", "givenName", "familyName", "middleName",
-                                    "role", "identifier", "email", "sms", "phone", "agents", "orgs", "grades"},
-                     lambda: count, per_record(build), d.user_index,
+    return RecordSet("users", "user", _USER_FIELDS | {"role", "orgs"},
+                     lambda: d.user_count, per_record(lambda u: _user(d, u)), d.user_index,
                      {"role": lambda u: _role(d, u), "sourcedId": d.user_id,
                       "dateLastModified": lambda u: d.stamp(_SALT["users"], u)})
 
 
-def enrollments(d: District) -> RecordSet:
+def second_role(d: District, u: int) -> bool:
+    """Whether user u (a teacher) is also a siteAdministrator: the first teacher of each school."""
+    return 1 <= u <= d.teacher_count and d.teacher_range(d.school_of_teacher(u - 1)).start == u - 1
+
+
+def _user_12(d: District, u: int) -> dict:
+    """User u as OneRoster 1.2 serves it: the 1.1 record without `role`/`orgs`, an unprefixed
+    sourcedId, `roles[]` (administrator as districtAdministrator; some teachers also a
+    siteAdministrator), `primaryOrg`, `userProfiles`, a preferred first name on every fifth user,
+    `enabledUser` "false" for a retired user."""
+    rec = _user(d, u)
+    role, org = rec.pop("role"), rec.pop("orgs")[0]
+    sid = d.user_id_12(rec["sourcedId"])
+    rec.update(sourcedId=sid, metadata={"ic": {"legacysourceId": sid}}, userMasterIdentifier=rec["identifier"],
+               enabledUser="false" if rec["status"] == "tobedeleted" else "true", primaryOrg=org,
+               roles=[{"roleType": "primary", "role": "districtAdministrator" if role == "administrator" else role,
+                       "org": org}],
+               userProfiles=[{"profileId": f"campus-{sid}", "profileType": "Infinite Campus",
+                              "vendorId": "infinitecampus",
+                              "credentials": [{"type": "Campus", "username": rec["username"]}]}])
+    if second_role(d, u):
+        rec["roles"].append({"roleType": "secondary", "role": "siteAdministrator", "org": org})
+    if u % 5 == 2:
+        rec["preferredFirstName"] = rec["givenName"][:3]
+    return rec
+
+
+def users_12(d: District) -> RecordSet:
+    return RecordSet("users", "user",
+                     _USER_FIELDS | {"roles", "primaryOrg", "userProfiles", "userMasterIdentifier", "preferredFirstName",
+                                     "preferredMiddleName", "preferredLastName", "pronouns"},
+                     lambda: d.user_count, per_record(lambda u: _user_12(d, u)), d.user_index_12,
+                     {"sourcedId": lambda u: d.user_id_12(d.user_id(u)),
+                      "dateLastModified": lambda u: d.stamp(_SALT["users"], u)})
+
+
+def enrollments(d: District, *, user_prefixes: tuple[str, str] = ("s", "t")) -> RecordSet:
     """Student enrollments (class_size per section, in section order), then teacher enrollments.
+
+    `user_prefixes`: what precedes a student's and a teacher's number in user ids ("s", "t" on
+    1.1; none on 1.2).
 
     Rendered as JSON text a page at a time (every value is an id, a date or a fixed word, so no
     escaping is needed): neighbouring enrollments share their section, whose class, school and
@@ -175,6 +223,10 @@ def enrollments(d: District) -> RecordSet:
     stamps, stamp_salt = d.stamps, _SALT["enrollments"] * 40503 + d.seed * 97
     period = min(61, max(count, 2))
     retired_at = period // 2
+    student_prefix, teacher_prefix = user_prefixes
+
+    def teacher(t: int) -> str:
+        return f"{teacher_prefix}{FIRST_TEACHER + t}"
 
     def section_parts(i: int) -> tuple:
         """What every enrollment of section i shares: the JSON after `user`, per role/primary."""
@@ -209,10 +261,10 @@ def enrollments(d: District) -> RecordSet:
                 p = parts[i] = section_parts(i)
             tails, first_id, n_students, stride, offset = p
             if role == "student":
-                user_id = f"s{first_id + (offset + (e % size) * stride) % n_students}"
+                user_id = f"{student_prefix}{first_id + (offset + (e % size) * stride) % n_students}"
             else:
                 teachers = d.section_teachers(i)
-                user_id = d.teacher_id(teachers[0] if primary == "true" else teachers[-1])
+                user_id = teacher(teachers[0] if primary == "true" else teachers[-1])
             append(f'{{"sourcedId":"{sid}","status":"{"tobedeleted" if e % period == retired_at else "active"}",'
                    f'"dateLastModified":"{stamps[(((e // 3) * 2654435761 + stamp_salt) & 0xFFFFFFFF) >> 20]}",'
                    f'"metadata":{{}},"user":{{"href":"/users/{user_id}","sourcedId":"{user_id}","type":"user"}},'
@@ -231,9 +283,9 @@ def enrollments(d: District) -> RecordSet:
     def user_of(e: int) -> str:
         i, _, role, primary = placement(e)
         if role == "student":
-            return d.student_id(d.seat_student(i, e % size))
+            return f"{student_prefix}{FIRST_STUDENT + d.seat_student(i, e % size)}"
         teachers = d.section_teachers(i)
-        return d.teacher_id(teachers[0] if primary == "true" else teachers[-1])
+        return teacher(teachers[0] if primary == "true" else teachers[-1])
 
     return RecordSet("enrollments", "enrollment",
                      BASE_FIELDS | {"user", "class", "school", "role", "primary", "beginDate", "endDate"},
@@ -246,13 +298,22 @@ def enrollments(d: District) -> RecordSet:
                      render_page)
 
 
-def demographics(d: District) -> RecordSet:
-    """One demographics record per student, sourcedId = the student's user sourcedId."""
+def demographics(d: District, *, v1p2: bool = False) -> RecordSet:
+    """One demographics record per student, sourcedId = the student's user sourcedId (1.1's or 1.2's)."""
     count = d.student_count
+
+    def student_id(k: int) -> str:
+        return d.user_id_12(d.student_id(k)) if v1p2 else d.student_id(k)
+
+    def locate(sourced_id: str) -> int | None:
+        if not v1p2:
+            return d.student_index(sourced_id)
+        u = d.user_index_12(sourced_id)
+        return None if u is None or u <= d.teacher_count else u - 1 - d.teacher_count
 
     def build(k: int) -> dict:
         h = (k * 2654435761 + d.seed) & 0xFFFF
-        rec = _base(d.student_id(k), "tobedeleted" if d.retired(k, count) else "active",
+        rec = _base(student_id(k), "tobedeleted" if d.retired(k, count) else "active",
                     d.stamp(_SALT["demographics"], k))
         rec.update(birthDate=f"{2008 + k % 5}-{1 + h % 12:02d}-{1 + h % 28:02d}", sex=("female", "male")[k % 2],
                    **{flag: "true" if (h >> 4) % len(_RACE_FLAGS) == n else "false"
@@ -266,15 +327,16 @@ def demographics(d: District) -> RecordSet:
                      BASE_FIELDS | {"birthDate", "sex", *_RACE_FLAGS, "hispanicOrLatinoEthnicity",
                                     "countryOfBirthCode", "stateOfBirthAbbreviation", "cityOfBirth",
                                     "publicSchoolResidenceStatus"},
-                     lambda: count, per_record(build), lambda sid: d.student_index(sid))
+                     lambda: count, per_record(build), locate)
 
 
-def roster_record_sets(d: District, *, strict: bool = False) -> dict[str, RecordSet]:
+def roster_record_sets(d: District, *, strict: bool = False, v1p2: bool = False) -> dict[str, RecordSet]:
     """Every rostering collection of the district, by OneRoster collection name; `strict` serves
-    them without Campus's empty values (see `SandboxOptions.strict`)."""
+    them without Campus's empty values (see `SandboxOptions.strict`), `v1p2` as OneRoster 1.2."""
     sets = {"orgs": orgs(d), "academicSessions": academic_sessions(d), "courses": courses(d),
-            "classes": classes(d), "users": users(d), "enrollments": enrollments(d),
-            "demographics": demographics(d)}
+            "classes": classes(d), "users": users_12(d) if v1p2 else users(d),
+            "enrollments": enrollments(d, user_prefixes=("", "") if v1p2 else ("s", "t")),
+            "demographics": demographics(d, v1p2=v1p2)}
     return {name: without_empty_values(records) for name, records in sets.items()} if strict else sets
 
 

@@ -1,23 +1,35 @@
-"""OneRoster 1.1 paths → what they serve: a collection view, one record, or a write target.
+"""OneRoster paths → what they serve: a collection view, one record, or a write target.
 
 Aliases serve a subset of their base collection under the base type's wrapper key, as
 providers do: `/students` and `/teachers` answer `{"users": [...]}`, `/terms` and
 `/gradingPeriods` answer `{"academicSessions": [...]}`. `/terms` holds every academicSession
 that is not a grading period (school year, semesters, retired terms).
+
+Every path belongs to one service (rostering, gradebook, resources: `Resolved.service`), which
+on 1.2 decides the root it is served under and the scopes it needs. A 1.2 router (`v1p2=True`)
+serves the district as 1.2 does (`roster.py`, `v1p2.py`) and adds 1.2's paths: `/scoreScales`,
+`/classes/{id}/categories|scoreScales`, `/schools/{id}/lineItems|scoreScales`,
+`/assessmentLineItems`, `/assessmentResults`.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
-from campus_sandbox import calendar
+from campus_sandbox import calendar, v1p2 as v12
 from campus_sandbox.district import District
 from campus_sandbox.errors import SandboxError, unknown_object
-from campus_sandbox.gradebook import Gradebook
+from campus_sandbox.gradebook import Gradebook, Present
+from campus_sandbox.receiving import PLACEHOLDER_CATEGORY_ID
 from campus_sandbox.records import RecordSet, per_record
 from campus_sandbox.roster import BASE_FIELDS, roster_record_sets
+from campus_sandbox.versions import GRADEBOOK, RESOURCES, ROSTERING
 
 GRADEBOOK_COLLECTIONS = frozenset({"categories", "lineItems", "results"})
+GRADEBOOK_COLLECTIONS_12 = GRADEBOOK_COLLECTIONS | {"scoreScales", "assessmentLineItems", "assessmentResults"}
 WRITABLE = {"categories": "category", "lineItems": "lineItem", "results": "result"}
+_NESTED_GRADEBOOK = {"classes": frozenset({"lineItems", "results", "categories", "scoreScales"}),
+                     "schools": frozenset({"lineItems", "scoreScales"})}
 
 
 @dataclass
@@ -35,14 +47,34 @@ class RecordRoute:
 
 @dataclass
 class Resolved:
-    """What a path addresses; `collection` is the first segment (for stats), `gradebook` whether
-    the path needs Grade Book Sync rights and the vendor header."""
+    """What a path addresses; `collection` is the first segment (for stats), `service` the
+    OneRoster service it belongs to, `nested` whether it reads below another object."""
 
     collection: str
-    gradebook: bool
+    service: str
     target: CollectionRoute | RecordRoute | None
     write_kind: str | None = None
     write_id: str | None = None
+    nested: bool = False
+
+    @property
+    def gradebook(self) -> bool:
+        """Whether the path needs Grade Book Sync rights and the vendor header."""
+        return self.service == GRADEBOOK
+
+
+def service_of(segments: list[str]) -> str:
+    """The OneRoster service a path belongs to (1.2's table of which root serves what)."""
+    head, n = segments[0], len(segments)
+    if head in GRADEBOOK_COLLECTIONS_12:
+        return GRADEBOOK
+    if n >= 3 and segments[2] in _NESTED_GRADEBOOK.get(head, ()):
+        return GRADEBOOK
+    if head == "classes" and n == 5 and segments[4] == "results":
+        return GRADEBOOK
+    if head == "resources" or n == 3 and segments[2] == "resources":
+        return RESOURCES
+    return ROSTERING
 
 
 _EMPTY_RESOURCES = RecordSet("resources", "resource", BASE_FIELDS | {"title", "vendorResourceId"},
@@ -52,10 +84,18 @@ _EMPTY_RESOURCES = RecordSet("resources", "resource", BASE_FIELDS | {"title", "v
 class Router:
     """Resolves paths against one district and its gradebook."""
 
-    def __init__(self, district: District, gradebook: Gradebook, *, strict: bool = False) -> None:
+    def __init__(self, district: District, gradebook: Gradebook, *, strict: bool = False, v1p2: bool = False) -> None:
         self.d = district
         self.gradebook = gradebook
-        self.sets = roster_record_sets(district, strict=strict)
+        self.v1p2 = v1p2
+        self.sets = roster_record_sets(district, strict=strict, v1p2=v1p2)
+        if v1p2:
+            self.sets.update(categories=v12.class_categories(district), scoreScales=v12.score_scales(district),
+                             assessmentLineItems=v12.assessment_line_items(district),
+                             assessmentResults=v12.assessment_results(district))
+        # How a held record is served (None: as held, 1.1)
+        self.present_line_item: Present | None = partial(v12.present_line_item, district) if v1p2 else None
+        self.present_result: Present | None = partial(v12.present_result, district) if v1p2 else None
         d = district
         sessions = calendar.SESSIONS
         students = range(1 + d.teacher_count, d.user_count)
@@ -78,20 +118,21 @@ class Router:
         if not segments or not segments[0]:
             raise unknown_object("the OneRoster endpoint /")
         head = segments[0]
-        gradebook = head in GRADEBOOK_COLLECTIONS or (
-            head == "classes" and len(segments) >= 3 and segments[2] in ("lineItems", "results")) or (
-            head == "classes" and len(segments) == 5 and segments[4] == "results")
         if method != "GET":
             if method not in ("PUT", "DELETE") or head not in WRITABLE or len(segments) != 2:
+                release = "1.2" if self.v1p2 else "1.1"
                 raise SandboxError(405, "invaliddata", f"{method} is not allowed on /{'/'.join(segments)}: "
-                                   "OneRoster 1.1 writes only /categories/{id}, /lineItems/{id} and /results/{id}")
-            return Resolved(head, True, None, WRITABLE[head], segments[1])
-        return Resolved(head, gradebook, self._read(segments))
+                                   f"OneRoster {release} writes here only /categories/{{id}}, /lineItems/{{id}} and "
+                                   "/results/{id}")
+            return Resolved(head, GRADEBOOK, None, WRITABLE[head], segments[1])
+        return Resolved(head, service_of(segments), self._read(segments), nested=len(segments) > 2)
 
     # -- GET --------------------------------------------------------------------------------
 
     def _read(self, seg: list[str]) -> CollectionRoute | RecordRoute:
         head, n = seg[0], len(seg)
+        if self.v1p2 and head in GRADEBOOK_COLLECTIONS_12 - {"lineItems", "results"} and n <= 2:
+            return self._gradebook_12(head, seg[1] if n == 2 else None)
         if head in GRADEBOOK_COLLECTIONS:
             if n == 1:
                 return self._gradebook_collection(head)
@@ -155,12 +196,17 @@ class Router:
             if sub in ("students", "teachers"):
                 return CollectionRoute(users, self._users_of_section(i, sub), key)
             if sub == "lineItems":
-                records, base = self.gradebook.line_items_view(parent)
+                records, base = self.gradebook.line_items_view(parent, present=self.present_line_item)
                 return CollectionRoute(records, base, key + (self.gradebook.version,))
             if sub == "results":
                 return self._results(key, class_id=parent)
             if sub == "resources":
                 return CollectionRoute(_EMPTY_RESOURCES, range(0), key)
+            if self.v1p2 and sub == "categories":
+                return CollectionRoute(self.gradebook_categories(), v12.categories_of_section(i),
+                                       key + (self.gradebook.version,))
+            if self.v1p2 and sub == "scoreScales":
+                return CollectionRoute(sets["scoreScales"], range(i, i + 1), key)
         if head == "classes" and len(seg) == 5 and seg[4] == "results":
             self._member("classes", parent)
             if sub == "lineItems":
@@ -168,8 +214,8 @@ class Router:
                     raise unknown_object(f"lineItem {seg[3]}")
                 return self._results(key, class_id=parent, line_item_id=seg[3])
             if sub == "students":
-                self._member("students", seg[3])
-                return self._results(key, class_id=parent, student_id=seg[3])
+                u = self._member("students", seg[3])
+                return self._results(key, class_id=parent, student_id=d.user_id(u))
         if head == "courses" and len(seg) == 3:
             c = self._member("courses", parent)
             if sub == "classes":
@@ -184,8 +230,17 @@ class Router:
             if j >= d.school_count:  # the retired school holds nothing
                 name = {"courses": "courses", "classes": "classes", "enrollments": "enrollments",
                         "terms": "academicSessions"}.get(sub if len(seg) == 3 else seg[4], "users")
+                if self.v1p2 and len(seg) == 3 and sub == "lineItems":
+                    return CollectionRoute(self.gradebook.line_items_view(sections=range(0))[0], range(0), key)
+                if self.v1p2 and len(seg) == 3 and sub == "scoreScales":
+                    name = "scoreScales"
                 return CollectionRoute(sets[name], range(0), key)
             sections = d.section_range(j)
+            if self.v1p2 and len(seg) == 3 and sub == "lineItems":
+                records, base = self.gradebook.line_items_view(sections=sections, present=self.present_line_item)
+                return CollectionRoute(records, base, key + (self.gradebook.version,))
+            if self.v1p2 and len(seg) == 3 and sub == "scoreScales":
+                return CollectionRoute(sets["scoreScales"], sections, key)
             if len(seg) == 3:
                 by_sub = {
                     "courses": ("courses", lambda: d.course_range(j)),
@@ -230,7 +285,7 @@ class Router:
     def _gradebook_collection(self, head: str) -> CollectionRoute:
         version = self.gradebook.version
         if head == "lineItems":
-            records, base = self.gradebook.line_items_view()
+            records, base = self.gradebook.line_items_view(present=self.present_line_item)
             return CollectionRoute(records, base, (head, version))
         if head == "categories":
             records = self.gradebook.categories_view()
@@ -239,20 +294,52 @@ class Router:
         return CollectionRoute(records, range(len(records)), (head, version))
 
     def _results(self, key: tuple, **scope) -> CollectionRoute:
-        records = self.gradebook.results_view(**scope)
+        records = self.gradebook.results_view(**scope, present=self.present_result)
         return CollectionRoute(records, range(len(records)), key + (self.gradebook.version,))
 
     def _gradebook_record(self, head: str, sourced_id: str) -> RecordRoute:
         g = self.gradebook
         if head == "lineItems":
-            record = g.line_item(sourced_id)
+            record = g.line_item(sourced_id, self.present_line_item)
+        elif head == "results":
+            record = g.result(sourced_id, self.present_result)
         else:
             with g.lock:
-                held = (g.categories if head == "categories" else g.results).get(sourced_id)
+                held = g.categories.get(sourced_id)
                 record = dict(held) if held is not None else None
         if record is None:
             raise unknown_object(f"{WRITABLE[head]} {sourced_id}")
         return RecordRoute(WRITABLE[head], record)
+
+    # -- 1.2's gradebook: Campus's categories, score scales, the assessment profile ---------------
+
+    def gradebook_categories(self) -> RecordSet:
+        """1.2's categories: every class's Campus categories, then those written through OneRoster
+        (never the 1.1 placeholder)."""
+        native = self.sets["categories"]
+        written = self.gradebook.categories_view(hidden=frozenset({PLACEHOLDER_CATEGORY_ID}))
+        count = len(native)
+
+        def build_page(indexes: Sequence[int]) -> list[dict]:
+            return [native.record(n) if n < count else written.record(n - count) for n in indexes]
+
+        def locate(sourced_id: str) -> int | None:
+            n = native.find(sourced_id)
+            if n is not None:
+                return n
+            w = written.find(sourced_id)
+            return None if w is None else count + w
+
+        return RecordSet("categories", "category", native.fields, lambda: count + len(written), build_page, locate)
+
+    def _gradebook_12(self, head: str, sourced_id: str | None) -> CollectionRoute | RecordRoute:
+        records = self.gradebook_categories() if head == "categories" else self.sets[head]
+        if sourced_id is None:
+            return CollectionRoute(records, range(len(records)), (head, self.gradebook.version))
+        i = records.find(sourced_id)
+        if i is None:
+            raise unknown_object(f"{records.singular} {sourced_id}")
+        return RecordRoute(records.singular, records.record(i))
 
 
 class _SectionsInTerm(Sequence):

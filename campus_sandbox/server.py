@@ -1,12 +1,16 @@
-"""CampusSandbox: a threaded HTTP/1.1 server on 127.0.0.1 that behaves like Campus's OneRoster 1.1.
+"""CampusSandbox: a threaded HTTP/1.1 server on 127.0.0.1 that behaves like Campus's OneRoster
+1.1 (default) or 1.2 (`SandboxOptions(oneroster_version="1.2")`).
 
 Request path: faults (latency, dropped connection, 429, 500-before-write) → authentication
-(Bearer token or OAuth 1.0a) → route → gradebook rights (roster-only 403, vendor header 401)
-→ serve (collection page, one record, or a write under Campus's receiving rules) → faults
-(500-after-write). Paths outside the OneRoster base get a web server's HTML 404, so a client can
-tell a wrong base URL from an unknown object.
+(Bearer token, or OAuth 1.0a on 1.1) → service root (1.2: a path under the wrong root is a 404)
+→ scopes (1.2: 403 naming the scope needed) → route → gradebook rights (1.1: roster-only 403;
+vendor header 401) → serve (collection page, one record, or a write under Campus's receiving
+rules) → faults (500-after-write). Paths outside every OneRoster root get a web server's HTML
+404, so a client can tell a wrong base URL from an unknown object. Errors take the shape
+`SandboxOptions.errors` names.
 """
 
+import dataclasses
 import socket
 import sys
 import threading
@@ -17,14 +21,15 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import orjson
 
-from campus_sandbox.auth import ROSTER_ONLY, Authenticator, SandboxCredentials, unauthorized
+from campus_sandbox.auth import ROSTER_ONLY, Authenticator, Grant, SandboxCredentials, unauthorized
 from campus_sandbox.district import District
-from campus_sandbox.errors import SandboxError, invalid_data, status_info_set, unknown_object
+from campus_sandbox.errors import SandboxError, error_body, invalid_data, unknown_object
 from campus_sandbox.gradebook import Gradebook
 from campus_sandbox.options import Faults, SandboxOptions
 from campus_sandbox.query import IndexCache, parse_query, project, select
-from campus_sandbox.routes import CollectionRoute, Resolved, Router
-from campus_sandbox.stats import RequestStats
+from campus_sandbox.routes import CollectionRoute, Resolved, Router, service_of
+from campus_sandbox.stats import RequestStats, ScopeRequest
+from campus_sandbox.versions import GRADEBOOK, RESOURCES, ROSTERING, V1P2, lozenge, needed_scopes, version
 
 TOKEN_PATH = "/campus/oauth2/token"
 _NOT_FOUND_HTML = (b"<!DOCTYPE html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1>"
@@ -36,31 +41,51 @@ class _DroppedConnection(Exception):
 
 
 class CampusSandbox:
-    """A local Infinite Campus OneRoster 1.1 endpoint. Use as a context manager, or start()/close().
+    """A local Infinite Campus OneRoster endpoint. Use as a context manager, or start()/close().
 
     `state` is the gradebook held (`state.line_items`, `state.results`, `state.categories`: dicts
-    by sourcedId of what vendors wrote); `stats` counts requests; `faults` switches failures on.
+    by sourcedId of what vendors wrote, users by their 1.1 ids); `stats` counts requests; `faults`
+    switches failures on. `gradebook`: serve an existing `Gradebook` (of the same district), e.g.
+    one a 1.1 sandbox was written into; `switch_version` does the same on a running sandbox.
     """
 
     def __init__(self, district: District, *, options: SandboxOptions | None = None,
-                 faults: Faults | None = None) -> None:
+                 faults: Faults | None = None, gradebook: Gradebook | None = None) -> None:
         self.district = district
         self.options = options or SandboxOptions()
         self.faults = faults or Faults()
         self.stats = RequestStats()
-        self.state = Gradebook(district, percent_key=self.options.percent_metadata_key,
-                               keep_vendor_metadata=self.options.keep_vendor_metadata, strict=self.options.strict,
-                               letter_key=self.options.letter_metadata_key)
+        if gradebook is not None and gradebook.district is not district:
+            raise ValueError("the gradebook belongs to another district: serve it with its own district")
+        self.state = gradebook or Gradebook(
+            district, percent_key=self.options.percent_metadata_key,
+            keep_vendor_metadata=self.options.keep_vendor_metadata, strict=self.options.strict,
+            letter_key=self.options.letter_metadata_key)
         self.auth = Authenticator(SandboxCredentials.issue(self.options.app_name),
                                   token_lifetime=self.options.token_lifetime_seconds,
                                   oauth1_window=self.options.oauth1_timestamp_window_seconds)
-        self._router = Router(district, self.state, strict=self.options.strict)
-        self._cache = IndexCache()
-        self._api_prefix = f"/campus/api/oneroster/v1p1/{self.options.app_name}/ims/oneroster/v1p1"
+        self._configure(fresh=gradebook is None)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
+
+    def _configure(self, *, fresh: bool) -> None:
+        """Everything that follows from the OneRoster version: roots, router, strictness."""
+        self.version = version(self.options.oneroster_version)
+        if not fresh:
+            self.state.set_strict(self.options.strict)
+        self._router = Router(self.district, self.state, strict=self.options.strict, v1p2=self.version is V1P2)
+        self._cache = IndexCache()
+        self._roots = self.version.roots(self.options.app_name)
+
+    def switch_version(self, oneroster_version: str, *, strict: bool | None = None) -> None:
+        """Serve the same district and the same gradebook as another OneRoster version, on the same
+        port: what a district moving its connection to 1.2 sees. `strict` None: the version's
+        default. Every access token is expired (a new connection); the credentials stay."""
+        self.options = dataclasses.replace(self.options, oneroster_version=oneroster_version, strict=strict)
+        self._configure(fresh=False)
+        self.auth.expire_tokens()
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -119,7 +144,23 @@ class CampusSandbox:
 
     @property
     def base_url(self) -> str:
-        return self.origin + self._api_prefix
+        """The rostering root (1.1: the one root), what a district copies from Campus."""
+        return self.origin + self.version.root(self.options.app_name, ROSTERING)
+
+    @property
+    def gradebook_url(self) -> str:
+        """The gradebook root (1.1: the same as `base_url`)."""
+        return self.origin + self.version.root(self.options.app_name, GRADEBOOK)
+
+    @property
+    def resources_url(self) -> str:
+        """The resources root (1.1: the same as `base_url`)."""
+        return self.origin + self.version.root(self.options.app_name, RESOURCES)
+
+    @property
+    def oneroster_root(self) -> str:
+        """`.../ims/oneroster`, the parent of the service roots."""
+        return self.origin + self.version.oneroster_root(self.options.app_name)
 
     @property
     def token_url(self) -> str:
@@ -143,6 +184,8 @@ class CampusSandbox:
         else:
             raise ValueError(f"unknown auth {auth!r}: use 'oauth2' or 'oauth1'")
         config = {"base_url": self.base_url, "credentials": credentials}
+        if self.version is V1P2:
+            config["oneroster_version"] = self.version.name
         if vendor:
             config.update(vendor_key=c.vendor_key, vendor_secret=c.vendor_secret)
         config.update(overrides)
@@ -177,13 +220,21 @@ class CampusSandbox:
     def handle(self, h: "_Handler", method: str) -> None:
         parts = urlsplit(h.path)
         body = h.rfile.read(int(h.headers.get("Content-Length") or 0)) if h.headers.get("Content-Length") else b""
+        root = self._root_of(parts.path)
         if parts.path == TOKEN_PATH:
             self._handle_token(h, method, parts.query, body)
-        elif parts.path == self._api_prefix or parts.path.startswith(self._api_prefix + "/"):
-            self._handle_api(h, method, parts, body)
+        elif root is not None:
+            self._handle_api(h, method, parts, body, root)
         else:
             self.stats.record(method, 404, "(outside the OneRoster base)")
             _send(h, 404, _NOT_FOUND_HTML, {}, "text/html; charset=utf-8")
+
+    def _root_of(self, path: str) -> tuple[str, frozenset[str]] | None:
+        """(prefix, services) of the API root a path is under, or None."""
+        for prefix, services in self._roots.items():
+            if path == prefix or path.startswith(prefix + "/"):
+                return prefix, services
+        return None
 
     def _apply_faults(self, method: str) -> None:
         f = self.faults
@@ -207,7 +258,7 @@ class CampusSandbox:
             h.close_connection = True
             return
         except SandboxError as exc:
-            _send(h, exc.status, exc.body(), exc.headers)
+            _send(h, exc.status, exc.body(self.options.errors), exc.headers)
             return
         if method != "POST":
             _send(h, 405, orjson.dumps({"error": "invalid_request", "error_description": "use POST"}), {})
@@ -216,13 +267,18 @@ class CampusSandbox:
             _send(h, 401, orjson.dumps({"error": "invalid_client",
                                         "error_description": "appName is not known to this Campus"}), {})
             return
-        form = dict(parse_qsl(body.decode("utf-8", "replace")))
-        status, answer = self.auth.issue_token(h.headers.get("Authorization"), form)
+        form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        status, answer = self.auth.issue_token(h.headers.get("Authorization"), form, scoped=self.version.scoped,
+                                               reject_scope=self.options.reject_scope_parameter)
+        self.stats.record_token_scopes(ScopeRequest(
+            tuple(form["scope"].split()) if "scope" in form else None,
+            tuple(answer["scope"].split()) if status == 200 else None, status))
         _send(h, status, orjson.dumps(answer), {"Cache-Control": "no-store"})
 
-    def _handle_api(self, h: "_Handler", method: str, parts, body: bytes) -> None:
+    def _handle_api(self, h: "_Handler", method: str, parts, body: bytes, root: tuple[str, frozenset[str]]) -> None:
         """Answer one API request; stats are counted before the answer leaves, so a client that
         has its response can already see it counted."""
+        prefix, services = root
         resolved: Resolved | None = None
         headers: dict[str, str] = {}
         writing = method in ("PUT", "DELETE")
@@ -230,15 +286,22 @@ class CampusSandbox:
             self.stats.write_started()
         try:
             self._apply_faults(method)
-            scope = self._authenticate(h, method, parts)
+            grant = self._authenticate(h, method, parts)
             if not self.options.connection_enabled:
                 raise SandboxError(403, "forbidden", "The OneRoster connection for this key is disabled in Campus")
-            segments = [unquote(s) for s in parts.path[len(self._api_prefix) + 1:].rstrip("/").split("/")]
+            segments = [unquote(s) for s in parts.path[len(prefix) + 1:].rstrip("/").split("/")]
+            service = service_of(segments)
+            if service not in services:
+                raise SandboxError(404, "unknownobject", f"/{'/'.join(segments)} does not exist under this root: "
+                                   f"OneRoster {self.version.name} serves it under "
+                                   f"{self.version.root(self.options.app_name, service)}")
+            if self.version.scoped:
+                self._check_scopes(grant, method, service, segments)
             if segments[0] == "classes" and len(segments) > 1 and segments[1] in self.options.forbidden_sections:
                 raise SandboxError(403, "forbidden", f"This connection does not include the school of class {segments[1]}")
             resolved = self._router.resolve(segments, method)
             if resolved.gradebook:
-                self._check_gradebook_rights(h, scope)
+                self._check_gradebook_rights(h, grant)
             status, payload, headers = self._serve(method, resolved, parts, body, h)
             if method in ("PUT", "DELETE") and self.faults.roll(self.faults.rate_500_after_write):
                 raise SandboxError(500, "internal_server_error",
@@ -246,33 +309,44 @@ class CampusSandbox:
         except _DroppedConnection:
             status, payload = 0, None
         except SandboxError as exc:
-            status, payload, headers = exc.status, exc.body(), exc.headers
+            status, payload, headers = exc.status, exc.body(self.options.errors), exc.headers
         except Exception:  # noqa: BLE001 - the server must answer; the trace goes to stderr
             traceback.print_exc(file=sys.stderr)
-            status, payload = 500, status_info_set("internal_server_error", "Internal server error")
+            status, payload = 500, error_body(self.options.errors, "internal_server_error", "Internal server error")
         finally:
             if writing:
                 self.stats.write_ended()
-        collection = resolved.collection if resolved else (
-            parts.path[len(self._api_prefix) + 1:].split("/")[0] or "(base)")
+        collection = resolved.collection if resolved else (parts.path[len(prefix) + 1:].split("/")[0] or "(base)")
         self.stats.record(method, status, collection)
         if payload is None:
             h.close_connection = True
         else:
             _send(h, status, payload, headers)
 
-    def _authenticate(self, h: "_Handler", method: str, parts) -> str:
+    def _authenticate(self, h: "_Handler", method: str, parts) -> Grant:
         header = h.headers.get("Authorization") or ""
         if header[:7].lower() == "bearer ":
             return self.auth.check_bearer(header[7:].strip(), self.faults.token_expiry_after_requests)
+        if header[:6].lower() == "oauth " and self.version.scoped:
+            raise unauthorized("OneRoster 1.2 accepts only OAuth 2 bearer tokens: fetch one from the token URL "
+                               "(OAuth 1.0a signatures are 1.1 only)")
         if header[:6].lower() == "oauth ":
             url = f"http://{h.headers.get('Host') or f'127.0.0.1:{self.port}'}{parts.path}"
             return self.auth.check_oauth1(method, url, parts.query, header)
         raise unauthorized("Authorization is missing: send 'Authorization: Bearer <token>' (token from the "
                            "token URL) or an OAuth 1.0a signature")
 
-    def _check_gradebook_rights(self, h: "_Handler", scope: str) -> None:
-        if scope == ROSTER_ONLY:
+    def _check_scopes(self, grant: Grant, method: str, service: str, segments: list[str]) -> None:
+        """403 unless the token holds one of the scopes 1.2's table asks of this call."""
+        needed = needed_scopes(method, service, segments[0], nested=len(segments) > 2)
+        if grant.scopes.isdisjoint(needed):
+            raise SandboxError(403, "forbidden",
+                               f"The access token lacks the scope {method} /{'/'.join(segments)} needs: "
+                               f"{' or '.join(needed)}; request it at the token URL, and ask the district to enable "
+                               f"{lozenge(needed[0])} on the OneRoster connection if the key may not have it")
+
+    def _check_gradebook_rights(self, h: "_Handler", grant: Grant) -> None:
+        if grant.kind == ROSTER_ONLY and not self.version.scoped:
             raise SandboxError(403, "forbidden",
                                "This key belongs to a Roster Sync connection: gradebook endpoints need a Grade Book "
                                "Sync connection; ask the district to enable Grade Book on the OneRoster connection")
@@ -306,7 +380,12 @@ class CampusSandbox:
                                "the path; PUT to /.../{sourcedId} of the record itself")
         put = {"category": self.state.put_category, "lineItem": self.state.put_line_item,
                "result": self.state.put_result}[kind]
-        created, stored = put(sourced_id, record)
+        if self.version is V1P2:
+            created, stored = put(sourced_id, record, v1p2=True)
+            present = {"lineItem": self._router.present_line_item, "result": self._router.present_result}.get(kind)
+            stored = present(stored) if present else stored
+        else:
+            created, stored = put(sourced_id, record)
         return (201 if created else 200), orjson.dumps({kind: stored}), {}
 
     def _serve_page(self, route: CollectionRoute, parts, h: "_Handler") -> tuple[int, bytes, dict]:

@@ -2,6 +2,18 @@
 
 import threading
 from collections import Counter
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ScopeRequest:
+    """One token request's scopes: `requested` is the `scope` parameter split on spaces (None
+    without one), `granted` what the token got (None when no token was issued), `status` the
+    token endpoint's answer."""
+
+    requested: tuple[str, ...] | None
+    granted: tuple[str, ...] | None
+    status: int
 
 
 class RequestStats:
@@ -17,6 +29,7 @@ class RequestStats:
             self._by_status: Counter = Counter()
             self._by_collection: Counter = Counter()
             self._token_requests = 0
+            self._scope_requests: list[ScopeRequest] = []
             self._writes_in_flight = 0
             self._peak_writes_in_flight = 0
 
@@ -45,6 +58,16 @@ class RequestStats:
     def record_token_request(self) -> None:
         with self._lock:
             self._token_requests += 1
+
+    def record_token_scopes(self, request: ScopeRequest) -> None:
+        with self._lock:
+            self._scope_requests.append(request)
+
+    @property
+    def scope_requests(self) -> list[ScopeRequest]:
+        """Every POST to the token endpoint that got an answer, in order: what it asked for and got."""
+        with self._lock:
+            return list(self._scope_requests)
 
     @property
     def requests(self) -> int:

@@ -14,6 +14,13 @@ PUT body is checked before Campus's receiving rules, and the first problem is an
 One Campus habit stays allowed, because the destination can be set to use it: a score-group value
 (a letter such as "B") in a grading-task result's `score`, or no score when a percent lets Campus
 pick one (`letter_in_score`; see `SandboxOptions.letter_metadata_key`).
+
+OneRoster 1.2's model (`FIELDS_12`, `check_body(..., v1p2=True)`, the default in 1.2 mode), as
+1EdTech's 1.2 OpenAPI files and strict 1.2 write codecs state it: lineItems need `school` and
+`category` (gradingPeriod, scoreScale, learningObjectiveSet optional); results take `score` as a
+number and letters in `textScore`, the flags inProgress/incomplete/late/missing as "true"/"false",
+scoreStatus 1.1's five values or an `ext:` token; date-times must be UTC (`Z`); no `null`
+anywhere in the body (nested ones are named by path, `metadata.percent`).
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from campus_sandbox.errors import SandboxError
 STATUSES = ("active", "tobedeleted")
 SCORE_STATUSES = ("exempt", "fully graded", "not submitted", "partially graded", "submitted")
 _DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
+_UTC_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 Check = Callable[[Any], "str | None"]  # None when the value is valid, else what is wrong with it
@@ -52,6 +60,12 @@ def _date_time(value: Any) -> str | None:
     return f"must be an RFC 3339 date-time such as 2026-10-22T23:59:00-05:00, got {value!r}"
 
 
+def _utc_date_time(value: Any) -> str | None:
+    if isinstance(value, str) and _UTC_DATE_TIME.fullmatch(value) and _date_time(value) is None:
+        return None
+    return f"must be a UTC date-time ending in Z such as 2026-10-23T04:59:00Z (OneRoster 1.2), got {value!r}"
+
+
 def _date(value: Any) -> str | None:
     if isinstance(value, str) and _DATE.fullmatch(value):
         try:
@@ -72,13 +86,13 @@ def _object(value: Any) -> str | None:
     return None if isinstance(value, dict) else "must be an object"
 
 
-def _guid_ref(*types: str) -> Check:
+def _guid_ref(*types: str, release: str = "1.1") -> Check:
     def check(value: Any) -> str | None:
         if not isinstance(value, dict):
             return "must be a GUIDRef {href, sourcedId, type}"
         for part in ("href", "sourcedId", "type"):
             if not isinstance(value.get(part), str) or not value[part]:
-                return f"is a GUIDRef without '{part}' (1.1 requires href, sourcedId and type)"
+                return f"is a GUIDRef without '{part}' ({release} requires href, sourcedId and type)"
         return None if value["type"] in types else f"must be a GUIDRef of type {' or '.join(types)}, got {value['type']!r}"
     return check
 
@@ -103,25 +117,119 @@ FIELDS: dict[str, dict[str, tuple[bool, Check]]] = {
 }
 
 
-def check_body(kind: str, sourced_id: str, body: dict, *, letter_in_score: bool = False) -> None:
-    """Refuse (400, naming the field) the first way `body` breaks the 1.1 data model of `kind`.
+def _flag(value: Any) -> str | None:
+    return None if value in ("true", "false") else f"must be \"true\" or \"false\" (OneRoster 1.2), got {value!r}"
+
+
+def _score_status_12(value: Any) -> str | None:
+    if value in SCORE_STATUSES or isinstance(value, str) and re.fullmatch(r"ext:\S+", value):
+        return None
+    return f"must be one of {', '.join(SCORE_STATUSES)} or an ext: token, got {value!r}"
+
+
+def _list_of(item: Check, *, at_least_one: bool = False) -> Check:
+    def check(value: Any) -> str | None:
+        if not isinstance(value, list) or at_least_one and not value:
+            return "must be a list" + (" of at least one item" if at_least_one else "")
+        for n, element in enumerate(value):
+            problem = item(element)
+            if problem:
+                return f"item {n} {problem}"
+        return None
+    return check
+
+
+def _fields(**checks: tuple[bool, Check]) -> Check:
+    """An object whose fields each pass a check (True: required)."""
+    def check(value: Any) -> str | None:
+        if not isinstance(value, dict):
+            return "must be an object"
+        for name, (required, inner) in checks.items():
+            if name not in value:
+                if required:
+                    return f"has no '{name}'"
+                continue
+            problem = inner(value[name])
+            if problem:
+                return f"field '{name}' {problem}"
+        return None
+    return check
+
+
+_LEARNING_OBJECTIVE_SET = _list_of(_fields(source=(True, _text),
+                                           learningObjectiveIds=(True, _list_of(_text, at_least_one=True))))
+_LEARNING_OBJECTIVE_RESULTS = _list_of(_fields(
+    source=(True, _text),
+    learningObjectiveResults=(True, _list_of(_fields(learningObjectiveId=(True, _text), score=(False, _number),
+                                                     textScore=(False, _text)), at_least_one=True))))
+
+
+def _ref_12(*types: str) -> Check:
+    return _guid_ref(*types, release="1.2")
+
+
+_BASE_12: dict[str, tuple[bool, Check]] = {**_BASE, "dateLastModified": (True, _utc_date_time)}
+FIELDS_12: dict[str, dict[str, tuple[bool, Check]]] = {
+    "category": {**_BASE_12, "title": (True, _text), "weight": (False, _number)},
+    "lineItem": {
+        **_BASE_12, "title": (True, _text), "description": (False, _text), "assignDate": (True, _utc_date_time),
+        "dueDate": (True, _utc_date_time), "class": (True, _ref_12("class")), "school": (True, _ref_12("org")),
+        "category": (True, _ref_12("category")), "gradingPeriod": (False, _ref_12("academicSession")),
+        "academicSession": (False, _ref_12("academicSession")), "scoreScale": (False, _ref_12("scoreScale")),
+        "resultValueMin": (False, _number), "resultValueMax": (False, _number),
+        "learningObjectiveSet": (False, _LEARNING_OBJECTIVE_SET),
+    },
+    "result": {
+        **_BASE_12, "lineItem": (True, _ref_12("lineItem")), "student": (True, _ref_12("user")),
+        "class": (False, _ref_12("class")), "scoreScale": (False, _ref_12("scoreScale")),
+        "scoreStatus": (True, _score_status_12), "score": (False, _number), "textScore": (False, _text),
+        "scoreDate": (True, _date), "comment": (False, _text), "inProgress": (False, _flag),
+        "incomplete": (False, _flag), "late": (False, _flag), "missing": (False, _flag),
+        "learningObjectiveSet": (False, _LEARNING_OBJECTIVE_RESULTS),
+    },
+}
+
+
+def _null_at(value: Any, path: str) -> str | None:
+    """The path of the first `null` inside a value (`metadata.percent`), or None."""
+    if value is None:
+        return path
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, inner in items:
+        found = _null_at(inner, f"{path}.{key}" if isinstance(key, str) else f"{path}[{key}]")
+        if found:
+            return found
+    return None
+
+
+def check_body(kind: str, sourced_id: str, body: dict, *, letter_in_score: bool = False, v1p2: bool = False) -> None:
+    """Refuse (400, naming the field) the first way `body` breaks the 1.1 (or, `v1p2`, the 1.2)
+    data model of `kind`.
 
     `letter_in_score`: the result is on a Campus grading task and letters travel in `score`, so a
-    text score, or none next to a percent, is Campus's documented habit rather than an error.
+    text score, or none next to a percent, is Campus's documented habit rather than an error (1.1
+    only: 1.2 carries letters in `textScore`).
     """
-    for field, (required, check) in FIELDS[kind].items():
+    release = "1.2" if v1p2 else "1.1"
+    if v1p2:
+        for field, value in body.items():
+            found = _null_at(value, field)
+            if found:
+                raise _refusal(kind, sourced_id, found, "is null: OneRoster 1.2 takes no null values; leave out "
+                                                        "a field you have no value for")
+    for field, (required, check) in (FIELDS_12 if v1p2 else FIELDS)[kind].items():
         if field == "score" and letter_in_score:
             value = body.get("score")
             if value is None or isinstance(value, str) and value.strip():
                 continue
         if field not in body:
             if required:
-                raise _refusal(kind, sourced_id, field, "is required by OneRoster 1.1")
+                raise _refusal(kind, sourced_id, field, f"is required by OneRoster {release}")
             continue
         value = body[field]
         if value is None:
             raise _refusal(kind, sourced_id, field, "is null: leave out an optional field you have no value for"
-                           if not required else "is required by OneRoster 1.1 and cannot be null")
+                           if not required else f"is required by OneRoster {release} and cannot be null")
         problem = check(value)
         if problem:
             raise _refusal(kind, sourced_id, field, problem)
