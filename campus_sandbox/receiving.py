@@ -99,8 +99,8 @@ def _check_line_item_12(d: District, sourced_id: str, body: dict, class_id: str,
         raise bad_request("invaliddata", f"lineItem {sourced_id}: field 'school' is required on OneRoster 1.2; send "
                                          f"the class's school {school_id} as a GUIDRef")
     if _ref_id(body, "school") != school_id:
-        raise invalid_data(f"lineItem {sourced_id}: school '{_ref_id(body, 'school')}' is not the school of class "
-                           f"{class_id} ({school_id})")
+        raise invalid_data(f"lineItem {sourced_id}: field 'school' names {_ref_id(body, 'school')}, not the school "
+                           f"of class {class_id} ({school_id})")
     category_id = _ref_id(body, "category")
     if category_id is None:
         raise bad_request("invaliddata", f"lineItem {sourced_id}: field 'category' is required on OneRoster 1.2; use "
@@ -111,14 +111,14 @@ def _check_line_item_12(d: District, sourced_id: str, body: dict, class_id: str,
                                          f"class's categories from /classes/{class_id}/categories")
     owner = d.category_class(category_id)
     if owner is not None and owner != class_id:
-        raise invalid_data(f"lineItem {sourced_id}: category '{category_id}' belongs to class {owner}, not "
-                           f"{class_id}; use one of /classes/{class_id}/categories")
+        raise invalid_data(f"lineItem {sourced_id}: field 'category' names {category_id}, a category of class "
+                           f"{owner}, not of {class_id}; use one of /classes/{class_id}/categories")
     if owner is None and not category_exists(category_id):
-        raise invalid_data(f"lineItem {sourced_id}: category '{category_id}' does not exist; use one of "
-                           f"/classes/{class_id}/categories")
+        raise invalid_data(f"lineItem {sourced_id}: field 'category' names {category_id}, which does not exist; use "
+                           f"one of /classes/{class_id}/categories")
     scale_id = _ref_id(body, "scoreScale")
     if scale_id is not None and d.score_scale_class(scale_id) != class_id:
-        raise invalid_data(f"lineItem {sourced_id}: scoreScale '{scale_id}' is not a score scale of class "
+        raise invalid_data(f"lineItem {sourced_id}: field 'scoreScale' names {scale_id}, not a score scale of class "
                            f"{class_id}; use /classes/{class_id}/scoreScales or leave it out")
 
 
@@ -156,7 +156,7 @@ def check_line_item(d: District, sourced_id: str, body: dict, *, category_exists
         raise invalid_data(f"{DUPLICATE_TITLE}: lineItem {sourced_id} is titled {body['title']!r} like lineItem "
                            f"{holder} of class {class_id}; give each assessment of a class its own title")
     category_id = _ref_id(body, "category") or PLACEHOLDER_CATEGORY_ID
-    if not category_exists(category_id):
+    if not v1p2 and not category_exists(category_id):  # 1.2's category was checked above
         raise invalid_data(f"lineItem {sourced_id}: category '{category_id}' does not exist; leave it out to "
                            f"use Campus's placeholder category {PLACEHOLDER_CATEGORY_ID}")
     period_id = _ref_id(body, "gradingPeriod")
@@ -201,7 +201,7 @@ def check_result(d: District, sourced_id: str, body: dict, *, line_item: Callabl
     class_id = item["class"]["sourcedId"]
     if not d.is_enrolled(k, d.section_index(class_id)):
         raise invalid_data(f"result {sourced_id}: student {student_id} is not enrolled in class {class_id}")
-    if body["scoreStatus"] not in SCORE_STATUSES:
+    if body["scoreStatus"] not in SCORE_STATUSES and not (v1p2 and str(body["scoreStatus"]).startswith("ext:")):
         raise invalid_data(f"result {sourced_id}: field 'scoreStatus' must be one of {', '.join(SCORE_STATUSES)}, "
                            f"got {body['scoreStatus']!r}")
     parse_day("result", sourced_id, "scoreDate", body["scoreDate"])

@@ -122,8 +122,8 @@ class Router:
             if method not in ("PUT", "DELETE") or head not in WRITABLE or len(segments) != 2:
                 release = "1.2" if self.v1p2 else "1.1"
                 raise SandboxError(405, "invaliddata", f"{method} is not allowed on /{'/'.join(segments)}: "
-                                   f"OneRoster {release} writes here only /categories/{{id}}, /lineItems/{{id}} and "
-                                   "/results/{id}")
+                                   f"OneRoster {release} writes only /categories/{{id}}, /lineItems/{{id}} and "
+                                   "/results/{id}" + (" here (PUT; POST is not served)" if self.v1p2 else ""))
             return Resolved(head, GRADEBOOK, None, WRITABLE[head], segments[1])
         return Resolved(head, service_of(segments), self._read(segments), nested=len(segments) > 2)
 
@@ -290,7 +290,7 @@ class Router:
         if head == "categories":
             records = self.gradebook.categories_view()
         else:
-            records = self.gradebook.results_view()
+            records = self.gradebook.results_view(present=self.present_result)
         return CollectionRoute(records, range(len(records)), (head, version))
 
     def _results(self, key: tuple, **scope) -> CollectionRoute:
