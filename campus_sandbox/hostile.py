@@ -10,7 +10,9 @@ huge `Retry-After`. Without an upstream it is a *catcher*: it answers every requ
 OneRoster collection, so a client that followed a redirect to it would see success.
 
 Every server records what it received (`received`: method, path with query, headers, body), so a
-test proves which requests, and which secrets, reached which host. Servers bind to the loopback
+test proves which requests, and which secrets, reached which host. In front of a OneRoster 1.2
+sandbox it serves every root of the upstream (`base_url`, `gradebook_url`, `resources_url`,
+`oneroster_root`) and answers its own errors in the upstream's error shape. Servers bind to the loopback
 address given (127.0.0.2 stands in for "another host" on Linux), pick a free port, and are
 stopped by `close()` (or the context manager).
 """
@@ -29,7 +31,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import orjson
 
-from campus_sandbox.errors import status_info_set
+from campus_sandbox.errors import error_body
 from campus_sandbox.server import TOKEN_PATH, CampusSandbox
 
 BOMB_MEMBER_BYTES = 16 << 20
@@ -145,6 +147,18 @@ class HostileProvider:
         return self.origin + self._upstream_path(self.upstream.base_url if self.upstream else "/ims/oneroster/v1p1")
 
     @property
+    def gradebook_url(self) -> str:
+        return self.origin + self._upstream_path(self.upstream.gradebook_url) if self.upstream else self.base_url
+
+    @property
+    def resources_url(self) -> str:
+        return self.origin + self._upstream_path(self.upstream.resources_url) if self.upstream else self.base_url
+
+    @property
+    def oneroster_root(self) -> str:
+        return self.origin + self._upstream_path(self.upstream.oneroster_root if self.upstream else "/ims/oneroster")
+
+    @property
     def token_url(self) -> str:
         return self.origin + self._upstream_path(self.upstream.token_url if self.upstream else TOKEN_PATH)
 
@@ -153,6 +167,8 @@ class HostileProvider:
         assert self.upstream is not None, "a catcher has no connection config"
         config = self.upstream.connection_config(auth, **options)
         config["base_url"] = self.base_url
+        if "gradebook_base_url" in config:
+            config["gradebook_base_url"] = self.origin + self._upstream_path(config["gradebook_base_url"])
         if auth == "oauth2":
             config["credentials"]["token_url"] = self.token_url
         return config
@@ -189,12 +205,13 @@ class HostileProvider:
                 description = f"invalid client: Authorization {headers.get('Authorization')}"
                 return _send(h, 401, orjson.dumps({"error": "invalid_request", "error_description": description}), {})
             return self._forward(h, method, h.path, headers, body, collection=False)
+        shape = self.upstream.options.errors
         if m.retry_after is not None:
-            return _send(h, 429, status_info_set("server_busy", "slow down"), {"Retry-After": m.retry_after})
+            return _send(h, 429, error_body(shape, "server_busy", "slow down"), {"Retry-After": m.retry_after})
         if m.echo_authorization:
             description = (f"malformed request: Authorization {headers.get('Authorization')} "
                            f"x-vendor-authorization {headers.get('x-vendor-authorization')}")
-            return _send(h, 400, status_info_set("invalid_selection_field", description), {})
+            return _send(h, 400, error_body(shape, "invalid_selection_field", description), {})
         target, collection = self._rewritten_target(method, h.path)
         if collection and m.gzip_bomb_bytes:
             return _send(h, 200, self._gzip_bomb(m.gzip_bomb_bytes), {"Content-Encoding": "gzip"})

@@ -8,12 +8,14 @@ them (LongsightGroup/oneroster's 81-operation table; docs/architecture.md, "camp
 import json
 import subprocess
 import sys
+from urllib.parse import urlsplit
 
 import pytest
 import requests
 
 from campus_sandbox import CampusSandbox, SandboxOptions, generate
 from campus_sandbox.district import ADMIN_ID
+from campus_sandbox.hostile import HostileProvider
 
 ROSTERING = [("/orgs", "orgs"), ("/schools", "orgs"), ("/academicSessions", "academicSessions"),
              ("/terms", "academicSessions"), ("/gradingPeriods", "academicSessions"), ("/courses", "courses"),
@@ -196,3 +198,28 @@ def test_cli_serves_1_2_with_the_roots_in_its_json_line():
     finally:
         process.terminate()
         assert process.wait(timeout=10) == 0
+
+
+def test_the_hostile_provider_stands_in_front_of_both_roots(sb12):
+    with HostileProvider(sb12) as hostile:
+        config = hostile.connection_config(gradebook_base_url=sb12.gradebook_url)
+        assert config["base_url"] == hostile.base_url and config["oneroster_version"] == "1.2"
+        assert config["gradebook_base_url"] == hostile.gradebook_url
+        assert hostile.gradebook_url.startswith(hostile.origin) and hostile.gradebook_url.endswith("/gradebook/v1p2")
+        creds = config["credentials"]
+        token = requests.post(creds["token_url"], data={"grant_type": "client_credentials"},
+                              auth=(creds["client_id"], creds["client_secret"]), timeout=10).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}",
+                   "x-vendor-authorization": f"{config['vendor_key']}:{config['vendor_secret']}"}
+        hostile.set(explicit_nulls=True, total_count=-1)
+        for url, wrapper in ((hostile.base_url + "/orgs", "orgs"), (hostile.gradebook_url + "/lineItems", "lineItems"),
+                             (hostile.resources_url + "/resources", "resources")):
+            page = requests.get(url, params={"limit": 2}, headers=headers, timeout=10)
+            assert page.status_code == 200 and page.headers["X-Total-Count"] == "-1"
+            assert all(r["nullProbe"] is None for r in page.json()[wrapper])
+        assert requests.get(hostile.base_url + "/lineItems", headers=headers, timeout=10).status_code == 404
+        hostile.set(echo_authorization=True)
+        echoed = requests.get(hostile.gradebook_url + "/lineItems", headers=headers, timeout=10)
+        assert echoed.status_code == 400 and token in echoed.json()["imsx_StatusInfo"]["imsx_description"]
+        assert {urlsplit(r.target).path for r in hostile.received} >= {
+            urlsplit(hostile.gradebook_url + "/lineItems").path, urlsplit(hostile.base_url + "/orgs").path}
