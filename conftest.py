@@ -3,8 +3,9 @@
 - `district_cache(size, seed=7)`: session-wide memoised district generation (districts are
   read-only; the gradebook state lives in each server, never shared).
 - `sandbox`: a fresh CampusSandbox on a tiny district for one test.
-- `make_sandbox(size="tiny", *, seed=7, faults=None, **options)`: start as many as a test needs;
-  all are stopped at teardown.
+- `make_sandbox(size="tiny", *, seed=7, faults=None, gradebook=None, **options)`: start as many as a
+  test needs (`oneroster_version="1.2"` for a 1.2 sandbox; `gradebook=sb.state` serves another
+  sandbox's gradebook, e.g. one passed back on 1.1); all are stopped at teardown.
 - `sandbox_session(sb, *, roster_only=False, vendor=True)`: a plain `requests.Session` holding a
   fresh OAuth 2 bearer token (and the vendor header) for tests that speak HTTP directly.
 
@@ -22,6 +23,7 @@ import pytest
 import requests
 
 from campus_sandbox.district import District, generate
+from campus_sandbox.gradebook import Gradebook
 from campus_sandbox.options import Faults, SandboxOptions
 from campus_sandbox.server import CampusSandbox
 
@@ -40,8 +42,10 @@ def district_cache() -> Callable[..., District]:
 def make_sandbox(district_cache) -> Iterator[Callable[..., CampusSandbox]]:
     started: list[CampusSandbox] = []
 
-    def start(size: str = "tiny", *, seed: int = 7, faults: Faults | None = None, **options) -> CampusSandbox:
-        sb = CampusSandbox(district_cache(size, seed), options=SandboxOptions(**options), faults=faults).start()
+    def start(size: str = "tiny", *, seed: int = 7, faults: Faults | None = None, gradebook: Gradebook | None = None,
+              **options) -> CampusSandbox:
+        sb = CampusSandbox(district_cache(size, seed), options=SandboxOptions(**options), faults=faults,
+                           gradebook=gradebook).start()
         started.append(sb)
         return sb
 

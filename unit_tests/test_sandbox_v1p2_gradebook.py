@@ -11,7 +11,7 @@ never the placeholder) is from the Infinite Campus knowledge base (docs/architec
 import pytest
 import requests
 
-from campus_sandbox import CampusSandbox, SandboxOptions
+from campus_sandbox import CampusSandbox
 from campus_sandbox.district import CATEGORY_TITLES, SCORE_GROUPS
 from campus_sandbox.receiving import NOT_IN_SCORE_GROUP, PLACEHOLDER_CATEGORY_ID
 
@@ -215,6 +215,6 @@ def test_one_gradebook_written_on_1_1_is_served_on_1_2(make_sandbox, sandbox_ses
     assert item["category"]["sourcedId"] == PLACEHOLDER_CATEGORY_ID  # as stored on 1.1: what a 1.2 passback repairs
     assert gb.put("results", "result", gb.result("li-1", score=19.0)).status_code == 200  # the same result, updated
 
-    with CampusSandbox(d, options=SandboxOptions(), gradebook=sb.state) as back_on_1_1:
-        again = sandbox_session(back_on_1_1).get(f"{back_on_1_1.base_url}/results/r-1").json()["result"]
-        assert again["student"]["sourcedId"] == student and again["score"] == 19.0
+    back_on_1_1 = make_sandbox(gradebook=sb.state)  # another sandbox, on 1.1, over the same gradebook
+    again = sandbox_session(back_on_1_1).get(f"{back_on_1_1.base_url}/results/r-1").json()["result"]
+    assert again["student"]["sourcedId"] == student and again["score"] == 19.0
