@@ -207,7 +207,8 @@ class Gradebook:
     def put_category(self, sourced_id: str, body: dict, *, v1p2: bool = False) -> tuple[bool, dict]:
         if self.strict:
             strict_model.check_body("category", sourced_id, body, v1p2=v1p2)
-        record = receiving.check_category(sourced_id, body)
+        record = receiving.check_category(sourced_id, body,
+                                          campus_class=self.district.category_class(sourced_id) if v1p2 else None)
         return self._store(self.categories, sourced_id, record)
 
     def put_line_item(self, sourced_id: str, body: dict, *, v1p2: bool = False) -> tuple[bool, dict]:

@@ -120,18 +120,30 @@ def _value(record_value: Any) -> Any:
     return record_value
 
 
-def _lookup(get: Callable[[int], Any], path: str) -> Callable[[int], Any]:
+def _lookup(get: Callable[[int], Any], path: str, through_lists: bool = False) -> Callable[[int], Any]:
+    """A function index → the value at a dotted path. `through_lists`: a list on the way is walked
+    element by element (`roles.org.sourcedId` → every role's org id), as 1.2 providers do."""
     rest = path.split(".")[1:]
     if not rest:
         return lambda i: _value(get(i))
 
+    def step(v: Any, part: str) -> Any:
+        if isinstance(v, dict):
+            return v.get(part)
+        if through_lists and isinstance(v, list):
+            found = []
+            for x in v:
+                inner = step(x, part)
+                found.extend(inner) if isinstance(inner, list) else found.append(inner)
+            return found
+        if isinstance(v, str) and part == "sourcedId":  # fast accessors give a GUIDRef's id
+            return v
+        return None
+
     def dig(i: int) -> Any:
         v = get(i)
         for part in rest:
-            if isinstance(v, dict):
-                v = v.get(part)
-            elif not (isinstance(v, str) and part == "sourcedId"):  # fast accessors give a GUIDRef's id
-                v = None
+            v = step(v, part)
         return _value(v)
 
     return dig
@@ -209,11 +221,12 @@ class IndexCache:
         return built
 
 
-def select(records: RecordSet, base: Sequence[int], query: Query) -> Sequence[int]:
-    """Indexes of `base` that pass the query's filter, in the query's order."""
+def select(records: RecordSet, base: Sequence[int], query: Query, *, through_lists: bool = False) -> Sequence[int]:
+    """Indexes of `base` that pass the query's filter, in the query's order (`through_lists`: see
+    `_lookup`; on for 1.2)."""
     indexes: Sequence[int] = base
     if query.predicates:
-        tests = [(_lookup(records.accessor(_top_field(p.field)), p.field), _compare(p.op, p.value))
+        tests = [(_lookup(records.accessor(_top_field(p.field)), p.field, through_lists), _compare(p.op, p.value))
                  for p in query.predicates]
         if len(tests) == 1:
             (get, ok), = tests

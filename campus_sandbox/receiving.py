@@ -81,7 +81,12 @@ def _without_ids(body: dict) -> dict:
     return {k: v for k, v in body.items() if k not in ("sourcedId", "status", "dateLastModified")}
 
 
-def check_category(sourced_id: str, body: dict) -> dict:
+def check_category(sourced_id: str, body: dict, *, campus_class: str | None = None) -> dict:
+    """A category as Campus would store it; `campus_class`: the class whose own (1.2) category this
+    id is, which a vendor may not overwrite."""
+    if campus_class is not None:
+        raise invalid_data(f"category {sourced_id} is a Campus category of class {campus_class}: it cannot be changed "
+                           "through OneRoster; refer to it from a lineItem, or PUT a category of your own")
     _required("category", sourced_id, body, ("title",))
     return {"sourcedId": sourced_id, "status": body.get("status") or "active", **_without_ids(body)}
 

@@ -395,7 +395,8 @@ class CampusSandbox:
         indexes = route.base
         if q.predicates or q.sort:
             indexes = self._cache.get_or_build(route.cache_key + q.ordering_key(),
-                                               lambda: select(route.records, route.base, q))
+                                               lambda: select(route.records, route.base, q,
+                                                              through_lists=self.version is V1P2))
         total = len(indexes)
         window = indexes[q.offset:q.offset + q.limit]
         headers = {}

@@ -218,3 +218,13 @@ def test_one_gradebook_written_on_1_1_is_served_on_1_2(make_sandbox, sandbox_ses
     back_on_1_1 = make_sandbox(gradebook=sb.state)  # another sandbox, on 1.1, over the same gradebook
     again = sandbox_session(back_on_1_1).get(f"{back_on_1_1.base_url}/results/r-1").json()["result"]
     assert again["student"]["sourcedId"] == student and again["score"] == 19.0
+
+
+def test_campus_categories_cannot_be_overwritten_but_vendor_ones_are_listed(gb):
+    campus = gb.d.class_categories(gb.section.sourced_id)[0].sourced_id
+    body = {"sourcedId": campus, "status": "active", "dateLastModified": "2026-11-01T00:00:00Z", "title": "Mine"}
+    assert "Campus category" in refusal(gb.put("categories", "category", body), 422)
+    assert gb.put("categories", "category", {**body, "sourcedId": "otus-labs", "weight": 0.1}).status_code == 201
+    listed = {c["sourcedId"]: c for c in gb.get("/categories", limit=1000).json()["categories"]}
+    assert listed[campus]["title"] != "Mine" and listed["otus-labs"]["weight"] == 0.1
+    assert gb.put("lineItems", "lineItem", gb.line_item(category=ref("category", "categories", "otus-labs"))).status_code == 201

@@ -223,3 +223,11 @@ def test_the_hostile_provider_stands_in_front_of_both_roots(sb12):
         assert echoed.status_code == 400 and token in echoed.json()["imsx_StatusInfo"]["imsx_description"]
         assert {urlsplit(r.target).path for r in hostile.received} >= {
             urlsplit(hostile.gradebook_url + "/lineItems").path, urlsplit(hostile.base_url + "/orgs").path}
+
+
+def test_filters_walk_lists_along_a_dotted_path(sb12, http):
+    d = sb12.district
+    site_admins = http.get(sb12.base_url + "/users", params={"filter": "roles.role='siteAdministrator'"}).json()["users"]
+    assert [u["sourcedId"] for u in site_admins] == [d.user_id_12(d.teacher_id(0))]
+    at_school = http.get(sb12.base_url + "/teachers", params={"filter": "roles.org.sourcedId='101'"})
+    assert len(at_school.json()["users"]) == d.teacher_count
