@@ -16,10 +16,13 @@ turn a held record into its 1.2 form (a result's `student` by 1.2 id; a lineItem
 on a grading task its `scoreScale`). Assumed, since Campus's 1.2 behaviour is unverified: a
 grading task keeps `metadata.ic` (gradingTaskId, taskName, scoreGroup) as on 1.1 and refers to the
 "Campus grading tasks" category; a lineItem written on 1.1 keeps the category it was stored with
-(even the 1.1 placeholder, which 1.2 no longer lists).
+(even the 1.1 placeholder, which 1.2 no longer lists), and is served in 1.2's formats (strict: UTC
+date-times, no nulls) as Campus would serve what it holds.
 """
 
-from campus_sandbox.district import District
+from datetime import date, datetime
+
+from campus_sandbox.district import District, iso_instant
 from campus_sandbox.records import RecordSet, per_record
 from campus_sandbox.roster import BASE_FIELDS, ref
 
@@ -132,9 +135,43 @@ def assessment_results(d: District) -> RecordSet:
 
 # -- presenting the gradebook held ------------------------------------------------------------
 
-def present_line_item(d: District, record: dict) -> dict:
-    """A held lineItem as 1.2 serves it: with its class's `school`, and on a grading task the
-    class's `scoreScale`."""
+def utc_date_time(value: object) -> object:
+    """A held date or date-time as 1.2 types a date-time: UTC, `Z` (a bare day is its midnight UTC);
+    anything unparseable is served as held."""
+    if not isinstance(value, str):
+        return value
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value).isoformat() + "T00:00:00Z"
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        return value
+    return iso_instant(moment)
+
+
+def _day(value: object) -> object:
+    """A held scoreDate as 1.2's date (the day of a date-time)."""
+    if isinstance(value, str) and len(value) > 10:
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).date().isoformat()
+        except ValueError:
+            return value
+    return value
+
+
+def _without_nulls(record: dict) -> dict:
+    """What a strict 1.2 reader accepts of a record held since a lenient 1.1 write: no nulls."""
+    served = {k: v for k, v in record.items() if v is not None}
+    if isinstance(served.get("metadata"), dict):
+        served["metadata"] = {k: v for k, v in served["metadata"].items() if v is not None}
+    return served
+
+
+def present_line_item(d: District, record: dict, *, strict: bool = True) -> dict:
+    """A held lineItem as 1.2 serves it: with its class's `school`, on a grading task the class's
+    `scoreScale`, and (strict) UTC date-times and no nulls, whatever version wrote it."""
     class_id = record["class"]["sourcedId"]
     i = d.section_index(class_id)
     if i is None:
@@ -142,12 +179,22 @@ def present_line_item(d: District, record: dict) -> dict:
     record.setdefault("school", ref("orgs", d.school_org_id(d.school_of_section(i))))
     if d.grading_task_index(record["sourcedId"]) is not None:
         record.setdefault("scoreScale", ref("scoreScales", d.class_score_scale(class_id).sourced_id))
-    return record
+    if not strict:
+        return record
+    for field in ("assignDate", "dueDate"):
+        if field in record:
+            record[field] = utc_date_time(record[field])
+    return _without_nulls(record)
 
 
-def present_result(d: District, record: dict) -> dict:
-    """A held result as 1.2 serves it: the student by 1.2 sourcedId."""
+def present_result(d: District, record: dict, *, strict: bool = True) -> dict:
+    """A held result as 1.2 serves it: the student by 1.2 sourcedId, and (strict) scoreDate a date
+    and no nulls, whatever version wrote it."""
     student = record.get("student")
     if isinstance(student, dict) and isinstance(student.get("sourcedId"), str):
         record["student"] = ref("users", d.user_id_12(student["sourcedId"]))
-    return record
+    if not strict:
+        return record
+    if "scoreDate" in record:
+        record["scoreDate"] = _day(record["scoreDate"])
+    return _without_nulls(record)

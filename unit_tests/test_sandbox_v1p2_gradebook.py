@@ -210,8 +210,10 @@ def test_one_gradebook_written_on_1_1_is_served_on_1_2(make_sandbox, sandbox_ses
     result = gb.get("/results/r-1").json()["result"]
     assert result["student"] == ref("user", "users", d.user_id_12(student)) and result["score"] == 17
     assert result["lineItem"] == on_1_1["lineItem"]
+    assert None not in result.values() and None not in result["metadata"].values()  # held null percent not served
     item = gb.get(f"/classes/{section.sourced_id}/lineItems").json()["lineItems"][-1]
     assert item["sourcedId"] == "li-1" and item["school"]["sourcedId"] == section.school_id
+    assert (item["assignDate"], item["dueDate"]) == ("2026-11-02T00:00:00Z", "2026-11-09T00:00:00Z")  # held as days
     assert item["category"]["sourcedId"] == PLACEHOLDER_CATEGORY_ID  # as stored on 1.1: what a 1.2 passback repairs
     assert gb.put("results", "result", gb.result("li-1", score=19.0)).status_code == 200  # the same result, updated
 

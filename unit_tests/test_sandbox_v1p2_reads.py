@@ -135,6 +135,20 @@ def test_nested_reads_on_both_roots(sb12, http):
     assert http.get(r + f"/users/{section.student_ids[0]}").status_code == 404
 
 
+@pytest.mark.parametrize("path,wrapper", [
+    ("/schools/101/courses", "courses"), ("/schools/101/enrollments", "enrollments"), ("/schools/101/students", "users"),
+    ("/schools/101/teachers", "users"), ("/schools/101/terms", "academicSessions"), ("/courses/20000/classes", "classes"),
+    ("/terms/7001/classes", "classes"), ("/terms/7001/gradingPeriods", "academicSessions"),
+    ("/users/2001/classes", "classes"), ("/schools/101/classes/100000/students", "users"),
+    ("/schools/101/classes/100000/teachers", "users"), ("/classes/100000/resources", "resources"),
+])
+def test_every_nested_rostering_read_answers(sb12, http, path, wrapper):
+    root = sb12.resources_url if path.endswith("/resources") else sb12.base_url
+    answer = http.get(root + path, params={"limit": 5})
+    assert answer.status_code == 200 and list(answer.json()) == [wrapper], answer.text
+    assert wrapper == "resources" or answer.json()[wrapper]
+
+
 def test_users_are_one_record_per_person_with_roles(sb12, http):
     d = sb12.district
     users = http.get(sb12.base_url + "/users", params={"limit": 1000}).json()["users"]
