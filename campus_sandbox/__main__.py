@@ -31,6 +31,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--app-name", default="sandbox", help="Campus appName in the URLs (default: sandbox)")
     p.add_argument("--latency-ms", type=float, default=0.0, help="added latency per API request")
     p.add_argument("--rate-429", type=float, default=0.0, help="share of API requests answered 429")
+    p.add_argument("--rate-503", type=float, default=0.0, help="share of API requests answered 503 server_busy")
     p.add_argument("--rate-500", type=float, default=0.0, help="share of API requests answered 500 before any write")
     p.add_argument("--rate-drop", type=float, default=0.0, help="share of API requests whose connection is dropped")
     p.add_argument("--no-vendor-header", action="store_true", help="do not require x-vendor-authorization")
@@ -52,8 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     options = SandboxOptions(port=args.port, app_name=args.app_name, require_vendor_header=not args.no_vendor_header,
                              strict=args.strict, oneroster_version=args.oneroster, error_shape=args.error_shape,
                              reject_scope_parameter=args.reject_scope_parameter)
-    faults = Faults(latency_ms=args.latency_ms, rate_429=args.rate_429, rate_500_before_write=args.rate_500,
-                    rate_drop=args.rate_drop, seed=args.seed)
+    faults = Faults(latency_ms=args.latency_ms, rate_429=args.rate_429, rate_503=args.rate_503,
+                    rate_500_before_write=args.rate_500, rate_drop=args.rate_drop, seed=args.seed)
     district = generate(args.size, args.seed)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

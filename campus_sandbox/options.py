@@ -80,17 +80,19 @@ class Faults:
     """Injected failures, settable while the server runs (`sb.faults.rate_429 = 0.2`).
 
     Rates are probabilities per API request, drawn from one RNG seeded with `seed`, so the same
-    sequence of requests meets the same faults. Order of checks: drop, 429, 500-before-write,
+    sequence of requests meets the same faults. Order of checks: drop, 429, 503, 500-before-write,
     then the request is served; 500-after-write applies to PUT/DELETE after the write is stored.
     `rate_500_before_write` also hits GETs (a 500 before anything is served).
     `retry_after_seconds` is sent as HTTP's integer seconds when whole ("0", "1"), otherwise as
     a decimal ("0.05") for fast tests; clients should parse it as a float.
-    `token_expiry_after_requests`: each access token stops working after N API requests (401)
+    `rate_503`: 503 with codeMinor `server_busy` and `Retry-After` (a busy provider; 1.2's word
+    for 429 and 503 alike). `token_expiry_after_requests`: each access token stops working after N API requests (401)
     until a new one is fetched. `include_token_endpoint`: faults also hit the token endpoint.
     """
 
     latency_ms: float = 0.0
     rate_429: float = 0.0
+    rate_503: float = 0.0
     retry_after_seconds: float = 1.0
     rate_500_before_write: float = 0.0
     rate_500_after_write: float = 0.0
@@ -116,7 +118,7 @@ class Faults:
 
     def clear(self) -> "Faults":
         """All switches off (the seed is kept)."""
-        return self.set(latency_ms=0.0, rate_429=0.0, rate_500_before_write=0.0, rate_500_after_write=0.0,
+        return self.set(latency_ms=0.0, rate_429=0.0, rate_503=0.0, rate_500_before_write=0.0, rate_500_after_write=0.0,
                         rate_drop=0.0, token_expiry_after_requests=None, include_token_endpoint=False)
 
     def roll(self, rate: float) -> bool:

@@ -245,6 +245,9 @@ class CampusSandbox:
         if f.roll(f.rate_429):
             raise SandboxError(429, "server_busy", "Too many requests: slow down and retry after the "
                                "Retry-After interval", {"Retry-After": f.retry_after_header()})
+        if f.roll(f.rate_503):
+            raise SandboxError(503, "server_busy", "The service is busy: retry after the Retry-After interval",
+                               {"Retry-After": f.retry_after_header()})
         if f.roll(f.rate_500_before_write):
             raise SandboxError(500, "internal_server_error",
                                f"Internal server error before the {method} was processed (injected fault)")

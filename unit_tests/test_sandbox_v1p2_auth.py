@@ -138,6 +138,10 @@ def test_each_error_shape_carries_1_2_code_minors(make_sandbox, shape):
     sb.faults.set(rate_429=1.0, retry_after_seconds=0)
     busy = s.get(sb.base_url + "/orgs")
     assert busy.status_code == 429 and code_minor(status_info(busy, shape)) == "server_busy"
+    sb.faults.set(rate_429=0.0, rate_503=1.0, retry_after_seconds=0)
+    unavailable = s.get(sb.gradebook_url + "/lineItems")
+    assert unavailable.status_code == 503 and code_minor(status_info(unavailable, shape)) == "server_busy"
+    assert unavailable.headers["Retry-After"] == "0"
 
 
 def test_1_1_keeps_status_info_set_and_ignores_scopes(sandbox):
