@@ -191,6 +191,20 @@ class CampusSandbox:
         config.update(overrides)
         return config
 
+    def served(self, kind: str, sourced_id: str) -> dict | None:
+        """A held "lineItem", "result" or "category" as this sandbox's version serves it (`state`
+        holds users by 1.1 id; on 1.2 this names them by 1.2 id), or None."""
+        router = self._router
+        if kind == "lineItem":
+            return self.state.line_item(sourced_id, router.present_line_item)
+        if kind == "result":
+            return self.state.result(sourced_id, router.present_result)
+        if kind == "category":
+            with self.state.lock:
+                held = self.state.categories.get(sourced_id)
+            return None if held is None else dict(held)
+        raise ValueError(f"unknown kind {kind!r}: use lineItem, result or category")
+
     def renew_secret(self) -> str:
         """Campus's Renew Secret: a new OAuth 2 secret; the old one gets 401 invalid_client."""
         return self.auth.renew_secret()

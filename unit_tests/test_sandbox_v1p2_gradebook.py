@@ -209,7 +209,8 @@ def test_one_gradebook_written_on_1_1_is_served_on_1_2(make_sandbox, sandbox_ses
     gb = Gradebook12(sb)
     result = gb.get("/results/r-1").json()["result"]
     assert result["student"] == ref("user", "users", d.user_id_12(student)) and result["score"] == 17
-    assert result["lineItem"] == on_1_1["lineItem"]
+    assert result["lineItem"] == on_1_1["lineItem"] and sb.served("result", "r-1") == result
+    assert sb.state.results["r-1"]["student"]["sourcedId"] == student  # held by the 1.1 id
     assert None not in result.values() and None not in result["metadata"].values()  # held null percent not served
     item = gb.get(f"/classes/{section.sourced_id}/lineItems").json()["lineItems"][-1]
     assert item["sourcedId"] == "li-1" and item["school"]["sourcedId"] == section.school_id
