@@ -12,13 +12,11 @@ the same gradebook can be served on 1.1 and then on 1.2: a 1.2 router passes `pr
 """
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 
 from campus_sandbox import calendar, receiving, strict as strict_model
 from campus_sandbox.district import SCORE_GROUPS, District, iso_instant
-from collections.abc import Callable
-
 from campus_sandbox.records import RecordSet
 from campus_sandbox.roster import BASE_FIELDS, ref
 

@@ -227,20 +227,16 @@ class Router:
                 return CollectionRoute(_EMPTY_RESOURCES, range(0), key)
         if head == "schools":
             j = self._member("schools", parent) - 1
-            if j >= d.school_count:  # the retired school holds nothing
-                name = {"courses": "courses", "classes": "classes", "enrollments": "enrollments",
-                        "terms": "academicSessions"}.get(sub if len(seg) == 3 else seg[4], "users")
-                if self.v1p2 and len(seg) == 3 and sub == "lineItems":
-                    return CollectionRoute(self.gradebook.line_items_view(sections=range(0))[0], range(0), key)
-                if self.v1p2 and len(seg) == 3 and sub == "scoreScales":
-                    name = "scoreScales"
-                return CollectionRoute(sets[name], range(0), key)
-            sections = d.section_range(j)
+            sections = d.section_range(j) if j < d.school_count else range(0)  # the retired school holds nothing
             if self.v1p2 and len(seg) == 3 and sub == "lineItems":
                 records, base = self.gradebook.line_items_view(sections=sections, present=self.present_line_item)
                 return CollectionRoute(records, base, key + (self.gradebook.version,))
             if self.v1p2 and len(seg) == 3 and sub == "scoreScales":
                 return CollectionRoute(sets["scoreScales"], sections, key)
+            if j >= d.school_count:
+                name = {"courses": "courses", "classes": "classes", "enrollments": "enrollments",
+                        "terms": "academicSessions"}.get(sub if len(seg) == 3 else seg[4], "users")
+                return CollectionRoute(sets[name], range(0), key)
             if len(seg) == 3:
                 by_sub = {
                     "courses": ("courses", lambda: d.course_range(j)),
