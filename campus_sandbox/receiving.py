@@ -22,7 +22,9 @@ or `category`, or with the 1.1 placeholder category, is refused 400 naming the f
 requires a real category on 1.2); its school must be its class's, its category one of its class's
 (`/classes/{id}/categories`) or one written through OneRoster, its scoreScale (optional) its
 class's. Users are named by their 1.2 ids. On a grading task the score-group value (a letter)
-travels in `textScore` (derived from a percent when absent) and `score` is an optional number.
+travels in `textScore` (derived from a percent when absent) and `score` is an optional number;
+a percent still travels in `metadata[percent_metadata_key]` (assumed: how Campus takes one on 1.2
+is unverified; strict 1.2 refuses it as `null`, so leave it out when there is none).
 Which 1.2 field carries the grading task, and how the flags map onto Campus's score flags, are
 unverified: the sandbox stores and serves the flags as sent.
 """
