@@ -174,6 +174,10 @@ def test_results_name_students_by_their_1_2_id(gb):
     assert gb.put("lineItems", "lineItem", gb.line_item()).status_code == 201
     body = gb.result("li-1", student=ref("user", "users", gb.section.student_ids[0]))  # the 1.1 id
     assert "does not exist" in refusal(gb.put("results", "result", body), 422)
+    other_class = gb.result("li-1", **{"class": ref("class", "classes", "100001")})
+    assert "'class'" in refusal(gb.put("results", "result", other_class), 422)
+    other_scale = gb.result("li-1", scoreScale=ref("scoreScale", "scoreScales", "100001-scale"))
+    assert "'scoreScale'" in refusal(gb.put("results", "result", other_scale), 422)
     assert gb.put("results", "result", gb.result("li-1", scoreStatus="ext:excused")).status_code == 201
 
 
