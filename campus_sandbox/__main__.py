@@ -19,7 +19,8 @@ from campus_sandbox.versions import ERROR_SHAPES, VERSIONS
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
-        prog="campus-sandbox", description="A local Infinite Campus OneRoster endpoint (1.1, or 1.2 with --oneroster 1.2)",
+        prog="campus-sandbox",
+        description="A local Infinite Campus OneRoster endpoint (1.1, or 1.2 with --oneroster 1.2)",
         epilog="OneRoster 1.2 mode serves three roots (rostering, gradebook, resources under .../ims/oneroster/), "
                "enforces 1.2 scopes per call (403 naming the scope), serves users without role prefixes "
                "(s100001 -> 100001) and categories and score scales per class, answers PUT 201 on create and "

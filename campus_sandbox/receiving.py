@@ -209,8 +209,9 @@ def check_result(d: District, sourced_id: str, body: dict, *, line_item: Callabl
     if v1p2 and _ref_id(body, "class") not in (None, class_id):
         raise invalid_data(f"result {sourced_id}: field 'class' names {_ref_id(body, 'class')}, but lineItem "
                            f"{item_id} belongs to class {class_id}")
-    if v1p2 and _ref_id(body, "scoreScale") is not None and d.score_scale_class(_ref_id(body, "scoreScale")) != class_id:
-        raise invalid_data(f"result {sourced_id}: field 'scoreScale' names {_ref_id(body, 'scoreScale')}, not the "
+    scale_id = _ref_id(body, "scoreScale")
+    if v1p2 and scale_id is not None and d.score_scale_class(scale_id) != class_id:
+        raise invalid_data(f"result {sourced_id}: field 'scoreScale' names {scale_id}, not the "
                            f"score scale of class {class_id}; use /classes/{class_id}/scoreScales or leave it out")
     if not d.is_enrolled(k, d.section_index(class_id)):
         raise invalid_data(f"result {sourced_id}: student {student_id} is not enrolled in class {class_id}")

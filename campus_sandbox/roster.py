@@ -200,8 +200,8 @@ def _user_12(d: District, u: int) -> dict:
 
 def users_12(d: District) -> RecordSet:
     return RecordSet("users", "user",
-                     _USER_FIELDS | {"roles", "primaryOrg", "userProfiles", "userMasterIdentifier", "preferredFirstName",
-                                     "preferredMiddleName", "preferredLastName", "pronouns"},
+                     _USER_FIELDS | {"roles", "primaryOrg", "userProfiles", "userMasterIdentifier",
+                                     "preferredFirstName", "preferredMiddleName", "preferredLastName", "pronouns"},
                      lambda: d.user_count, per_record(lambda u: _user_12(d, u)), d.user_index_12,
                      {"sourcedId": lambda u: d.user_id_12(d.user_id(u)),
                       "dateLastModified": lambda u: d.stamp(_SALT["users"], u)})

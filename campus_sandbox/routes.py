@@ -94,8 +94,11 @@ class Router:
                              assessmentLineItems=v12.assessment_line_items(district),
                              assessmentResults=v12.assessment_results(district))
         # How a held record is served (None: as held, 1.1)
-        self.present_line_item: Present | None = partial(v12.present_line_item, district, strict=strict) if v1p2 else None
-        self.present_result: Present | None = partial(v12.present_result, district, strict=strict) if v1p2 else None
+        self.present_line_item: Present | None = None
+        self.present_result: Present | None = None
+        if v1p2:
+            self.present_line_item = partial(v12.present_line_item, district, strict=strict)
+            self.present_result = partial(v12.present_result, district, strict=strict)
         d = district
         sessions = calendar.SESSIONS
         students = range(1 + d.teacher_count, d.user_count)
