@@ -41,6 +41,11 @@ class SandboxOptions:
     sends on 1.2 is unverified).
     `reject_scope_parameter`: play a provider that does no scopes: the token endpoint answers
     OAuth's 400 `invalid_scope` to any request carrying a `scope` parameter.
+    `enforce_scopes` (1.2): False plays a provider that grants scopes but never checks them per
+    call (whether Campus enforces them is unverified; True, the spec's 403, by default).
+    `accept_learning_objectives` (1.2): False plays a Campus that does not take standards: a
+    lineItem or result carrying `learningObjectiveSet` is refused 422 naming the field (whether
+    Campus accepts it is unverified).
     """
 
     max_page_size: int = 50_000
@@ -61,6 +66,8 @@ class SandboxOptions:
     oneroster_version: str = "1.1"
     error_shape: str | None = None
     reject_scope_parameter: bool = False
+    enforce_scopes: bool = True
+    accept_learning_objectives: bool = True
 
     def __post_init__(self) -> None:
         default = version(self.oneroster_version)  # refuses an unknown version

@@ -312,7 +312,7 @@ class CampusSandbox:
                 raise SandboxError(404, "unknownobject", f"/{'/'.join(segments)} does not exist under this root: "
                                    f"OneRoster {self.version.name} serves it under "
                                    f"{self.version.root(self.options.app_name, service)}")
-            if self.version.scoped:
+            if self.version.scoped and self.options.enforce_scopes:
                 self._check_scopes(grant, method, service, segments)
             if segments[0] == "classes" and len(segments) > 1 and segments[1] in self.options.forbidden_sections:
                 raise SandboxError(403, "forbidden", f"This connection does not include the school of class {segments[1]}")
@@ -392,6 +392,9 @@ class CampusSandbox:
         record = envelope.get(kind) if isinstance(envelope, dict) else None
         if not isinstance(record, dict):
             raise invalid_data(f"{kind} {sourced_id}: the body must be the singular envelope {{\"{kind}\": {{...}}}}")
+        if self.version is V1P2 and not self.options.accept_learning_objectives and "learningObjectiveSet" in record:
+            raise invalid_data(f"{kind} {sourced_id}: field 'learningObjectiveSet' is not accepted by this Campus "
+                               "(standards do not pass back); leave it out")
         if record.get("sourcedId") not in (None, sourced_id):
             raise invalid_data(f"{kind} {sourced_id}: the body's sourcedId {record['sourcedId']!r} differs from "
                                "the path; PUT to /.../{sourcedId} of the record itself")

@@ -118,6 +118,12 @@ def test_the_roster_only_key_is_refused_the_gradebook_naming_grade_book_sync(sb1
     assert scope("gradebook.readonly") in description and "Grade Book Sync" in description
 
 
+def test_a_provider_that_does_not_enforce_scopes_serves_any_token(make_sandbox):
+    sb = make_sandbox(oneroster_version="1.2", enforce_scopes=False)
+    s = session(sb, token(sb, roster_only=True))
+    assert s.get(sb.gradebook_url + "/classes/100000/lineItems").status_code == 200
+
+
 def test_oauth1_signatures_are_refused_on_1_2(sb12):
     c = sb12.credentials
     answer = requests.get(sb12.base_url + "/orgs", auth=OAuth1(c.consumer_key, c.consumer_secret,

@@ -135,6 +135,14 @@ def test_line_item_refusals_name_the_field(gb, change, field, status):
     assert f"'{field}'" in refusal(gb.put("lineItems", "lineItem", body), status)
 
 
+def test_a_campus_without_standards_refuses_learning_objectives(make_sandbox):
+    gb = Gradebook12(make_sandbox(oneroster_version="1.2", accept_learning_objectives=False))
+    body = gb.line_item(learningObjectiveSet=[{"source": "case", "learningObjectiveIds": ["MATH.5.NF.1"]}])
+    assert "'learningObjectiveSet'" in refusal(gb.put("lineItems", "lineItem", body), 422)
+    body.pop("learningObjectiveSet")
+    assert gb.put("lineItems", "lineItem", body).status_code == 201
+
+
 def test_the_placeholder_and_missing_fields_are_refused_even_when_lenient(make_sandbox):
     gb = Gradebook12(make_sandbox(oneroster_version="1.2", strict=False))
     body = gb.line_item(category=ref("category", "categories", PLACEHOLDER_CATEGORY_ID))
