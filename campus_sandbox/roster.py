@@ -136,27 +136,35 @@ def _role(d: District, u: int) -> str:
     return "administrator" if u == 0 else "teacher" if u <= d.teacher_count else "student"
 
 
-def _user(d: District, u: int) -> dict:
-    """User u as OneRoster 1.1 serves it."""
+def _person(d: District, u: int) -> tuple[str, str, dict, dict, list[str]]:
+    """What both versions say of user u: (role, 1.1 sourcedId, the fields they share in 1.1's
+    order up to middleName, the org, grades)."""
     role = _role(d, u)
     sid = d.user_id(u)
     given = GIVEN_NAMES[(u * 5 + d.seed) % len(GIVEN_NAMES)]
     family = FAMILY_NAMES[(u * 13 + d.seed * 3) % len(FAMILY_NAMES)]
     if role == "administrator":
-        orgs_of, grades = [ref("orgs", DISTRICT_ORG_ID)], []
+        org, grades = ref("orgs", DISTRICT_ORG_ID), []
     elif role == "teacher":
-        orgs_of, grades = [ref("orgs", d.school_org_id(d.school_of_teacher(u - 1)))], []
+        org, grades = ref("orgs", d.school_org_id(d.school_of_teacher(u - 1))), []
     else:
         k = u - 1 - d.teacher_count
-        orgs_of, grades = [ref("orgs", d.school_org_id(d.school_of_student(k)))], [f"{9 + k % 4:02d}"]
+        org, grades = ref("orgs", d.school_org_id(d.school_of_student(k))), [f"{9 + k % 4:02d}"]
     number = sid[1:] if role != "administrator" else "9"
     username = f"{given[0]}{family}{number}".lower().replace(" ", "").replace("'", "")
+    shared = {"username": username,
+              "userIds": [{"type": "studentNumber" if role == "student" else "staffNumber", "identifier": number}],
+              "enabledUser": "true", "givenName": given, "familyName": family, "middleName": ""}
+    return role, sid, shared, org, grades
+
+
+def _user(d: District, u: int) -> dict:
+    """User u as OneRoster 1.1 serves it."""
+    role, sid, shared, org, grades = _person(d, u)
     rec = _base(sid, "tobedeleted" if d.retired(u, d.user_count) else "active", d.stamp(_SALT["users"], u))
-    rec.update(username=username,
-               userIds=[{"type": "studentNumber" if role == "student" else "staffNumber", "identifier": number}],
-               enabledUser="true", givenName=given, familyName=family, middleName="", role=role,
-               identifier=number, email=f"{sid}@sandbox-district.example.org", sms="", phone="",
-               agents=[], orgs=orgs_of, grades=grades)
+    rec.update(shared)
+    rec.update(role=role, identifier=shared["userIds"][0]["identifier"], email=f"{sid}@sandbox-district.example.org",
+               sms="", phone="", agents=[], orgs=[org], grades=grades)
     return rec
 
 
@@ -177,24 +185,27 @@ def second_role(d: District, u: int) -> bool:
 
 
 def _user_12(d: District, u: int) -> dict:
-    """User u as OneRoster 1.2 serves it: the 1.1 record without `role`/`orgs`, an unprefixed
-    sourcedId, `roles[]` (administrator as districtAdministrator; some teachers also a
-    siteAdministrator), `primaryOrg`, `userProfiles`, a preferred first name on every fifth user,
-    `enabledUser` "false" for a retired user."""
-    rec = _user(d, u)
-    role, org = rec.pop("role"), rec.pop("orgs")[0]
-    sid = d.user_id_12(rec["sourcedId"])
-    rec.update(sourcedId=sid, metadata={"ic": {"legacysourceId": sid}}, userMasterIdentifier=rec["identifier"],
-               enabledUser="false" if rec["status"] == "tobedeleted" else "true", primaryOrg=org,
-               roles=[{"roleType": "primary", "role": "districtAdministrator" if role == "administrator" else role,
-                       "org": org}],
+    """User u as OneRoster 1.2 serves it: 1.1's fields without `role`/`orgs`, an unprefixed
+    sourcedId (also `metadata.ic.legacysourceId`), `roles[]` (administrator as districtAdministrator;
+    the first teacher of each school also a siteAdministrator), `primaryOrg`, `userProfiles`, a
+    preferred first name on every fifth user, `enabledUser` "false" for a retired user."""
+    role, sid_11, shared, org, grades = _person(d, u)
+    sid = d.user_id_12(sid_11)
+    status = "tobedeleted" if d.retired(u, d.user_count) else "active"
+    rec = {"sourcedId": sid, "status": status, "dateLastModified": d.stamp(_SALT["users"], u),
+           "metadata": {"ic": {"legacysourceId": sid}}, **shared}
+    number = shared["userIds"][0]["identifier"]
+    roles = [{"roleType": "primary", "role": "districtAdministrator" if role == "administrator" else role, "org": org}]
+    if second_role(d, u):
+        roles.append({"roleType": "secondary", "role": "siteAdministrator", "org": org})
+    rec.update(enabledUser="false" if status == "tobedeleted" else "true", identifier=number,
+               email=f"{sid_11}@sandbox-district.example.org", sms="", phone="", agents=[], grades=grades,
+               userMasterIdentifier=number, primaryOrg=org, roles=roles,
                userProfiles=[{"profileId": f"campus-{sid}", "profileType": "Infinite Campus",
                               "vendorId": "infinitecampus",
-                              "credentials": [{"type": "Campus", "username": rec["username"]}]}])
-    if second_role(d, u):
-        rec["roles"].append({"roleType": "secondary", "role": "siteAdministrator", "org": org})
+                              "credentials": [{"type": "Campus", "username": shared["username"]}]}])
     if u % 5 == 2:
-        rec["preferredFirstName"] = rec["givenName"][:3]
+        rec["preferredFirstName"] = shared["givenName"][:3]
     return rec
 
 
