@@ -6,8 +6,10 @@
 - `make_sandbox(size="tiny", *, seed=7, faults=None, gradebook=None, **options)`: start as many as a
   test needs (`oneroster_version="1.2"` for a 1.2 sandbox; `gradebook=sb.state` serves another
   sandbox's gradebook, e.g. one passed back on 1.1); all are stopped at teardown.
-- `sandbox_session(sb, *, roster_only=False, vendor=True)`: a plain `requests.Session` holding a
-  fresh OAuth 2 bearer token (and the vendor header) for tests that speak HTTP directly.
+- `sandbox_session(sb, *, roster_only=False, vendor=True, scopes=None)`: a plain `requests.Session`
+  holding a fresh OAuth 2 bearer token (and the vendor header) for tests that speak HTTP directly;
+  `scopes` (1.2): the token requests exactly these scope URIs (None: no `scope` parameter, so every
+  scope the key allows).
 
 In parallel (pytest-xdist, `-n auto --dist loadfile` in pytest.ini) a module's tests run on one
 worker, so its module-scoped sandboxes and fixtures start once. Everything else a test uses is its
@@ -63,10 +65,14 @@ def sandbox(make_sandbox) -> CampusSandbox:
 def sandbox_session() -> Iterator[Callable[..., requests.Session]]:
     sessions: list[requests.Session] = []
 
-    def open_session(sb: CampusSandbox, *, roster_only: bool = False, vendor: bool = True) -> requests.Session:
+    def open_session(sb: CampusSandbox, *, roster_only: bool = False, vendor: bool = True,
+                     scopes: list[str] | None = None) -> requests.Session:
         c = sb.credentials
         pair = (c.roster_client_id, c.roster_client_secret) if roster_only else (c.client_id, c.client_secret)
-        answer = requests.post(sb.token_url, data={"grant_type": "client_credentials"}, auth=pair, timeout=10)
+        form = {"grant_type": "client_credentials"}
+        if scopes is not None:
+            form["scope"] = " ".join(scopes)
+        answer = requests.post(sb.token_url, data=form, auth=pair, timeout=10)
         answer.raise_for_status()
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"

@@ -109,6 +109,13 @@ def test_each_call_needs_its_scope(sb12, method, root, path, granted, needed):
     assert all(scope(n) in info["imsx_description"] for n in needed)
 
 
+def test_the_session_fixture_asks_for_the_scopes_given(sb12, sandbox_session):
+    s = sandbox_session(sb12, scopes=[scope("gradebook-core.readonly")])
+    assert s.get(sb12.gradebook_url + "/lineItems").status_code == 200
+    assert s.get(sb12.base_url + "/orgs").status_code == 403
+    assert sb12.stats.scope_requests[-1].granted == (scope("gradebook-core.readonly"),)
+
+
 def test_the_roster_only_key_is_refused_the_gradebook_naming_grade_book_sync(sb12):
     s = session(sb12, token(sb12, roster_only=True))
     assert s.get(sb12.base_url + "/classes/100000/students").status_code == 200
