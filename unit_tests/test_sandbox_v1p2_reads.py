@@ -245,3 +245,23 @@ def test_filters_walk_lists_along_a_dotted_path(sb12, http):
     assert [u["sourcedId"] for u in site_admins] == [d.user_id_12(d.teacher_id(0))]
     at_school = http.get(sb12.base_url + "/teachers", params={"filter": "roles.org.sourcedId='101'"})
     assert len(at_school.json()["users"]) == d.teacher_count
+
+
+def _walk(value, path=""):
+    yield path, value
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, inner in items:
+        yield from _walk(inner, f"{path}.{key}")
+
+
+def test_every_record_is_what_a_strict_1_2_reader_accepts(sb12, http):
+    """No null or "" at any depth, every date-time UTC, every GUIDRef whole (1.2 mode is strict)."""
+    for root, path, _ in [("base_url", p, w) for p, w in ROSTERING] + [("gradebook_url", p, w) for p, w in GRADEBOOK]:
+        (records,) = http.get(getattr(sb12, root) + path, params={"limit": 5000}).json().values()
+        for record in records:
+            for where, value in _walk(record):
+                assert value is not None and value != "", f"{path} {record['sourcedId']}{where} is empty"
+                if where.rsplit(".", 1)[-1] in ("dateLastModified", "assignDate", "dueDate"):
+                    assert value.endswith("Z"), f"{path}{where} = {value!r}"
+                if isinstance(value, dict) and "sourcedId" in value and where:
+                    assert value.keys() >= {"href", "sourcedId", "type"}, f"{path}{where}"
