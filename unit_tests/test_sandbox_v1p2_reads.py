@@ -265,3 +265,11 @@ def test_every_record_is_what_a_strict_1_2_reader_accepts(sb12, http):
                     assert value.endswith("Z"), f"{path}{where} = {value!r}"
                 if isinstance(value, dict) and "sourcedId" in value and where:
                     assert value.keys() >= {"href", "sourcedId", "type"}, f"{path}{where}"
+
+
+def test_lenient_1_2_keeps_campus_s_empty_values(make_sandbox, sandbox_session):
+    sb = make_sandbox(oneroster_version="1.2", strict=False)
+    http = sandbox_session(sb)
+    user = http.get(sb.base_url + "/users", params={"limit": 1}).json()["users"][0]
+    assert (user["middleName"], user["sms"], user["roles"][0]["role"]) == ("", "", "districtAdministrator")
+    assert http.get(sb.base_url + "/orgs", params={"limit": 1}).json()["orgs"][0]["parent"] is None
