@@ -48,14 +48,13 @@ class RecordRoute:
 @dataclass
 class Resolved:
     """What a path addresses; `collection` is the first segment (for stats), `service` the
-    OneRoster service it belongs to, `nested` whether it reads below another object."""
+    OneRoster service it belongs to."""
 
     collection: str
     service: str
     target: CollectionRoute | RecordRoute | None
     write_kind: str | None = None
     write_id: str | None = None
-    nested: bool = False
 
     @property
     def gradebook(self) -> bool:
@@ -128,7 +127,7 @@ class Router:
                                    f"OneRoster {release} writes only /categories/{{id}}, /lineItems/{{id}} and "
                                    "/results/{id}" + (" here (PUT; POST is not served)" if self.v1p2 else ""))
             return Resolved(head, GRADEBOOK, None, WRITABLE[head], segments[1])
-        return Resolved(head, service_of(segments), self._read(segments), nested=len(segments) > 2)
+        return Resolved(head, service_of(segments), self._read(segments))
 
     # -- GET --------------------------------------------------------------------------------
 
