@@ -36,18 +36,30 @@ from destination_campus_grades.ledger import Ledger
 from destination_campus_grades.plan import PlanSettings, line_item_id
 from destination_campus_grades.reasons import Outcome, Reason
 from destination_campus_grades.records import (
-    Assessment, Grade, InvalidRecord, ParsedRecord, Score, parse_record, record_key,
+    Assessment, Grade, InvalidRecord, ParsedRecord, Score, parse_record, record_key, role_of_record,
 )
 from destination_campus_grades.report import PassbackReport, RecordOutcome
-from destination_campus_grades.roster import RosterNeeds, RosterReader
+from destination_campus_grades.roster import RosterReader
 from destination_campus_grades.routing import StreamRoutes
 from destination_campus_grades.rules import PassbackPolicy
 from destination_campus_grades.spec import DestinationConfig
 from destination_campus_grades.waiting import DEFAULT_IN_MEMORY, WaitingScores
-from destination_campus_grades.writer import GradebookWriter, LineItemWork, Removal, WriteThread
+from destination_campus_grades.snapshot import RosterNeeds
+from destination_campus_grades.work import Removal
+from destination_campus_grades.writer import GradebookWriter, WriteThread
 
 DEFAULT_BATCH_SIZE = 5_000
 REJECTED = frozenset({Outcome.INVALID_INPUT, Outcome.REFUSED_BY_CAMPUS})
+
+
+def decision_context(config: DestinationConfig) -> DecisionContext:
+    """The config, as the decision step takes it (the district calendar built once)."""
+    calendar = config.calendar
+    return DecisionContext(
+        PassbackPolicy(config.passback_start_date, frozenset(config.passback_teacher_group), calendar),
+        PlanSettings(config.vendor_namespace, config.campus_categories, config.percent_metadata_key,
+                     config.title_max_length, calendar, config.base_url, config.letter_grade_metadata_key),
+        delete_removed=config.removal_policy == "delete", campus_edits=config.campus_edits, dry_run=config.dry_run)
 
 
 class Passback:
@@ -59,13 +71,7 @@ class Passback:
         self.report = PassbackReport(dry_run=config.dry_run)
         self._client = client
         self._routes = routes
-        calendar = config.calendar
-        self._context = DecisionContext(
-            PassbackPolicy(config.passback_start_date, frozenset(config.passback_teacher_group), calendar),
-            PlanSettings(config.vendor_namespace, config.campus_categories, config.percent_metadata_key,
-                         config.title_max_length, calendar, config.base_url, config.letter_grade_metadata_key),
-            delete_removed=config.removal_policy == "delete", campus_edits=config.campus_edits,
-            dry_run=config.dry_run)
+        self._context = decision_context(config)
         self._vendor_namespace = config.vendor_namespace
         self._reader = RosterReader(client)
         self._writer = GradebookWriter(client, dry_run=config.dry_run)
@@ -74,26 +80,23 @@ class Passback:
         self._pending: list[tuple[int, ParsedRecord]] = []
         self._entries: dict[tuple[str, str], AssessmentEntry] = {}
         self._waiting = WaitingScores(in_memory=waiting_in_memory)
-        self._in_flight: list[LineItemWork] = []
         self._seen = SeenAssessments()
         self._incomplete: set[str] = set()  # streams whose last STREAM_STATUS was not COMPLETE
         self.streams_received: set[str] = set()
-        self.mapped_records = 0
 
     # -- input ------------------------------------------------------------------------------
 
     def record(self, line: RecordLine) -> None:
         """Take one record line (validated now, decided at the next flush)."""
         self.report.count_line("records")
-        position = self.ledger.receive((line.stream, line.namespace))
-        self.streams_received.add(line.stream)
         role = self._routes.role_of(line.stream)
+        position = self.ledger.receive((line.stream, line.namespace), mapped=role is not None)
+        self.streams_received.add(line.stream)
         if role is None:
             self._outcome(RecordOutcome(line.stream, Outcome.INVALID_INPUT, f"line {line.number}",
                                         reason=Reason.STREAM_NOT_MAPPED,
                                         detail=self._routes.unmapped_detail(line.stream), position=position))
             return
-        self.mapped_records += 1
         record, lenient = parse_record(role, line.data)
         if lenient:
             self.report.note(Reason.READ_LENIENTLY, RecordOutcome(
@@ -105,7 +108,7 @@ class Passback:
     def invalid(self, line: InvalidLine) -> None:
         """An unusable line: one invalid record, by line number, never by content."""
         self.report.count_line("invalid")
-        position = self.ledger.receive(line.stream)
+        position = self.ledger.receive(line.stream, mapped=False)
         self._outcome(RecordOutcome("input", Outcome.INVALID_INPUT, f"line {line.number}", reason=line.reason,
                                     position=position))
 
@@ -213,11 +216,8 @@ class Passback:
         if done is None:
             return
         self._reader.apply(done.written)
-        for work in self._in_flight:
-            refusal = done.refused_line_items.get(work.plan.sourced_id)
-            if refusal is not None:
-                self._entries[(work.plan.assessment_id, work.plan.section_id)].refusal = refusal
-        self._in_flight = []
+        for key, refusal in done.refused_line_items.items():
+            self._entries[key].refusal = refusal
         for outcome in done.outcomes:
             self._outcome(outcome)
 
@@ -230,7 +230,6 @@ class Passback:
         for outcome in plan.decided:
             self._outcome(outcome)
         if plan.line_items or plan.results or plan.removals:
-            self._in_flight = plan.line_items
             self._writes.submit(plan.line_items, plan.results, plan.removals)
 
     def _last_per_key(self, records: Iterable[tuple[int, ParsedRecord]]) -> list[tuple[int, ParsedRecord]]:
@@ -240,7 +239,7 @@ class Passback:
             key = record_key(record) or position
             earlier = latest.get(key)
             if earlier is not None:
-                self._outcome(RecordOutcome(_role(earlier[1]), Outcome.SKIPPED_BY_RULE, _otus_id(earlier[1]),
+                self._outcome(RecordOutcome(role_of_record(earlier[1]), Outcome.SKIPPED_BY_RULE, _otus_id(earlier[1]),
                                             reason=Reason.SUPERSEDED, detail="a later record for it arrived",
                                             position=earlier[0]))
             latest[key] = (position, record)
@@ -273,9 +272,3 @@ class Passback:
 
 def _otus_id(record: ParsedRecord) -> str:
     return record.record_id if isinstance(record, InvalidRecord) else record.otus_id
-
-
-def _role(record: ParsedRecord) -> str:
-    if isinstance(record, InvalidRecord):
-        return record.role
-    return {Assessment: "assessments", Score: "scores", Grade: "grades"}[type(record)]

@@ -21,10 +21,9 @@ from typing import IO, Container, Iterator
 
 import orjson
 
-from destination_campus_grades.records import Score
+from destination_campus_grades.records import AssessmentKey, Score
 
 DEFAULT_IN_MEMORY = 100_000
-AssessmentKey = tuple[str, str]
 
 
 class WaitingScores:

@@ -105,6 +105,15 @@ def test_first_passback_writes_and_reports_every_sample_reason(demo_run) -> None
     assert confirmed and confirmed.group(1) == confirmed.group(2) != "0", output
 
 
+def test_the_sftp_sources_cast_warnings_are_one_line_that_quotes_no_cell(demo_run) -> None:
+    """source-sftp-bulk warns for every empty typed cell: the demo counts those warnings under the
+    report (otus_export/source_logs.py) instead of dropping or repeating them, and never shows a cell."""
+    output = _section(demo_run[0].stdout, 4)
+    lines = [line for line in output.splitlines() if "Could not cast" in line]
+    assert len(lines) == 1 and "none needing action" in lines[0] and "for empty cells" in lines[0], output
+    assert "value=" not in output
+
+
 def test_second_passback_sends_nothing_new(demo_run) -> None:
     """Only refusals are tried again (they pass back once a window reopens); Campus stores nothing."""
     output = _section(demo_run[0].stdout, 5)
