@@ -10,6 +10,12 @@
   holding a fresh OAuth 2 bearer token (and the vendor header) for tests that speak HTTP directly;
   `scopes` (1.2): the token requests exactly these scope URIs (None: no `scope` parameter, so every
   scope the key allows).
+
+In parallel (pytest-xdist, `-n auto --dist loadfile` in pytest.ini) a module's tests run on one
+worker, so its module-scoped sandboxes and fixtures start once. Everything else a test uses is its
+own: servers on free loopback ports, `tmp_path` (per worker), subprocesses with their own working
+directories; PyAirbyte's connector installs into `<venv>/airbyte-connectors` take a lock
+(`campus_demo.connectors.connector_install_lock`).
 """
 
 from collections.abc import Callable, Iterator

@@ -40,6 +40,7 @@ setup(
         "airbyte-cdk>=7.39,<8",
         "requests>=2.31",
         "urllib3>=2.1",  # parse_url (the parser requests connects with) and HTTPResponse.read1
+        "backoff>=2.2",  # the retry schedule's waits (campus_oneroster/retry.py)
         "requests-oauthlib>=2.0",
         "oauthlib>=3.2",
         "pydantic>=2.13,<3",
@@ -51,7 +52,12 @@ setup(
         "serpyco-rs>=1.10",
     ],
     extras_require={
-        "dev": ["pytest>=8", "requests-mock>=1.11", "psutil>=5.9", "hypothesis>=6.100", "airbyte-protocol-models-pdv2>=0.18,<1"],
+        "dev": [
+            "pytest>=8", "pytest-xdist>=3.5", "requests-mock>=1.11", "psutil>=5.9", "hypothesis>=6.100", "airbyte-protocol-models-pdv2>=0.18,<1",
+            # The Otus export in an S3-compatible store over TLS on loopback (otus_export/object_store.py):
+            # moto's S3 server, boto3 to fill the bucket, cryptography for the test's own CA.
+            "moto[server]>=5.1,<6", "boto3>=1.34", "cryptography>=42",
+        ],
         "demo": ["airbyte==0.71.3"],
     },
     package_data={package: files for package, files in PACKAGE_DATA.items() if package in packages},

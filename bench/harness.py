@@ -18,6 +18,8 @@ from typing import Any
 
 import psutil
 
+from campus_sandbox.processes import stop
+
 
 @dataclass
 class SandboxProcess:
@@ -50,12 +52,7 @@ def sandbox_process(size: str = "small", *, seed: int = 7, latency_ms: float = 0
         line = _read_line(process, startup_timeout)
         yield SandboxProcess(process, json.loads(line))
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def _read_line(process: subprocess.Popen, timeout: float) -> str:

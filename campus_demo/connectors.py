@@ -4,20 +4,36 @@ The two Campus connectors are this installation's console scripts. The Otus side
 SFTP Bulk source, which PyAirbyte installs from PyPI into its own virtual environment (its
 `pip_url`), kept beside this Python (`<venv>/airbyte-connectors`) so it is installed once. Neither
 needs Airbyte's connector registry: with AIRBYTE_OFFLINE_MODE=1 PyAirbyte never fetches it (nor
-sends telemetry); only the first install of the SFTP source reaches PyPI.
+sends telemetry); only the first install of the SFTP source reaches PyPI. Installs take a lock
+(`connector_install_lock`): neither uv nor pip locks the venv it installs into, and two demos, or
+two parallel test workers, share `<venv>/airbyte-connectors`.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sys
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
+from typing import Iterator
 
 from otus_export.file_source import SFTP_BULK_NAME, SFTP_BULK_PACKAGE
 
 CONNECTORS_DIR = Path(sys.prefix) / "airbyte-connectors"
+INSTALL_LOCK = CONNECTORS_DIR / ".install-lock"
+
+
+@contextmanager
+def connector_install_lock() -> Iterator[None]:
+    """Hold the one lock on connector installs into CONNECTORS_DIR, across processes (flock: it is
+    released when the holder exits, however it exits)."""
+    CONNECTORS_DIR.mkdir(parents=True, exist_ok=True)
+    with INSTALL_LOCK.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def console_script(name: str) -> Path:
@@ -70,15 +86,22 @@ class ConnectorInstallFailed(RuntimeError):
 
 def install_sftp_bulk(workdir: Path) -> Path:
     """The SFTP Bulk source's executable, installed by PyAirbyte from PyPI if it is not there yet."""
+    return install_from_pypi(SFTP_BULK_NAME, SFTP_BULK_PACKAGE, workdir)
+
+
+def install_from_pypi(name: str, package: str, workdir: Path) -> Path:
+    """A connector's executable, installed by PyAirbyte from PyPI (`package`, its pip_url) under
+    the install lock if it is not there yet."""
     use_private_pyairbyte_dirs(workdir)
     ab = import_pyairbyte()
     from airbyte.exceptions import PyAirbyteError
 
     try:
-        ab.get_source(SFTP_BULK_NAME, pip_url=SFTP_BULK_PACKAGE, install_root=CONNECTORS_DIR, install_if_missing=True)
+        with connector_install_lock():
+            ab.get_source(name, pip_url=package, install_root=CONNECTORS_DIR, install_if_missing=True)
     except PyAirbyteError as error:
-        raise ConnectorInstallFailed(f"installing {SFTP_BULK_PACKAGE} from PyPI failed: {error.get_message()}") from None
-    executable = CONNECTORS_DIR / f".venv-{SFTP_BULK_NAME}" / "bin" / SFTP_BULK_NAME  # PyAirbyte's venv layout
+        raise ConnectorInstallFailed(f"installing {package} from PyPI failed: {error.get_message()}") from None
+    executable = CONNECTORS_DIR / f".venv-{name}" / "bin" / name  # PyAirbyte's venv layout
     if not executable.exists():
-        raise ConnectorInstallFailed(f"PyAirbyte installed {SFTP_BULK_PACKAGE}, but {executable} is missing")
+        raise ConnectorInstallFailed(f"PyAirbyte installed {package}, but {executable} is missing")
     return executable

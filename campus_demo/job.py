@@ -25,7 +25,7 @@ from campus_demo.report_view import show_report
 from campus_demo.roster_sync import RosterSyncFailed, sync_roster
 from campus_demo.sandbox_district import SandboxDistrict
 from destination_campus_grades.spec import GROUP_ROLE, STREAM_ROLES
-from otus_export.file_source import SFTP_BULK_PACKAGE, SftpServerUnavailable, sftp_server, write_csv_export
+from otus_export.file_source import SFTP_BULK_NAME, SFTP_BULK_PACKAGE, SftpServerUnavailable, sftp_server, write_csv_export
 from source_campus_oneroster.spec import source_spec
 
 
@@ -151,6 +151,8 @@ def _passback(
             + (f" ({refused:,} refused)." if refused > 0 else ".")
         )
     console.print(f"{run.states_echoed} of {run.states_sent} states confirmed; {run.seconds:.1f} s")
+    for line in run.source_log.summary(SFTP_BULK_NAME):
+        console.print(escape(line))
     for error in run.errors:
         console.print(f"[red]The destination failed: {escape(error)}[/red]")
     if run.exit_code != 0 and not run.errors:

@@ -2,7 +2,8 @@
 
 The Otus side is Airbyte's SFTP Bulk source reading the export's CSV files. As the platform does,
 the source's `read` runs with its config and configured catalog, and every RECORD and STATE line
-it prints goes to `destination-campus-grades write` on stdin (its logs stay the source's). The
+it prints goes to `destination-campus-grades write` on stdin; its LOG messages are tallied
+(`SourceLogTally`: the harmless ones counted, the others kept for the demo to show). The
 destination's configured catalog maps each stream onto the destination object of its role
 (`destination_object_name`), as a mapping made in Airbyte's UI would. The destination's stdout
 is read line by line while a thread feeds its stdin, so neither pipe can fill up and block the
@@ -22,6 +23,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from campus_demo.connectors import console_script
 from destination_campus_grades.report import parse_report_line
+from otus_export.source_logs import SourceLogTally
 
 DESTINATION_NAME = "destination-campus-grades"
 PROGRESS_EVERY = 50  # records between two progress updates
@@ -49,6 +51,7 @@ class PassbackRun:
     seconds: float = 0.0
     campus_puts: int | None = None  # PUT requests the sandbox received (None: a real district)
     campus_changes: int | None = None  # lineItems and results the sandbox stored or deleted
+    source_log: SourceLogTally = field(default_factory=SourceLogTally)  # the Otus source's warnings and errors
 
     @property
     def succeeded(self) -> bool:
@@ -161,6 +164,8 @@ def _forward(reader: subprocess.Popen, writer: subprocess.Popen, run: PassbackRu
             else:
                 if kind == "TRACE" and message["trace"].get("type") == "ERROR":
                     run.errors.append("the Otus source failed: " + message["trace"]["error"].get("message", ""))
+                elif kind == "LOG":
+                    run.source_log.add(message["log"].get("level", ""), message["log"].get("message", ""))
                 continue
             writer.stdin.write(line)
         writer.stdin.close()

@@ -21,7 +21,7 @@ from requests.auth import AuthBase, HTTPBasicAuth
 from requests_oauthlib import OAuth1
 
 from campus_oneroster.config import ConnectionConfig, OAuth1HmacSha256, OAuth2ClientCredentials
-from campus_oneroster.errors import CredentialsRejectedError, OneRosterError, error_for_status
+from campus_oneroster.errors import Call, CredentialsRejectedError, OneRosterError, error_for_status, parsed_body
 from campus_oneroster.redaction import REDACTOR
 
 logger = logging.getLogger("campus_oneroster")
@@ -96,7 +96,7 @@ class OAuth2ClientCredentialsAuth:
         if self._scope:
             form["scope"] = self._scope
         response = self._post_token(self._token_url, form, self._basic)
-        body = _json_or_none(response)
+        body = parsed_body(response.content)
         oauth_error = body if isinstance(body, dict) else {}
         if self._scope and response.status_code in (400, 401, 403) and oauth_error.get("error") == "invalid_scope":
             logger.warning("The token URL refused the requested scopes (invalid_scope); asking once more without "
@@ -113,10 +113,7 @@ class OAuth2ClientCredentialsAuth:
         if response.status_code in (400, 401, 403) and _is_client_refusal(response.status_code, body):
             raise CredentialsRejectedError("the token URL refused the client key and secret", **refusal)
         if response.status_code in (429,) or response.status_code >= 500:
-            raise error_for_status(
-                response.status_code, body, gradebook_path=False, vendor_configured=False, token_was_renewed=False,
-                method="POST", path="token URL",
-            )
+            raise error_for_status(response.status_code, body, method="POST", path="token URL", call=Call.ROSTER)
         token = oauth_error.get("access_token") if response.ok else None
         if not isinstance(token, str) or not token:
             raise OneRosterError(
@@ -186,13 +183,6 @@ def with_vendor_header(auth: AuthBase, config: ConnectionConfig, gradebook: bool
     if value is None or not gradebook:
         return auth
     return WithVendorHeader(auth, value)
-
-
-def _json_or_none(response: requests.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 def _is_client_refusal(status: int, body: Any) -> bool:

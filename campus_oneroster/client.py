@@ -19,7 +19,8 @@ from campus_oneroster.config import ConnectionConfig
 from campus_oneroster.errors import NotOneRosterEndpointError
 from campus_oneroster.filters import Filter, Predicate, filter_text
 from campus_oneroster.paging import CollectionRead, Page, PageSignals, records_in, signals_of, single_object_in
-from campus_oneroster.transport import Transport, json_body, json_or_none
+from campus_oneroster.errors import parsed_body
+from campus_oneroster.transport import Transport, json_body
 
 FilterLike = Union[Filter, Predicate, str, None]
 Item = TypeVar("Item")
@@ -111,7 +112,7 @@ class OneRosterClient:
     def put(self, path: str, envelope_key: str, record: Mapping[str, Any]) -> WriteResult:
         """Upsert one object under a client-chosen sourcedId: 201 created, 200 updated."""
         response, attempts = self._request("PUT", path, body={envelope_key: record})
-        body = json_or_none(response)
+        body = parsed_body(response.content)
         return WriteResult(
             status=response.status_code,
             created=response.status_code == 201,

@@ -13,7 +13,10 @@ quote our own Authorization header back to us.
 from __future__ import annotations
 
 import re
+from enum import Enum
 from typing import Any, Optional
+
+import orjson
 
 from campus_oneroster.redaction import REDACTOR
 from campus_oneroster.version import lozenge_of
@@ -220,16 +223,32 @@ def status_info(body: Any) -> tuple[Optional[str], Optional[str]]:
     return None, None
 
 
+class Call(Enum):
+    """What a refused request was, as far as telling whose fault a 401 or 403 is."""
+
+    ROSTER = "roster"  # not a gradebook path: a 401 is the key's, a 403 the roster scopes'
+    GRADEBOOK = "gradebook"  # a gradebook path: a 401 is the vendor header's if Campus says so
+    GRADEBOOK_VENDOR_SUSPECT = "gradebook_vendor_suspect"  # no vendor pair, or a 401 after a fresh token
+
+    @classmethod
+    def of(cls, gradebook_path: bool, *, vendor_configured: bool, token_was_renewed: bool) -> "Call":
+        if not gradebook_path:
+            return cls.ROSTER
+        return cls.GRADEBOOK_VENDOR_SUSPECT if token_was_renewed or not vendor_configured else cls.GRADEBOOK
+
+
+def parsed_body(content: bytes) -> Any:
+    """A response body as JSON, or None (empty, HTML, or anything else that is not JSON)."""
+    if not content:
+        return None
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return None
+
+
 def error_for_status(
-    status: int,
-    body: Any,
-    *,
-    method: str,
-    path: str,
-    gradebook_path: bool,
-    vendor_configured: bool,
-    token_was_renewed: bool,
-    scope: Optional[str] = None,
+    status: int, body: Any, *, method: str, path: str, call: Call, scope: Optional[str] = None
 ) -> OneRosterError:
     """The typed error for a final (non-retried) error response.
 
@@ -245,14 +264,14 @@ def error_for_status(
         return ServerError("the provider is busy and kept saying so after every retry", **common)
     if status == 401:
         mentions_vendor = "vendor" in (description or "").lower()
-        if gradebook_path and (mentions_vendor or not vendor_configured or token_was_renewed):
+        if call is Call.GRADEBOOK_VENDOR_SUSPECT or (call is Call.GRADEBOOK and mentions_vendor):
             return VendorAuthorizationError("the gradebook call was not authorized", **common)
         return CredentialsRejectedError("the provider refused the credentials", **common)
     if status == 403 and scope is not None:
         named = SCOPE_URI.search(description or "")
         return ScopeNotGrantedError(named.group(1) if named else scope, **common)
     if status == 403:
-        hint = None if gradebook_path else ForbiddenError.roster_hint
+        hint = None if call is not Call.ROSTER else ForbiddenError.roster_hint
         return ForbiddenError("the credentials are not allowed to do this", hint=hint, **common)
     if status == 404:
         if not isinstance(body, dict):

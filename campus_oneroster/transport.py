@@ -31,7 +31,9 @@ from campus_oneroster.errors import (
     RedirectRefusedError,
     ResponseTooLargeError,
     RetriesExhaustedError,
+    Call,
     error_for_status,
+    parsed_body,
 )
 from campus_oneroster.redaction import REDACTOR
 from campus_oneroster.retry import (
@@ -42,7 +44,8 @@ from campus_oneroster.retry import (
     is_retryable_exception,
     retry_after_seconds,
 )
-from campus_oneroster.urls import InvalidPathSegmentError, host_of, leaves_its_base
+from campus_oneroster.segments import InvalidPathSegmentError, leaves_its_base
+from campus_oneroster.urls import host_of
 from campus_oneroster.version import Service, required_scope
 
 logger = logging.getLogger("campus_oneroster")
@@ -113,7 +116,7 @@ class Transport:
         been applied by an earlier attempt: `WriteResult.attempts` tells the writer so)."""
         path = "/" + quote(path.lstrip("/"), safe=PATH_SAFE)
         if leaves_its_base(path):
-            raise InvalidPathSegmentError(f"{path}: a segment is '.' or '..' (ids go through urls.path_segment)")
+            raise InvalidPathSegmentError(f"{path}: a segment is '.' or '..' (ids go through segments.path_segment)")
         route = self.version.route(path)
         url = route.url + (("?" + urlencode(params, quote_via=quote, safe="")) if params else "")
         gradebook = route.service is Service.GRADEBOOK
@@ -141,12 +144,11 @@ class Transport:
                 return response, attempts
             raise error_for_status(
                 response.status_code,
-                json_or_none(response),
+                parsed_body(response.content),
                 method=method,
                 path=path,
-                gradebook_path=gradebook,
-                vendor_configured=self.config.vendor_authorization() is not None,
-                token_was_renewed=renewed,
+                call=Call.of(gradebook, vendor_configured=self.config.vendor_authorization() is not None,
+                             token_was_renewed=renewed),
                 scope=required_scope(method, path) if self.version.scoped else None,
             )
 
@@ -268,23 +270,14 @@ def _redirect_error(response: requests.Response, method: str, path: str, url: st
     )
 
 
-def json_or_none(response: requests.Response) -> Any:
-    if not response.content:
-        return None
-    try:
-        return orjson.loads(response.content)
-    except orjson.JSONDecodeError:
-        return None
-
-
 def is_oneroster_not_found(response: requests.Response) -> bool:
     """A 404 the provider answered as OneRoster (JSON); an HTML 404 means a wrong Base URL instead."""
-    return response.status_code == 404 and isinstance(json_or_none(response), dict)
+    return response.status_code == 404 and isinstance(parsed_body(response.content), dict)
 
 
 def json_body(response: requests.Response, method: str, path: str) -> Any:
     """The parsed body of a successful response; HTML or other non-JSON means a wrong Base URL."""
-    body = json_or_none(response)
+    body = parsed_body(response.content)
     if body is None:
         raise NotOneRosterEndpointError(
             "the address answered, but not with OneRoster JSON",

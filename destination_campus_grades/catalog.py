@@ -4,7 +4,7 @@ Airbyte's data-activation protocol lets an API destination answer `discover` wit
 DESTINATION_CATALOG: one operation per object (name, sync mode, the fields it takes, the fields
 that identify a record). The user maps a source stream and its fields onto an object, and the
 configured catalog then names the object in each stream's `destination_object_name`, which
-`DestinationConfig.role_of` routes by. The objects are the destination's roles (the three that
+`routing.StreamRoutes.role_of` routes by. The objects are the destination's roles (the three that
 are written, and the optional teacher group that decides rule 4); their
 fields are the input schemas the records are validated against, so the mapping and the
 validation can never disagree.
@@ -22,17 +22,8 @@ from airbyte_cdk.models import ConfiguredAirbyteCatalog
 from airbyte_protocol_dataclasses.models import airbyte_protocol as protocol
 from serpyco_rs import Serializer
 
-from destination_campus_grades.records import schema_of
+from destination_campus_grades.records import KEY_FIELDS, schema_of
 from destination_campus_grades.spec import STREAM_ROLES
-
-# The fields that together identify one record of each object: the key its lineItem or result
-# sourcedId is derived from (plan.py), in protocol field-path form (one path per field).
-MATCHING_KEYS: dict[str, tuple[str, ...]] = {
-    "assessments": ("assessment_id", "section_id"),
-    "scores": ("assessment_id", "section_id", "student_id"),
-    "grades": ("section_id", "student_id", "grading_task_id"),
-    "teacher_group": ("user_id",),  # a member; nothing is written for it (it gates rule 4)
-}
 
 
 def destination_catalog() -> protocol.DestinationCatalog:
@@ -42,7 +33,7 @@ def destination_catalog() -> protocol.DestinationCatalog:
             object_name=role,
             sync_mode=protocol.DestinationSyncMode.update,
             json_schema=schema_of(role),
-            matching_keys=[[field] for field in MATCHING_KEYS[role]],
+            matching_keys=[[field] for field in KEY_FIELDS[role]],  # one field path per key field
         )
         for role in STREAM_ROLES
     ])

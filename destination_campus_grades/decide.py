@@ -27,20 +27,19 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, TypeVar
 
 from destination_campus_grades import categories, refusals, rules
-from destination_campus_grades.diff import Change, reconcile
+from destination_campus_grades.diff import CampusEdits, Change, reconcile
 from destination_campus_grades.plan import (
     LineItemPlan, PlanSettings, ResultPlan, due_moment, line_item_id, plan_grade, plan_line_item, plan_score,
     result_value_max,
 )
 from destination_campus_grades.reasons import Outcome, Reason
-from destination_campus_grades.records import Assessment, Grade, Score
+from destination_campus_grades.records import Assessment, AssessmentKey, Grade, Score
 from destination_campus_grades.report import RecordOutcome
-from destination_campus_grades.roster import RosterNeeds, RosterSnapshot
+from destination_campus_grades.snapshot import RosterNeeds, RosterSnapshot
 from destination_campus_grades.rules import PassbackDecision, PassbackPolicy
-from destination_campus_grades.writer import LineItemWork, Refusal, Removal, ResultWork
+from destination_campus_grades.work import LineItemWork, Refusal, Removal, ResultWork
 
 REMOVABLE = frozenset({Reason.ASSESSMENT_DELETED, Reason.NOT_IN_FINAL_GRADE})
-AssessmentKey = tuple[str, str]
 Plan = TypeVar("Plan", LineItemPlan, ResultPlan)
 CHANGED = {Change.CREATE: Outcome.CREATED, Change.UPDATE: Outcome.UPDATED}
 
@@ -63,8 +62,8 @@ class DecisionContext:
     policy: PassbackPolicy
     settings: PlanSettings
     delete_removed: bool  # removal_policy == "delete"
-    campus_edits: str = "keep"  # keep | overwrite: a value a teacher changed in Campus
-    dry_run: bool = False
+    campus_edits: CampusEdits  # a value a teacher changed in Campus (`diff.reconcile`)
+    dry_run: bool
 
 
 @dataclass

@@ -229,7 +229,7 @@ def run_passback(run: Passback, lines: Iterable[InputLine],
             yield from _echo(run)
         for _ in run.finish(full_refresh):
             yield from _echo(run)
-        if run.ledger.received and not run.mapped_records:
+        if run.ledger.received and not run.ledger.mapped:
             raise RoutingError(nothing_mapped(run.streams_received, "The records received"))
     except RoutingError as error:
         yield from _report(run, partial=True, error=str(error))
@@ -246,11 +246,9 @@ def run_passback(run: Passback, lines: Iterable[InputLine],
 
 
 def _echo(run: Passback) -> Iterator[Echo]:
-    """The states the ledger releases, with their stats. None while no record has mapped to a role:
-    a sync that maps nothing fails at the end, and must not have confirmed states on the way."""
-    if run.mapped_records or not run.ledger.received:
-        for payload, stats in run.ledger.echoable():
-            yield Echo(payload, stats)
+    """The states the ledger releases, with their stats."""
+    for payload, stats in run.ledger.echoable():
+        yield Echo(payload, stats)
 
 
 @dataclass(frozen=True, slots=True)

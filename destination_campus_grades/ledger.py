@@ -7,15 +7,21 @@ Campus, or finally decided (skipped, refused, invalid, superseded). Whatever kee
 (it is in the batch being read, in the batch in flight on the write thread, a score waiting in
 memory or spilled to disk for its assessment) needs no separate bookkeeping here: it simply has
 not been settled yet. `echoable()` hands back, in arrival order, the waiting states whose spans
-and all earlier spans have no open position.
+and all earlier spans have no open position. A position is settled once: settling it again (or
+one never received) is a bug in the pipeline that would release a state early, and raises.
+
+No state is echoed while records arrived and none of them mapped to a role (`receive(...,
+mapped=False)`: a record of an unmapped stream, an unusable line): such a sync fails at the end
+(`routing.nothing_mapped`) and must not have confirmed states on the way.
 
 Each echoed state carries its `DestinationStats`: the records settled since the previous echoed
 state of the same stream (every stream for a GLOBAL or LEGACY state), and how many of them were
 rejected (invalid input, refused by Campus). Lines that named no stream (an unparseable line) are
 counted on the next state echoed.
 
-Memory: one small entry per waiting state (its payload and per-stream counters) and one per run
-of consecutive positions of one stream, whatever the number of records.
+Memory: one small entry per waiting state (its payload and per-stream counters), one per run of
+consecutive positions of one stream, and one byte per position not yet behind an echoed state
+(what tells a second settle), dropped with the echoed spans.
 """
 
 from __future__ import annotations
@@ -47,6 +53,10 @@ class _Span:
     state: tuple[Any, Hashable | None] | None = None  # (payload, stream key or None for every stream)
 
 
+class SettledTwiceError(RuntimeError):
+    """A position settled a second time, or one never received: the pipeline lost track of a record."""
+
+
 class Ledger(Generic[Payload]):
     """Positions, the states waiting to be echoed, and which of them may be echoed now."""
 
@@ -55,6 +65,9 @@ class Ledger(Generic[Payload]):
         self._first = 0  # spans before it are echoed (dropped in bulk, see `_compact`)
         self._next = 0
         self._open = 0
+        self._mapped = 0
+        self._settled = bytearray()  # one per position from _settled_from on: 1 once settled
+        self._settled_from = 0
         self._run_starts: list[int] = []  # positions where the stream changes, and that stream
         self._run_streams: list[Hashable | None] = []
         self._since_echo_records: Counter = Counter()
@@ -66,15 +79,23 @@ class Ledger(Generic[Payload]):
         return self._next
 
     @property
+    def mapped(self) -> int:
+        """Positions received for records that map to a role."""
+        return self._mapped
+
+    @property
     def open_count(self) -> int:
         """Positions not settled yet."""
         return self._open
 
-    def receive(self, stream: Hashable | None) -> int:
-        """A record (or invalid) line arrived: its position, open until settled."""
+    def receive(self, stream: Hashable | None, *, mapped: bool = True) -> int:
+        """A record (or invalid) line arrived: its position, open until settled. `mapped`: the record
+        maps to a role (False for a stream no role takes, and for an unusable line)."""
         position, self._next = self._next, self._next + 1
         self._spans[-1].open += 1
         self._open += 1
+        self._mapped += mapped
+        self._settled.append(0)
         if not self._run_streams or self._run_streams[-1] != stream:
             self._run_starts.append(position)
             self._run_streams.append(stream)
@@ -86,7 +107,11 @@ class Ledger(Generic[Payload]):
         self._spans.append(_Span(self._next))
 
     def settle(self, position: int, *, rejected: bool = False) -> None:
-        """The record at `position` is written or finally decided (once: the pipeline owns that)."""
+        """The record at `position` is written or finally decided; a second time raises `SettledTwiceError`."""
+        index = position - self._settled_from
+        if not 0 <= index < len(self._settled) or self._settled[index]:
+            raise SettledTwiceError(f"input position {position} was settled already (or never received)")
+        self._settled[index] = 1
         stream = self._run_streams[bisect_right(self._run_starts, position) - 1]
         self._open -= 1
         span = self._spans[bisect_right(self._spans, position, lo=self._first, key=lambda s: s.start) - 1]
@@ -98,6 +123,8 @@ class Ledger(Generic[Payload]):
     def echoable(self) -> list[tuple[Payload, DestinationStats]]:
         """The waiting states that may be echoed now, in order, each with its stats."""
         released: list[tuple[Payload, DestinationStats]] = []
+        if self._next and not self._mapped:
+            return released
         while self._first < len(self._spans) - 1 and self._spans[self._first].open == 0:
             span = self._spans[self._first]
             self._first += 1
@@ -128,6 +155,8 @@ class Ledger(Generic[Payload]):
         if self._first > 1024 and self._first * 2 > len(self._spans):
             del self._spans[:self._first]
             self._first = 0
+            del self._settled[:self._spans[0].start - self._settled_from]
+            self._settled_from = self._spans[0].start
             keep_from = bisect_right(self._run_starts, self._spans[0].start) - 1
             if keep_from > 0:
                 del self._run_starts[:keep_from]

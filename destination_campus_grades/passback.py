@@ -45,19 +45,37 @@ from destination_campus_grades.ledger import Ledger
 from destination_campus_grades.plan import PlanSettings, line_item_id
 from destination_campus_grades.reasons import Outcome, Reason
 from destination_campus_grades.records import (
-    Assessment, Grade, GroupMember, InvalidRecord, ParsedRecord, Score, parse_record, record_key,
+    Assessment, Grade, GroupMember, InvalidRecord, ParsedRecord, Score, parse_record, record_key, role_of_record,
 )
 from destination_campus_grades.report import PassbackReport, RecordOutcome
-from destination_campus_grades.roster import RosterNeeds, RosterReader
+from destination_campus_grades.roster import RosterReader
 from destination_campus_grades.routing import StreamRoutes
 from destination_campus_grades.rules import PassbackPolicy
+from destination_campus_grades.snapshot import RosterNeeds
 from destination_campus_grades.spec import GROUP_ROLE, DestinationConfig
 from destination_campus_grades.teacher_group import TeacherGroup
 from destination_campus_grades.waiting import DEFAULT_IN_MEMORY, HeldBack, WaitingScores
-from destination_campus_grades.writer import GradebookWriter, LineItemWork, Removal, WriteThread
+from destination_campus_grades.work import Removal
+from destination_campus_grades.writer import GradebookWriter, WriteThread
 
 DEFAULT_BATCH_SIZE = 5_000
 REJECTED = frozenset({Outcome.INVALID_INPUT, Outcome.REFUSED_BY_CAMPUS})
+
+
+def decision_context(config: DestinationConfig, group: TeacherGroup | None = None) -> DecisionContext:
+    """The config, as the decision step takes it (the district calendar built once); rule 4's group
+    as `group` says before any member arrived (without one: the setting's, as with no group stream)."""
+    calendar = config.calendar
+    group = group if group is not None else TeacherGroup.of(config, StreamRoutes.of(config))
+    return DecisionContext(
+        PassbackPolicy(config.passback_start_date, group.configured, calendar, group.source,
+                       status_flags=config.send_status_flags),
+        PlanSettings(config.vendor_namespace, config.campus_categories, config.percent_metadata_key,
+                     config.title_max_length, calendar, config.version.rostering_root,
+                     config.letter_grade_metadata_key, config.default_category_id,
+                     version=config.oneroster_version, gradebook_base_url=config.version.gradebook_root,
+                     status_flags=config.send_status_flags, standards=config.send_standards),
+        delete_removed=config.removal_policy == "delete", campus_edits=config.campus_edits, dry_run=config.dry_run)
 
 
 class Passback:
@@ -73,19 +91,9 @@ class Passback:
                                        "speaks 1.1 (set oneroster_version to 1.2 once Campus's connection is 1.2)")
         self._client = client
         self._routes = routes
-        calendar = config.calendar
         self.group = TeacherGroup.of(config, routes)
         self.report.teacher_group = self.group.summary()
-        self._context = DecisionContext(
-            PassbackPolicy(config.passback_start_date, self.group.configured, calendar, self.group.source,
-                           status_flags=config.send_status_flags),
-            PlanSettings(config.vendor_namespace, config.campus_categories, config.percent_metadata_key,
-                         config.title_max_length, calendar, config.version.rostering_root,
-                         config.letter_grade_metadata_key, config.default_category_id,
-                         version=config.oneroster_version, gradebook_base_url=config.version.gradebook_root,
-                         status_flags=config.send_status_flags, standards=config.send_standards),
-            delete_removed=config.removal_policy == "delete", campus_edits=config.campus_edits,
-            dry_run=config.dry_run)
+        self._context = decision_context(config, self.group)
         self._vendor_namespace = config.vendor_namespace
         self._reader = RosterReader(client, version=config.oneroster_version)
         self._writer = GradebookWriter(client, dry_run=config.dry_run)
@@ -94,29 +102,27 @@ class Passback:
         self._pending: list[tuple[int, ParsedRecord]] = []
         self._entries: dict[tuple[str, str], AssessmentEntry] = {}
         self._waiting = WaitingScores(in_memory=waiting_in_memory)
-        self._in_flight: list[LineItemWork] = []
         self._members: list[tuple[int, GroupMember]] = []  # group members not applied yet
         self._held_back = HeldBack(in_memory=waiting_in_memory)  # assessments and grades waiting for the group
         self._seen = SeenAssessments()
         self._incomplete: set[str] = set()  # streams whose last STREAM_STATUS was not COMPLETE
         self.streams_received: set[str] = set()
-        self.mapped_records = 0
 
     # -- input ------------------------------------------------------------------------------
 
     def record(self, line: RecordLine) -> None:
         """Take one record line (validated now, decided at the next flush)."""
         self.report.count_line("records")
-        position = self.ledger.receive((line.stream, line.namespace))
-        self.streams_received.add(line.stream)
         role = self._routes.role_of(line.stream)
-        if role is None or role == GROUP_ROLE and line.stream not in self.group.streams:
+        unlisted_group = role == GROUP_ROLE and line.stream not in self.group.streams
+        position = self.ledger.receive((line.stream, line.namespace), mapped=role is not None and not unlisted_group)
+        self.streams_received.add(line.stream)
+        if role is None or unlisted_group:
             detail = self._routes.unmapped_detail(line.stream) if role is None else \
                 f"stream {line.stream!r} carries teacher group members but is not in the connection's catalog"
             self._outcome(RecordOutcome(line.stream, Outcome.INVALID_INPUT, f"line {line.number}",
                                         reason=Reason.STREAM_NOT_MAPPED, detail=detail, position=position))
             return
-        self.mapped_records += 1
         record, lenient = parse_record(role, line.data)
         if lenient:
             self.report.note(Reason.READ_LENIENTLY, RecordOutcome(
@@ -128,7 +134,7 @@ class Passback:
     def invalid(self, line: InvalidLine) -> None:
         """An unusable line: one invalid record, by line number, never by content."""
         self.report.count_line("invalid")
-        position = self.ledger.receive(line.stream)
+        position = self.ledger.receive(line.stream, mapped=False)
         self._outcome(RecordOutcome("input", Outcome.INVALID_INPUT, f"line {line.number}", reason=line.reason,
                                     position=position))
 
@@ -274,11 +280,8 @@ class Passback:
         if done is None:
             return
         self._reader.apply(done.written)
-        for work in self._in_flight:
-            refusal = done.refused_line_items.get(work.plan.sourced_id)
-            if refusal is not None:
-                self._entries[(work.plan.assessment_id, work.plan.section_id)].refusal = refusal
-        self._in_flight = []
+        for key, refusal in done.refused_line_items.items():
+            self._entries[key].refusal = refusal
         for outcome in done.outcomes:
             self._outcome(outcome)
 
@@ -292,7 +295,6 @@ class Passback:
         for outcome in plan.decided:
             self._outcome(outcome)
         if plan.line_items or plan.results or plan.removals:
-            self._in_flight = plan.line_items
             self._writes.submit(plan.line_items, plan.results, plan.removals)
 
     def _last_per_key(self, records: Iterable[tuple[int, ParsedRecord]]) -> list[tuple[int, ParsedRecord]]:
@@ -302,7 +304,7 @@ class Passback:
             key = record_key(record) or position
             earlier = latest.get(key)
             if earlier is not None:
-                self._outcome(RecordOutcome(_role(earlier[1]), Outcome.SKIPPED_BY_RULE, _otus_id(earlier[1]),
+                self._outcome(RecordOutcome(role_of_record(earlier[1]), Outcome.SKIPPED_BY_RULE, _otus_id(earlier[1]),
                                             reason=Reason.SUPERSEDED, detail="a later record for it arrived",
                                             position=earlier[0]))
             latest[key] = (position, record)
@@ -335,9 +337,3 @@ class Passback:
 
 def _otus_id(record: ParsedRecord) -> str:
     return record.record_id if isinstance(record, InvalidRecord) else record.otus_id
-
-
-def _role(record: ParsedRecord) -> str:
-    if isinstance(record, InvalidRecord):
-        return record.role
-    return {Assessment: "assessments", Score: "scores", Grade: "grades", GroupMember: "teacher_group"}[type(record)]

@@ -31,11 +31,11 @@ from typing import Any, Mapping, Union
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError
 
-from campus_oneroster.urls import is_path_segment
+from campus_oneroster.segments import is_path_segment
 from destination_campus_grades.district_days import Moment
 from destination_campus_grades.reasons import Reason
 
-DATE_FIELDS = ("assigned_at", "go_live_at", "due_at", "graded_at", "updated_at")
+AssessmentKey = tuple[str, str]  # (assessment_id, section_id): one assessment in one section
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +59,12 @@ class Assessment:
     standards: tuple[str, ...] = ()  # CASE ids of the standards it assesses (optional input)
 
     @property
-    def key(self) -> tuple[str, str]:
+    def key(self) -> AssessmentKey:
         return (self.assessment_id, self.section_id)
 
     @property
     def otus_id(self) -> str:
-        return f"assessment_id={self.assessment_id} section_id={self.section_id}"
+        return named_by_keys("assessments", self)
 
     @property
     def start(self) -> Moment | None:
@@ -92,12 +92,12 @@ class Score:
     standard_scores: tuple["StandardScore", ...] = ()  # the student's score per standard (optional input)
 
     @property
-    def assessment_key(self) -> tuple[str, str]:
+    def assessment_key(self) -> AssessmentKey:
         return (self.assessment_id, self.section_id)
 
     @property
     def otus_id(self) -> str:
-        return f"assessment_id={self.assessment_id} section_id={self.section_id} student_id={self.student_id}"
+        return named_by_keys("scores", self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +123,7 @@ class Grade:
 
     @property
     def otus_id(self) -> str:
-        return f"grading_task_id={self.grading_task_id} section_id={self.section_id} student_id={self.student_id}"
+        return named_by_keys("grades", self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,31 +149,42 @@ class InvalidRecord:
     reason: Reason
     field: str | None
     detail: str
-    assessment_key: tuple[str, str] | None = None  # so the scores of a bad assessment share its reason
+    assessment_key: AssessmentKey | None = None  # so the scores of a bad assessment share its reason
     key: tuple[str, ...] | None = None  # its `record_key`, when its ids could be read
 
 
 ParsedRecord = Union[Assessment, Score, Grade, GroupMember, InvalidRecord]
-KEY_FIELDS = {
+# The one key table: the fields that identify one record of each role. Within a sync the last
+# record per key wins (`record_key`), the report names a record by them (`otus_id`, `record_id`),
+# and the destination catalog offers them as the matching keys (`catalog.py`). The Campus
+# sourcedIds are derived from them (`plan.py`; a grading task belongs to one section, so a grade's
+# result id needs no section).
+KEY_FIELDS: dict[str, tuple[str, ...]] = {
     "assessments": ("assessment_id", "section_id"),
     "scores": ("assessment_id", "section_id", "student_id"),
-    "grades": ("grading_task_id", "student_id"),
-    "teacher_group": ("user_id",),
+    "grades": ("grading_task_id", "section_id", "student_id"),
+    "teacher_group": ("user_id",),  # a member; nothing is written for it (it gates rule 4)
 }
+ROLES_OF_TYPES = {Assessment: "assessments", Score: "scores", Grade: "grades", GroupMember: "teacher_group"}
 INTEGRAL_TEXT = re.compile(r"-?[0-9]+\.0+")
 
 
+def role_of_record(record: ParsedRecord) -> str:
+    """The role (input stream kind) a parsed record came in as."""
+    return record.role if isinstance(record, InvalidRecord) else ROLES_OF_TYPES[type(record)]
+
+
 def record_key(record: ParsedRecord) -> tuple[str, ...] | None:
-    """The primary key within a sync (the Campus object it lands on): the last record for it wins."""
-    if isinstance(record, Assessment):
-        return ("assessments", record.assessment_id, record.section_id)
-    if isinstance(record, Score):
-        return ("scores", record.assessment_id, record.section_id, record.student_id)
-    if isinstance(record, Grade):
-        return ("grades", record.grading_task_id, record.student_id)
-    if isinstance(record, GroupMember):
-        return ("teacher_group", record.user_id)
-    return record.key
+    """The primary key within a sync: the last record for it wins (None: an invalid record without ids)."""
+    if isinstance(record, InvalidRecord):
+        return record.key
+    role = ROLES_OF_TYPES[type(record)]
+    return (role, *(getattr(record, name) for name in KEY_FIELDS[role]))
+
+
+def named_by_keys(role: str, record: object) -> str:
+    """A typed record's identity for the report: its key fields and their values."""
+    return " ".join(f"{name}={getattr(record, name)}" for name in KEY_FIELDS[role])
 
 
 @lru_cache(maxsize=None)
@@ -246,12 +257,7 @@ def read_leniently(role: str, data: Mapping[str, Any]) -> tuple[Mapping[str, Any
 
 def record_id(role: str, data: Mapping[str, Any]) -> str:
     """A readable identity of a record for the report, built from whatever ids it carries."""
-    keys = {
-        "assessments": ("assessment_id", "section_id"),
-        "scores": ("assessment_id", "section_id", "student_id"),
-        "grades": ("grading_task_id", "section_id", "student_id"),
-        "teacher_group": ("user_id",),
-    }.get(role, ())
+    keys = KEY_FIELDS.get(role, ())
     parts = [f"{k}={data.get(k)!s}" for k in keys] if isinstance(data, Mapping) else []
     return " ".join(parts) or "<record without ids>"
 

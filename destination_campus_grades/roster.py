@@ -1,9 +1,9 @@
 """What Campus knows and holds, read once per batch into a `RosterSnapshot` the decisions take as an argument.
 
 `RosterReader.snapshot(needs)` reads what a batch needs and nothing more, then hands back an
-immutable view: the rules' facts (`RosterFacts`) and the diff's baseline (what Campus holds).
-Nothing is "loaded before asking": a question about a section the snapshot was not loaded for is a
-KeyError, not a silent read.
+immutable view (`snapshot.py`, plain data): the rules' facts (`RosterFacts`) and the diff's
+baseline (what Campus holds). Nothing is "loaded before asking": a question about a section the
+snapshot was not loaded for is a KeyError, not a silent read.
 
 Reads are per section, never per record: for each section a batch touches, its students and its
 lineItems (Campus's grading tasks and ours), in large pages, sections read concurrently (bounded
@@ -36,120 +36,20 @@ what it wrote; the write thread never touches the cache.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable
 
 from campus_oneroster.client import OneRosterClient
 from campus_oneroster.errors import ForbiddenError, NotFoundError
-from campus_oneroster.urls import path_segment
-from destination_campus_grades.identities import Found, People, user_of
+from campus_oneroster.segments import path_segment
 from destination_campus_grades.categories import CampusCategory, category_of
-from destination_campus_grades.refusals import Session, session_of, title_key
+from destination_campus_grades.identities import People, user_of
+from destination_campus_grades.refusals import Session, session_of
+from destination_campus_grades.snapshot import FORBIDDEN, RosterNeeds, RosterSnapshot, Section, SectionHoldings, Written
 
 DEFAULT_MAX_SECTIONS = 512
 STUDENTS_FIELDS_1P1 = ("sourcedId",)
 USERS_FIELDS_1P1 = ("sourcedId", "role")
 USERS_FIELDS_1P2 = ("sourcedId", "roles", "metadata")  # roles and metadata.ic.legacysourceId: `identities.py`
-FORBIDDEN = "forbidden"
-
-
-@dataclass
-class SectionHoldings:
-    """One Campus section: who is enrolled, and the lineItems and results Campus holds for it."""
-
-    students: People
-    line_items: dict[str, dict[str, Any]] = field(default_factory=dict)
-    results: dict[str, dict[str, Any]] | None = None  # None: not read (nothing needed them yet)
-    term_ids: tuple[str, ...] = ()
-    school_id: str | None = None  # the class's school (1.2 lineItems carry it)
-    categories: tuple[CampusCategory, ...] = ()  # 1.2: the class's own categories (`/classes/{id}/categories`)
-    score_scales: tuple[dict[str, Any], ...] = ()  # 1.2: the class's score scales
-    titles: dict[str, str] = field(default_factory=dict)  # title key → the lineItem holding it
-
-    def __post_init__(self) -> None:
-        for sourced_id, held in self.line_items.items():
-            self.hold_title(sourced_id, held)
-
-    def hold_title(self, sourced_id: str, held: Mapping[str, Any]) -> None:
-        if held.get("status") != "tobedeleted" and held.get("title"):
-            self.titles.setdefault(title_key(str(held["title"])), sourced_id)
-
-    def results_of(self, line_item_id: str) -> list[str]:
-        """sourcedIds of the results held on one lineItem."""
-        return [rid for rid, r in (self.results or {}).items()
-                if (r.get("lineItem") or {}).get("sourcedId") == line_item_id]
-
-
-Section = SectionHoldings | str | None  # holdings, FORBIDDEN, or None (Campus has no such class)
-
-
-@dataclass(frozen=True)
-class RosterNeeds:
-    """What one batch must know: sections, the lineItems whose results it compares, the users."""
-
-    sections: frozenset[str] = frozenset()
-    results_on: Mapping[str, frozenset[str]] = field(default_factory=dict)  # section → lineItem ids
-    users: bool = False
-    sessions: bool = False  # terms and grading periods (a lineItem may be planned)
-    categories: bool = False  # the provider's categories (a lineItem may be planned with no default_category_id)
-
-
-@dataclass(frozen=True)
-class RosterSnapshot:
-    """Campus as one batch sees it (RosterFacts for the rules, holdings for the diff)."""
-
-    sections: Mapping[str, Section]
-    users: People | None = None
-    sessions: Mapping[str, Session] = field(default_factory=dict)  # by sourcedId, when needed
-    categories: tuple[CampusCategory, ...] = ()  # the provider's /categories, when a lineItem may be planned
-
-    # -- what the rules ask (RosterFacts) ---------------------------------------------------
-
-    def section_known(self, section_id: str) -> bool:
-        return self.sections[section_id] is not None
-
-    def section_forbidden(self, section_id: str) -> bool:
-        return self.sections[section_id] == FORBIDDEN
-
-    def find_user(self, user_id: str) -> Found:
-        return self.users.find(user_id, "teacher")
-
-    def user_role(self, user_id: str) -> str | None:
-        return self.users.role_of(user_id)
-
-    def find_student(self, section_id: str, student_id: str) -> Found:
-        holdings = self.holdings(section_id)
-        return holdings.students.find(student_id, "student") if holdings is not None else None
-
-    def has_grading_task(self, section_id: str, line_item_id: str) -> bool:
-        holdings = self.holdings(section_id)
-        return holdings is not None and line_item_id in holdings.line_items
-
-    # -- what Campus holds (the diff's baseline) --------------------------------------------
-
-    def holdings(self, section_id: str) -> SectionHoldings | None:
-        section = self.sections[section_id]
-        return section if isinstance(section, SectionHoldings) else None
-
-    def held_line_item(self, section_id: str, sourced_id: str) -> dict[str, Any] | None:
-        holdings = self.holdings(section_id)
-        return holdings.line_items.get(sourced_id) if holdings else None
-
-    def held_result(self, section_id: str, sourced_id: str) -> dict[str, Any] | None:
-        """The result Campus holds; None when it holds none (results are read whenever one of the
-        section's lineItems the batch writes to is held, see `RosterNeeds.results_on`)."""
-        holdings = self.holdings(section_id)
-        return holdings.results.get(sourced_id) if holdings and holdings.results is not None else None
-
-
-@dataclass(frozen=True, slots=True)
-class Written:
-    """One object a batch wrote (body) or deleted (body None), for the cache."""
-
-    section_id: str
-    collection: str  # lineItems | results
-    sourced_id: str
-    body: dict[str, Any] | None
 
 
 class RosterReader:

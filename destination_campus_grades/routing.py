@@ -2,7 +2,7 @@
 
 A stream's role is the destination object the configured catalog maps it onto
 (`destination_object_name`), else its `stream_roles` entry, else its own name when that is a role
-(`DestinationConfig.role_of` decides; this module gives it the catalog's object names). The checks
+(`StreamRoutes.role_of`, asked for every record). The checks
 that a sync can be passed back at all also live here, because they are questions about routing:
 a sync where nothing maps to a role, and scores without their assessments in the same connection.
 """
@@ -15,7 +15,7 @@ from typing import Iterable, Mapping
 from airbyte_cdk.models import ConfiguredAirbyteCatalog, SyncMode
 
 from destination_campus_grades.catalog import object_names
-from destination_campus_grades.spec import GROUP_ROLE, DestinationConfig
+from destination_campus_grades.spec import GROUP_ROLE, STREAM_ROLES, DestinationConfig
 
 MAPPING_HELP = ("Map each Otus stream to assessments, scores, grades or teacher_group: onto a destination object "
                 "in the connection's mapping, or in the destination's stream_roles setting (streams named "
@@ -28,22 +28,28 @@ class RoutingError(ValueError):
 
 @dataclass(frozen=True)
 class StreamRoutes:
-    """Incoming stream name → role, from the config and the configured catalog."""
+    """Incoming stream name → role, from the config's stream_roles and the configured catalog."""
 
-    config: DestinationConfig
+    stream_roles: Mapping[str, str]  # stream → role, the config's stream_roles entries
     object_names: Mapping[str, str]  # stream → destination_object_name, where the catalog maps one
     catalog_streams: tuple[str, ...] = ()
     incremental_streams: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, config: DestinationConfig, catalog: ConfiguredAirbyteCatalog | None = None) -> "StreamRoutes":
+        roles = {entry.stream: entry.role for entry in config.stream_roles}
         if catalog is None:
-            return cls(config, {})
-        return cls(config, object_names(catalog), tuple(s.stream.name for s in catalog.streams),
+            return cls(roles, {})
+        return cls(roles, object_names(catalog), tuple(s.stream.name for s in catalog.streams),
                    frozenset(s.stream.name for s in catalog.streams if s.sync_mode == SyncMode.incremental))
 
     def role_of(self, stream: str) -> str | None:
-        return self.config.role_of(stream, self.object_names.get(stream))
+        """The destination object the connection maps the stream onto (None if that is no role of
+        ours), else its stream_roles entry, else its own name if that is a role."""
+        object_name = self.object_names.get(stream)
+        if object_name is not None:
+            return object_name if object_name in STREAM_ROLES else None
+        return self.stream_roles.get(stream, stream if stream in STREAM_ROLES else None)
 
     def unmapped_detail(self, stream: str) -> str:
         """Why a stream's records are not passed back, for the report."""

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
-from destination_campus_grades.district_days import DistrictCalendar
+from destination_campus_grades.district_days import DistrictCalendar, Moment
 from destination_campus_grades.identities import Found, Person, Unresolved
 from destination_campus_grades.records import Assessment, Grade, GroupMember, Score
 from destination_campus_grades.reasons import Reason
@@ -134,11 +134,9 @@ def decide_score(score: Score, assessment_decision: PassbackDecision | None, poi
         return assessment_decision
     if score.status == "excluded":
         return skip(Reason.STUDENT_EXCLUDED)
-    if score.graded_at is None:
-        return skip(Reason.NOT_GRADED)
-    graded = policy.calendar.day_of(score.graded_at)
-    if graded < policy.start_date:
-        return skip(Reason.GRADED_BEFORE_START_DATE, f"graded {graded}, passback starts {policy.start_date}")
+    too_early = _not_graded_since_start(score.graded_at, policy)
+    if too_early is not None:
+        return too_early
     if score.points is None and score.percent is None:
         if score.status not in UNSCORED_STATUSES:
             return skip(Reason.NO_SCORE_VALUE)
@@ -156,13 +154,21 @@ def decide_score(score: Score, assessment_decision: PassbackDecision | None, poi
     return _enrolled(score.section_id, score.student_id, roster)
 
 
-def decide_grade(grade: Grade, policy: PassbackPolicy, roster: RosterFacts) -> PassbackDecision:
-    """A grading-task grade: graded on or after the start date, by a Campus user of the group, on a real task."""
-    if grade.graded_at is None:
+def _not_graded_since_start(graded_at: Moment | None, policy: PassbackPolicy) -> PassbackDecision | None:
+    """Rule 1 for a score or a grade: graded, on or after the start date (a district day)."""
+    if graded_at is None:
         return skip(Reason.NOT_GRADED)
-    graded = policy.calendar.day_of(grade.graded_at)
+    graded = policy.calendar.day_of(graded_at)
     if graded < policy.start_date:
         return skip(Reason.GRADED_BEFORE_START_DATE, f"graded {graded}, passback starts {policy.start_date}")
+    return None
+
+
+def decide_grade(grade: Grade, policy: PassbackPolicy, roster: RosterFacts) -> PassbackDecision:
+    """A grading-task grade: graded on or after the start date, by a Campus user of the group, on a real task."""
+    too_early = _not_graded_since_start(grade.graded_at, policy)
+    if too_early is not None:
+        return too_early
     if grade.percent is None and grade.score is None:
         return skip(Reason.NO_SCORE_VALUE)
     if grade.percent is not None and grade.percent > 100:

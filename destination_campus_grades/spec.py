@@ -9,12 +9,12 @@ value means, where the value comes from.
 from __future__ import annotations
 
 from datetime import date, datetime
-from functools import cached_property
 from typing import ClassVar, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from campus_oneroster.config import ConnectionConfig
+from destination_campus_grades.diff import CampusEdits
 from destination_campus_grades.district_days import DistrictCalendar, LineItemDateFormat, time_zone
 
 DOCUMENTATION_URL = "https://docs.airbyte.com/integrations/destinations/campus-grades"
@@ -210,7 +210,7 @@ class DestinationConfig(ConnectionConfig):
         ),
         json_schema_extra={"order": 20},
     )
-    campus_edits: Literal["keep", "overwrite"] = Field(
+    campus_edits: CampusEdits = Field(
         default="keep",
         title="Changes made in Campus",
         description=(
@@ -301,18 +301,6 @@ class DestinationConfig(ConnectionConfig):
     def today(self) -> date:
         """Today in the district (the day the key's expiration date is compared with)."""
         return datetime.now(self.calendar.zone).date()
-
-    def role_of(self, stream: str, object_name: str | None = None) -> str | None:
-        """The role of an incoming stream: the destination object the connection maps it onto,
-        else its stream_roles entry, else its own name if that is a role."""
-        if object_name is not None:
-            return object_name if object_name in STREAM_ROLES else None
-        return self.roles_by_stream.get(stream, stream if stream in STREAM_ROLES else None)
-
-    @cached_property
-    def roles_by_stream(self) -> dict[str, str]:
-        """stream_roles as a dict, built once: role_of runs for every record."""
-        return {entry.stream: entry.role for entry in self.stream_roles}
 
 
 def _unique(entries: list, key: str, setting: str) -> list:

@@ -22,10 +22,9 @@ from typing import IO, Any, Container, Iterator, Union
 
 import orjson
 
-from destination_campus_grades.records import Assessment, Grade, Score, StandardScore
+from destination_campus_grades.records import Assessment, AssessmentKey, Grade, Score, StandardScore
 
 DEFAULT_IN_MEMORY = 100_000
-AssessmentKey = tuple[str, str]
 
 
 class WaitingScores:

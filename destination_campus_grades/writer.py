@@ -23,65 +23,20 @@ batch at a time on one background thread, so the next batch can be read while th
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Iterator
 
 from campus_oneroster.client import OneRosterClient
 from campus_oneroster.errors import InvalidDataError, NotFoundError
-from campus_oneroster.urls import path_segment
+from campus_oneroster.segments import path_segment
 from destination_campus_grades.diff import Change
 from destination_campus_grades.fingerprint import recorded
 from destination_campus_grades.plan import LineItemPlan, ResultPlan
 from destination_campus_grades.reasons import Outcome, Reason, reason_for_refusal
 from destination_campus_grades.report import RecordOutcome
-from destination_campus_grades.roster import Written
+from destination_campus_grades.snapshot import Written
+from destination_campus_grades.work import BatchWritten, LineItemWork, Refusal, Removal, ResultWork
 
 WRITTEN = {Change.CREATE: Outcome.CREATED, Change.UPDATE: Outcome.UPDATED, Change.UNCHANGED: Outcome.UNCHANGED}
-
-
-@dataclass(frozen=True, slots=True)
-class Refusal:
-    """Why Campus refused an object: the reason code and Campus's description."""
-
-    reason: Reason
-    description: str
-
-
-@dataclass(frozen=True, slots=True)
-class LineItemWork:
-    position: int  # of the assessment record in the ledger
-    plan: LineItemPlan
-    change: Change
-
-
-@dataclass(frozen=True, slots=True)
-class ResultWork:
-    position: int
-    role: str  # scores | grades
-    plan: ResultPlan
-    change: Change
-    refused_line_item: Refusal | None = None  # set when the lineItem was refused in an earlier batch
-
-
-@dataclass(frozen=True, slots=True)
-class Removal:
-    """An assessment Campus holds that Otus removed, under removal_policy=delete."""
-
-    position: int
-    section_id: str
-    line_item_id: str
-    result_ids: tuple[str, ...]
-    otus_id: str
-    reason: Reason
-
-
-@dataclass
-class BatchWritten:
-    """What writing one batch came to."""
-
-    outcomes: list[RecordOutcome] = field(default_factory=list)  # one per work item, with its position
-    refused_line_items: dict[str, Refusal] = field(default_factory=dict)  # by sourcedId, for later batches
-    written: list[Written] = field(default_factory=list)  # what Campus now holds (or no longer holds)
 
 
 class GradebookWriter:
@@ -95,16 +50,16 @@ class GradebookWriter:
     def write(self, line_items: list[LineItemWork], results: list[ResultWork], removals: list[Removal]) -> BatchWritten:
         """Outcomes of every work item, lineItem refusals, and what was written."""
         done = BatchWritten()
+        refused: dict[str, Refusal] = {}  # by lineItem sourcedId, for this batch's results
         for work, refusal in zip(line_items, self._each(self._put_line_item, line_items)):
             plan = work.plan
             if refusal is not None:
-                done.refused_line_items[plan.sourced_id] = refusal
+                refused[plan.sourced_id] = done.refused_line_items[(plan.assessment_id, plan.section_id)] = refusal
                 done.outcomes.append(RecordOutcome("assessments", Outcome.REFUSED_BY_CAMPUS, plan.otus_id,
                                                    plan.sourced_id, refusal.reason, refusal.description, work.position))
             else:
                 done.outcomes.append(self._written("assessments", work.change, plan, work.position))
                 done.written.append(Written(plan.section_id, "lineItems", plan.sourced_id, plan.body))
-        refused = done.refused_line_items
         attempted = [w for w in results if w.refused_line_item is None and w.plan.line_item_id not in refused]
         for work in results:
             refusal = work.refused_line_item or refused.get(work.plan.line_item_id)

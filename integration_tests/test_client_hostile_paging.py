@@ -46,8 +46,7 @@ def reference(provider: HostileProvider) -> dict[str, list[str]]:
     return {path: read_ids(provider, path, page_size=50_000) for path in ("/users", "/enrollments")}
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(
+PAGE_PATTERNS = given(
     sizes=st.lists(st.integers(1, 9), min_size=1, max_size=5),
     page_size=st.integers(2, 12),
     concurrency=st.integers(1, 4),
@@ -55,12 +54,28 @@ def reference(provider: HostileProvider) -> dict[str, list[str]]:
     endless_next=st.booleans(),
     path=st.sampled_from(["/users", "/enrollments"]),
 )
-def test_any_page_pattern_and_lying_end_signal_reads_every_record_once(
-        provider, reference, sizes, page_size, concurrency, total_scale, endless_next, path) -> None:
+ONE_SERVER = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def reads_every_record_once(provider, reference, sizes, page_size, concurrency, total_scale, endless_next, path) -> None:
     provider.set(page_sizes=tuple(sizes), total_scale=total_scale, endless_next=endless_next)
     ids = read_ids(provider, path, page_size=page_size, max_concurrent_requests=concurrency)
     assert len(ids) == len(set(ids)), "a record arrived twice"
     assert sorted(ids) == sorted(reference[path])
+
+
+@settings(max_examples=10, **ONE_SERVER)
+@PAGE_PATTERNS
+def test_any_page_pattern_and_lying_end_signal_reads_every_record_once(provider, reference, **case) -> None:
+    """Ten patterns by default (hypothesis shrinks what fails); the soak run tries a hundred."""
+    reads_every_record_once(provider, reference, **case)
+
+
+@pytest.mark.soak
+@settings(max_examples=100, **ONE_SERVER)
+@PAGE_PATTERNS
+def test_soak_a_hundred_page_patterns_read_every_record_once(provider, reference, **case) -> None:
+    reads_every_record_once(provider, reference, **case)
 
 
 @pytest.mark.parametrize("endless_next", [False, True])

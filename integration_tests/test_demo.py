@@ -117,6 +117,15 @@ def test_the_export_is_four_files_and_the_report_says_where_the_group_came_from(
     assert "teacher_not_in_group" in passback and "passback_teacher_group was ignored" not in passback
 
 
+def test_the_sftp_sources_cast_warnings_are_one_line_that_quotes_no_cell(demo_run) -> None:
+    """source-sftp-bulk warns for every empty typed cell: the demo counts those warnings under the
+    report (otus_export/source_logs.py) instead of dropping or repeating them, and never shows a cell."""
+    output = _section(demo_run[0].stdout, 4)
+    lines = [line for line in output.splitlines() if "Could not cast" in line]
+    assert len(lines) == 1 and "none needing action" in lines[0] and "for empty cells" in lines[0], output
+    assert "value=" not in output
+
+
 def test_second_passback_sends_nothing_new(demo_run) -> None:
     """Only refusals are tried again (they pass back once a window reopens); Campus stores nothing."""
     output = _section(demo_run[0].stdout, 5)

@@ -18,7 +18,7 @@ from campus_sandbox import calendar
 from campus_sandbox.receiving import PLACEHOLDER_CATEGORY_ID
 from destination_campus_grades.plan import line_item_id, namespace_of, score_result_id
 from destination_campus_grades.spec import DEFAULT_VENDOR_NAMESPACE
-from integration_tests.test_destination_cli import run_destination
+from integration_tests.destination_cli import run_destination
 from otus_export.sample import sample_export
 
 NAMESPACE = namespace_of(DEFAULT_VENDOR_NAMESPACE)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from destination_campus_grades.fingerprint import FINGERPRINT_KEY
-from integration_tests.test_destination_cli import DestinationRun, connection_status, run_destination, run_verb
+from integration_tests.destination_cli import DestinationRun, connection_status, run_destination, run_verb
 from otus_export import bulk_export
 
 START = {"passback_start_date": "2026-09-01", "district_time_zone": "America/Chicago"}

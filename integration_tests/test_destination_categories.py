@@ -15,7 +15,7 @@ from pathlib import Path
 
 from destination_campus_grades.plan import line_item_id, namespace_of
 from destination_campus_grades.spec import DEFAULT_VENDOR_NAMESPACE
-from integration_tests.test_destination_cli import run_destination
+from integration_tests.destination_cli import run_destination
 from otus_export.sample import PASSBACK_START_DATE, assessment, open_day, score
 
 NAMESPACE = namespace_of(DEFAULT_VENDOR_NAMESPACE)

@@ -13,7 +13,7 @@ import pytest
 from campus_sandbox.options import Faults, SandboxOptions
 from campus_sandbox.server import CampusSandbox
 from destination_campus_grades.plan import line_item_id
-from integration_tests.test_destination_cli import run_destination
+from integration_tests.destination_cli import run_destination
 from integration_tests.test_destination_rules import NAMESPACE
 from otus_export import bulk_export
 

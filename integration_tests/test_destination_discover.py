@@ -15,7 +15,7 @@ from pathlib import Path
 from airbyte_protocol.models import AirbyteMessage, ConfiguredAirbyteCatalog, DestinationSyncMode, Type
 
 from destination_campus_grades.records import schema_of
-from integration_tests.test_destination_cli import SCRIPT, DestinationRun, parse_messages, protocol_lines, run_verb, secrets_of
+from integration_tests.destination_cli import SCRIPT, DestinationRun, parse_messages, protocol_lines, run_verb, secrets_of
 from otus_export import sample_export
 
 

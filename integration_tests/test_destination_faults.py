@@ -23,7 +23,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from campus_sandbox.options import Faults
 from destination_campus_grades.destination import DestinationCampusGrades
 from destination_campus_grades.report import parse_report_line
-from integration_tests.test_destination_cli import (
+from integration_tests.destination_cli import (
     SCRIPT, campus_snapshot, catalog, protocol_lines, run_destination, secrets_of, write_files,
 )
 from otus_export import bulk_export, sample_export

@@ -16,7 +16,7 @@ from typing import Iterable
 
 from destination_campus_grades.plan import namespace_of, score_result_id
 from destination_campus_grades.spec import DEFAULT_VENDOR_NAMESPACE
-from integration_tests.test_destination_cli import (
+from integration_tests.destination_cli import (
     ROLES, SCRIPT, DestinationRun, catalog, parse_messages, protocol_lines, run_destination, state_message,
 )
 from otus_export import bulk_export

@@ -14,7 +14,7 @@ import pytest
 
 from destination_campus_grades.plan import grade_result_id, namespace_of
 from destination_campus_grades.spec import DEFAULT_VENDOR_NAMESPACE
-from integration_tests.test_destination_cli import run_destination
+from integration_tests.destination_cli import run_destination
 from otus_export.sample import grade, open_day, sample_export
 
 NAMESPACE = namespace_of(DEFAULT_VENDOR_NAMESPACE)

@@ -15,7 +15,7 @@ import pytest
 from campus_sandbox import calendar
 from destination_campus_grades.district_days import UTC_CALENDAR
 from destination_campus_grades.fingerprint import FINGERPRINT_KEY, canonical, digest
-from integration_tests.test_destination_cli import run_destination
+from integration_tests.destination_cli import run_destination
 from integration_tests.test_destination_rules import NAMESPACE
 from destination_campus_grades.plan import grade_result_id, line_item_id
 from otus_export.sample import assessment, grade, open_day, score

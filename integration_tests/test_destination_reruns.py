@@ -22,7 +22,7 @@ from destination_campus_grades.passback import Passback
 from destination_campus_grades.reasons import Outcome
 from destination_campus_grades.routing import StreamRoutes
 from destination_campus_grades.spec import DestinationConfig
-from integration_tests.test_destination_cli import catalog, run_destination, state_message
+from integration_tests.destination_cli import catalog, run_destination, state_message
 from integration_tests.test_destination_rules import campus_ids
 from otus_export import bulk_export, sample_export
 

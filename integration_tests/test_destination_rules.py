@@ -17,7 +17,7 @@ from campus_sandbox.options import SandboxOptions
 from campus_sandbox.server import CampusSandbox
 from destination_campus_grades.plan import grade_result_id, line_item_id, namespace_of, score_result_id
 from destination_campus_grades.spec import DEFAULT_VENDOR_NAMESPACE
-from integration_tests.test_destination_cli import DestinationRun, run_destination
+from integration_tests.destination_cli import DestinationRun, run_destination
 from otus_export import SampleCase, sample_export
 
 NAMESPACE = namespace_of(DEFAULT_VENDOR_NAMESPACE)

@@ -24,8 +24,8 @@ from destination_campus_grades.plan import line_item_id, namespace_of, score_res
 from destination_campus_grades.reasons import Outcome
 from destination_campus_grades.routing import StreamRoutes
 from destination_campus_grades.spec import DEFAULT_VENDOR_NAMESPACE, DestinationConfig
-from integration_tests.test_destination_cli import ROLES, run_destination
-from integration_tests.test_destination_cli import catalog as catalog_of
+from integration_tests.destination_cli import ROLES, run_destination
+from integration_tests.destination_cli import catalog as catalog_of
 from integration_tests.test_destination_disappeared import stream_status
 from otus_export.bulk import bulk_export
 from otus_export.sample import NOT_A_CAMPUS_USER, PASSBACK_START_DATE, group_member

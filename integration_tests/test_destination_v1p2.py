@@ -20,7 +20,7 @@ from campus_sandbox.receiving import PLACEHOLDER_CATEGORY_ID
 from campus_sandbox.server import CampusSandbox
 from destination_campus_grades.plan import line_item_id, namespace_of, score_result_id
 from destination_campus_grades.spec import DEFAULT_VENDOR_NAMESPACE
-from integration_tests.test_destination_cli import DestinationRun, campus_snapshot, run_destination
+from integration_tests.destination_cli import DestinationRun, campus_snapshot, run_destination
 from otus_export.sample import assessment, grade, open_day, sample_export, score
 
 NAMESPACE = namespace_of(DEFAULT_VENDOR_NAMESPACE)

@@ -25,8 +25,8 @@ import pytest
 from campus_sandbox.hostile import HostileProvider
 from destination_campus_grades.report import parse_report_line
 from integration_tests.source_cli import SCRIPT as SOURCE, configured_catalog, parse_messages, run_source, sandbox_keys
-from integration_tests.test_destination_cli import SCRIPT as DESTINATION, catalog as destination_catalog
-from integration_tests.test_destination_cli import DESTINATION_KEYS, protocol_lines
+from integration_tests.destination_cli import SCRIPT as DESTINATION, catalog as destination_catalog
+from integration_tests.destination_cli import DESTINATION_KEYS, protocol_lines
 from otus_export.bulk import bulk_export
 
 READ_STREAMS = ("orgs", "users", "enrollments")

@@ -21,7 +21,7 @@ import pytest
 
 from campus_sandbox.server import CampusSandbox
 from integration_tests.source_cli import configured_catalog, run_source, seed_gradebook
-from integration_tests.test_destination_cli import run_destination, run_verb
+from integration_tests.destination_cli import run_destination, run_verb
 from otus_export import bulk_export
 
 FIXTURE = Path(__file__).with_name("request_log_v1p1.json")

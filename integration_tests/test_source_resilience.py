@@ -125,7 +125,8 @@ def test_a_read_killed_halfway_resumes_from_its_last_state_without_losing_a_reco
         "the resumed read started from the checkpoint, not from scratch"
 
 
-@pytest.mark.parametrize("headers", [{}, {"send_total_count": False, "send_link": False}], ids=["total+link", "no-headers"])
+@pytest.mark.parametrize("headers", [pytest.param({}, marks=pytest.mark.soak),
+                                     {"send_total_count": False, "send_link": False}], ids=["total+link", "no-headers"])
 def test_a_server_capping_pages_at_37_still_yields_every_record(make_sandbox, tmp_path: Path, catalog: dict, headers: dict) -> None:
     capped = make_sandbox("tiny", max_page_size=37, **headers)
     run = run_source("read", tmp_path, config=capped.connection_config(page_size=1000),

@@ -25,7 +25,7 @@ from campus_sandbox.options import SandboxOptions
 from campus_sandbox.roster import roster_record_sets
 from campus_sandbox.server import CampusSandbox
 from integration_tests.source_cli import ROSTER_STREAMS, configured_catalog, run_source, stream_states
-from integration_tests.test_destination_cli import DESTINATION_KEYS, connection_status, run_verb
+from integration_tests.destination_cli import DESTINATION_KEYS, connection_status, run_verb
 
 SCOPE = "https://purl.imsglobal.org/spec/or/v1p2/scope/"
 SOURCE_SCOPES = ("roster.readonly", "roster-demographics.readonly", "gradebook.readonly", "assessment.readonly")

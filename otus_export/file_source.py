@@ -26,10 +26,8 @@ import getpass
 import json
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,11 +35,11 @@ from typing import Any, Iterable, Iterator, Mapping
 
 from destination_campus_grades.records import schema_of
 from destination_campus_grades.spec import STREAM_ROLES
+from otus_export.loopback import ServerUnavailable, free_port, server_process
 
 SFTP_BULK_PACKAGE = "airbyte-source-sftp-bulk==1.9.3"
 SFTP_BULK_NAME = "source-sftp-bulk"
 SSHD_CANDIDATES = ("/usr/sbin/sshd", "/usr/local/sbin/sshd")
-START_TIMEOUT_SECONDS = 15.0
 CSV_FORMAT = {
     "filetype": "csv",
     "delimiter": ",",
@@ -56,7 +54,7 @@ CSV_FORMAT = {
 }
 
 
-class SftpServerUnavailable(RuntimeError):
+class SftpServerUnavailable(ServerUnavailable):
     """OpenSSH's server is not installed, or did not start; the message says how to fix it."""
 
 
@@ -79,7 +77,7 @@ class SftpExport:
             "credentials": {"auth_type": "private_key", "private_key": self.private_key},
             "folder_path": self.folder_path,
             "delivery_method": {"delivery_type": "use_records_transfer"},
-            "streams": [stream_config(stream, role) for stream, role in streams.items()],
+            "streams": stream_configs(streams),
         }
 
 
@@ -99,6 +97,11 @@ def csv_column_types(role: str) -> dict[str, str]:
         allowed = [allowed] if isinstance(allowed, str) else allowed
         types[field] = next((kind for kind in allowed if kind != "null"), "string")
     return types
+
+
+def stream_configs(streams: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The `streams` of any CDK file-based source (SFTP Bulk, S3, ...): one per {stream: role}."""
+    return [stream_config(stream, role) for stream, role in streams.items()]
 
 
 def stream_config(stream: str, role: str) -> dict[str, Any]:
@@ -156,24 +159,13 @@ def sftp_server(directory: Path) -> Iterator[SftpExport]:
         _keygen(work_dir / "host_key")
         _keygen(work_dir / "client_key")
         (work_dir / "authorized_keys").write_text((work_dir / "client_key.pub").read_text())
-        port = _free_port()
+        port = free_port()
         (work_dir / "sshd_config").write_text(_sshd_config(work_dir, port))
         if os.geteuid() == 0:
             Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege-separation directory
-        log = (work_dir / "sshd.log").open("w")
-        process = subprocess.Popen([sshd, "-D", "-e", "-f", str(work_dir / "sshd_config")],
-                                   stdout=log, stderr=subprocess.STDOUT)
-        try:
-            _wait_until_listening(port, process, work_dir / "sshd.log")
+        command = [sshd, "-D", "-e", "-f", str(work_dir / "sshd_config")]
+        with server_process(command, port, work_dir / "sshd.log", "sshd", SftpServerUnavailable):
             yield SftpExport("127.0.0.1", port, getpass.getuser(), (work_dir / "client_key").read_text(), str(directory))
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            log.close()
 
 
 def _sshd_config(work_dir: Path, port: int) -> str:
@@ -203,22 +195,3 @@ def _sshd_config(work_dir: Path, port: int) -> str:
 def _keygen(path: Path) -> None:
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "otus-export", "-f", str(path)],
                    check=True, capture_output=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_until_listening(port: int, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SftpServerUnavailable(f"sshd exited with status {process.returncode}: {log.read_text().strip()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SftpServerUnavailable(f"sshd did not listen on 127.0.0.1:{port} within {START_TIMEOUT_SECONDS:.0f} s")

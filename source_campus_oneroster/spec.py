@@ -14,7 +14,7 @@ from pydantic import Field, field_validator
 
 from campus_oneroster.config import ConnectionConfig
 from campus_oneroster.spec_schema import airbyte_spec
-from campus_oneroster.urls import is_path_segment
+from campus_oneroster.segments import is_path_segment
 
 DOCUMENTATION_URL = "https://docs.airbyte.com/integrations/sources/campus-oneroster"
 

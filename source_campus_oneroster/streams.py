@@ -37,7 +37,7 @@ from campus_oneroster.client import OneRosterClient
 from campus_oneroster.errors import ForbiddenError, NotFoundError, OneRosterError
 from campus_oneroster.version import V1P1, V1P2, VersionName
 from campus_oneroster.filters import where
-from campus_oneroster.urls import path_segment
+from campus_oneroster.segments import path_segment
 from source_campus_oneroster.booleans import normalise_booleans
 from source_campus_oneroster.cursor import CURSOR_FIELD, DateLastModifiedCursor, format_instant
 from source_campus_oneroster.failures import read_failure, school_not_found

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from campus_oneroster.config import ConnectionConfig
 from campus_oneroster.errors import (
+    Call,
     ForbiddenError,
     InvalidDataError,
     ScopeNotGrantedError,
@@ -136,8 +137,8 @@ def test_any_body_a_provider_sends_reads_without_raising(body: object) -> None:
 def _error(status: int, code_minor: str, *, description: str = "refused", scope: str | None = None):
     body = {"imsx_StatusInfo": {**STATUS, "imsx_description": description, "imsx_CodeMinor": {
         "imsx_codeMinorField": [{"imsx_codeMinorFieldName": "x", "imsx_codeMinorFieldValue": code_minor}]}}}
-    return error_for_status(status, body, method="GET", path="/lineItems", gradebook_path=True,
-                            vendor_configured=True, token_was_renewed=False, scope=scope)
+    return error_for_status(status, body, method="GET", path="/lineItems", call=Call.GRADEBOOK,
+                            scope=scope)
 
 
 def test_a_403_on_1_2_names_the_scope_and_what_the_district_enables() -> None:

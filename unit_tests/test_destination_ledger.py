@@ -7,7 +7,9 @@ its outcomes come back), a score waiting in memory or spilled (open until the en
 
 from __future__ import annotations
 
-from destination_campus_grades.ledger import DestinationStats, Ledger
+import pytest
+
+from destination_campus_grades.ledger import DestinationStats, Ledger, SettledTwiceError
 
 SCORES, ASSESSMENTS = ("scores", None), ("assessments", None)
 
@@ -105,3 +107,36 @@ def test_many_states_are_compacted_and_still_released_in_order() -> None:
     for position in positions:
         ledger.settle(position)
     assert ledger.echoable() == [("late", DestinationStats(3, 0))]
+    with pytest.raises(SettledTwiceError):
+        ledger.settle(positions[0])  # compacted away: settled long ago
+
+
+def test_no_state_is_echoed_before_a_record_maps_to_a_role() -> None:
+    """A sync whose records map to no role fails at its end; until a record maps, nothing is confirmed."""
+    ledger = Ledger()
+    unmapped = ledger.receive(("users", None), mapped=False)
+    unusable = ledger.receive(None, mapped=False)
+    ledger.receive_state("s1", None)
+    ledger.settle(unmapped, rejected=True)
+    ledger.settle(unusable, rejected=True)
+    assert ledger.echoable() == [] and ledger.mapped == 0
+    mapped = ledger.receive(SCORES)
+    ledger.receive_state("s2", None)
+    ledger.settle(mapped)
+    assert ledger.echoable() == [("s1", DestinationStats(2, 2)), ("s2", DestinationStats(1, 0))]
+
+
+def test_a_position_settled_twice_raises_instead_of_releasing_a_state_early() -> None:
+    """Settling one record twice while another is still open would balance the span's count and
+    echo a state before that other record is written: the ledger refuses the second settle."""
+    ledger = Ledger()
+    written, in_flight = ledger.receive(SCORES), ledger.receive(SCORES)
+    ledger.receive_state("s", None)
+    ledger.settle(written)
+    with pytest.raises(SettledTwiceError, match="position 0 was settled already"):
+        ledger.settle(written)
+    with pytest.raises(SettledTwiceError):
+        ledger.settle(in_flight + 1)  # never received
+    assert ledger.echoable() == [] and ledger.open_count == 1
+    ledger.settle(in_flight)
+    assert ledger.echoable() == [("s", DestinationStats(2, 0))]

@@ -207,7 +207,7 @@ def _dockerignored(relative: str) -> bool:
 
 def test_dockerignore_keeps_the_venv_tests_and_demo_out_but_the_connectors_in() -> None:
     patterns = _dockerignore_patterns()
-    for excluded in (".venv/", ".git/", "unit_tests/", "integration_tests/", "bench/", "**/__pycache__/", ".pytest_cache/",
+    for excluded in (".venv/", ".git/", "unit_tests/", "integration_tests/", "sandbox_tests/", "bench/", "**/__pycache__/", ".pytest_cache/",
                      *(f"{package}/" for package in DEVELOPMENT_PACKAGES)):
         assert excluded in patterns
     for name in ["setup.py", "campus_oneroster", *_setup_constant("CONNECTORS").values()]:

@@ -175,17 +175,6 @@ def _destination_config(**settings: Any) -> DestinationConfig:
     return DestinationConfig.model_validate({**base, **settings})
 
 
-def test_role_of_prefers_the_mapped_object_then_stream_roles_then_the_name() -> None:
-    config = _destination_config(stream_roles=[{"stream": "passback_scores_v", "role": "scores"},
-                                               {"stream": "grades", "role": "scores"}])
-    assert config.role_of("passback_scores_v") == "scores"
-    assert config.role_of("grades") == "scores"  # an entry wins over the name
-    assert config.role_of("assessments") == "assessments"
-    assert config.role_of("other") is None
-    assert config.role_of("passback_scores_v", "grades") == "grades"  # destination_object_name wins
-    assert config.role_of("scores", "lineItems") is None  # an object this destination does not have
-
-
 def test_two_entries_for_one_name_are_refused_by_name() -> None:
     with pytest.raises(ValueError, match="stream_roles has two entries for stream 'v'"):
         _destination_config(stream_roles=[{"stream": "v", "role": "scores"}, {"stream": "v", "role": "grades"}])
