@@ -13,22 +13,31 @@ scores in later batches), keeps the last record per primary key (earlier copies 
 most one batch is in flight. Every outcome settles its record's ledger position; the ledger alone
 says which states may be echoed.
 
+With a teacher group stream (`teacher_group.py`), assessments and grades are held back, their
+positions unsettled, until the group is complete (every group stream's STREAM_STATUS COMPLETE, or
+the end of the input); then the members are checked and the held records decided in order.
+
 At the end of a full refresh of the assessments that completed, the lineItems of ours that no
 record mentioned are looked for (`disappeared.py`) and, under removal_policy=delete, deleted.
 
 Memory is bounded by: two batches (`batch_size` records being read, one being written), one small
 entry per assessment seen, the roster cache (`roster.py`), the report (counters and a few
-examples), at most 100,000 waiting scores (more spill to a temporary file), and the states
-waiting in the ledger.
+examples), at most 100,000 waiting scores (more spill to a temporary file), the states waiting
+in the ledger; while a teacher group stream has not completed, the assessments and grades that
+arrived before it wait the same way (at most 100,000 in memory, the rest spilled; a source that
+sends the group first holds none).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterable, Iterator
 
 from campus_oneroster.client import OneRosterClient
 from destination_campus_grades import rules
-from destination_campus_grades.decide import AssessmentEntry, Batch, DecisionContext, decide_batch, roster_needs
+from destination_campus_grades.decide import (
+    AssessmentEntry, Batch, DecisionContext, decide_batch, not_sent, roster_needs,
+)
 from destination_campus_grades.disappeared import SeenAssessments, disappeared
 from destination_campus_grades.fingerprint import namespace_tag, recorded
 from destination_campus_grades.input import IgnoredLine, InvalidLine, RecordLine, StateLine, StreamStatusLine
@@ -36,14 +45,15 @@ from destination_campus_grades.ledger import Ledger
 from destination_campus_grades.plan import PlanSettings, line_item_id
 from destination_campus_grades.reasons import Outcome, Reason
 from destination_campus_grades.records import (
-    Assessment, Grade, InvalidRecord, ParsedRecord, Score, parse_record, record_key, role_of_record,
+    Assessment, Grade, GroupMember, InvalidRecord, ParsedRecord, Score, parse_record, record_key, role_of_record,
 )
 from destination_campus_grades.report import PassbackReport, RecordOutcome
 from destination_campus_grades.roster import RosterReader
 from destination_campus_grades.routing import StreamRoutes
 from destination_campus_grades.rules import PassbackPolicy
-from destination_campus_grades.spec import DestinationConfig
-from destination_campus_grades.waiting import DEFAULT_IN_MEMORY, WaitingScores
+from destination_campus_grades.spec import GROUP_ROLE, DestinationConfig
+from destination_campus_grades.teacher_group import TeacherGroup
+from destination_campus_grades.waiting import DEFAULT_IN_MEMORY, HeldBack, WaitingScores
 from destination_campus_grades.snapshot import RosterNeeds
 from destination_campus_grades.work import Removal
 from destination_campus_grades.writer import GradebookWriter, WriteThread
@@ -52,13 +62,16 @@ DEFAULT_BATCH_SIZE = 5_000
 REJECTED = frozenset({Outcome.INVALID_INPUT, Outcome.REFUSED_BY_CAMPUS})
 
 
-def decision_context(config: DestinationConfig) -> DecisionContext:
-    """The config, as the decision step takes it (the district calendar built once)."""
+def decision_context(config: DestinationConfig, group: TeacherGroup | None = None) -> DecisionContext:
+    """The config, as the decision step takes it (the district calendar built once); rule 4's group
+    as `group` says (without one: the passback_teacher_group setting)."""
     calendar = config.calendar
+    group = group or TeacherGroup((), tuple(config.passback_teacher_group))
     return DecisionContext(
-        PassbackPolicy(config.passback_start_date, frozenset(config.passback_teacher_group), calendar),
+        PassbackPolicy(config.passback_start_date, group.configured, calendar, group.source),
         PlanSettings(config.vendor_namespace, config.campus_categories, config.percent_metadata_key,
-                     config.title_max_length, calendar, config.base_url, config.letter_grade_metadata_key),
+                     config.title_max_length, calendar, config.base_url, config.letter_grade_metadata_key,
+                     config.default_category_id),
         delete_removed=config.removal_policy == "delete", campus_edits=config.campus_edits, dry_run=config.dry_run)
 
 
@@ -71,7 +84,9 @@ class Passback:
         self.report = PassbackReport(dry_run=config.dry_run)
         self._client = client
         self._routes = routes
-        self._context = decision_context(config)
+        self.group = TeacherGroup.of(config, routes)
+        self.report.teacher_group = self.group.summary()
+        self._context = decision_context(config, self.group)
         self._vendor_namespace = config.vendor_namespace
         self._reader = RosterReader(client)
         self._writer = GradebookWriter(client, dry_run=config.dry_run)
@@ -80,6 +95,8 @@ class Passback:
         self._pending: list[tuple[int, ParsedRecord]] = []
         self._entries: dict[tuple[str, str], AssessmentEntry] = {}
         self._waiting = WaitingScores(in_memory=waiting_in_memory)
+        self._members: list[tuple[int, GroupMember]] = []  # group members not applied yet
+        self._held_back = HeldBack(in_memory=waiting_in_memory)  # assessments and grades waiting for the group
         self._seen = SeenAssessments()
         self._incomplete: set[str] = set()  # streams whose last STREAM_STATUS was not COMPLETE
         self.streams_received: set[str] = set()
@@ -90,12 +107,14 @@ class Passback:
         """Take one record line (validated now, decided at the next flush)."""
         self.report.count_line("records")
         role = self._routes.role_of(line.stream)
-        position = self.ledger.receive((line.stream, line.namespace), mapped=role is not None)
+        elsewhere = role == GROUP_ROLE and line.stream not in self.group.streams  # a group the catalog lacks
+        position = self.ledger.receive((line.stream, line.namespace), mapped=role is not None and not elsewhere)
         self.streams_received.add(line.stream)
-        if role is None:
+        if role is None or elsewhere:
+            detail = self._routes.unmapped_detail(line.stream) if role is None else \
+                f"stream {line.stream!r} carries teacher group members but is not in the connection's catalog"
             self._outcome(RecordOutcome(line.stream, Outcome.INVALID_INPUT, f"line {line.number}",
-                                        reason=Reason.STREAM_NOT_MAPPED,
-                                        detail=self._routes.unmapped_detail(line.stream), position=position))
+                                        reason=Reason.STREAM_NOT_MAPPED, detail=detail, position=position))
             return
         record, lenient = parse_record(role, line.data)
         if lenient:
@@ -123,9 +142,13 @@ class Passback:
         self.report.count_line("ignored")
 
     def stream_status(self, line: StreamStatusLine) -> None:
-        """The platform's word on whether a stream completed (a TRACE line: counted as ignored)."""
+        """The platform's word on whether a stream completed (a TRACE line: counted as ignored). The
+        last teacher group stream's COMPLETE completes the group: what waited for it is decided."""
         self.report.count_line("ignored")
         (self._incomplete.discard if line.complete else self._incomplete.add)(line.stream)
+        if line.complete and self.group.stream_complete(line.stream):
+            self._complete_group()
+            self.flush()
 
     def finish(self, full_refresh: frozenset[str] | None = None) -> Iterator[None]:
         """End of input: write what is pending, then decide the scores still waiting (see `decide.py`
@@ -134,6 +157,8 @@ class Passback:
         the caller can echo what the ledger releases before the next write starts."""
         self.settle()
         yield
+        if self.group.waiting:
+            self._complete_group()
         self.flush()
         self.settle()
         yield
@@ -193,7 +218,11 @@ class Passback:
         batch = Batch()
         scores: list[tuple[int, Score]] = []
         for position, record in self._last_per_key(pending):
-            if isinstance(record, Assessment):
+            if isinstance(record, GroupMember):
+                self._members.append((position, record))
+            elif isinstance(record, (Assessment, Grade)) and self.group.waiting:
+                self._held_back.add(position, record)  # rule 4 needs the whole group first
+            elif isinstance(record, Assessment):
                 batch.assessments.append((position, record))
             elif isinstance(record, Score):
                 scores.append((position, record))
@@ -201,6 +230,8 @@ class Passback:
                 batch.grades.append((position, record))
             else:
                 self._invalid(position, record)
+        if self._members and not self.group.waiting:
+            self._apply_members()
         known = self._entries.keys() | {a.key for _, a in batch.assessments}
         for position, score in scores:
             if score.assessment_key in known and not self._waiting.waits(score.assessment_key):
@@ -209,6 +240,32 @@ class Passback:
                 self._waiting.add(position, score)
         batch.scores = self._last_per_key(self._waiting.release(known) + batch.scores)
         self._decide_and_submit(batch)
+
+    def _complete_group(self) -> None:
+        """The group stream is complete (its COMPLETE status, or the end of the input): its members
+        are checked and become rule 4's group; the assessments and grades that waited are pending again.
+        Nothing is in flight while the group waits (nothing is decided), so this never waits on a write."""
+        self.flush()  # the records pending join the members, or the records waiting for the group
+        self.group.complete()
+        self._apply_members()
+        self._pending = [*self._held_back.drain(), *self._pending]
+        for notice in self.group.notices(incomplete=self._incomplete):
+            self.report.notices.append(notice)
+
+    def _apply_members(self) -> None:
+        """Check each member against Campus's users (`rules.decide_member`) and add it to the group."""
+        members, self._members = self._last_per_key(self._members), []
+        snapshot = self._reader.snapshot(RosterNeeds(users=True))
+        for position, member in members:
+            decision = rules.decide_member(member, snapshot)
+            if decision.send:
+                self.group.members.add(member.user_id)
+                self._outcome(RecordOutcome("teacher_group", Outcome.USED, member.otus_id, position=position))
+            else:
+                self._outcome(not_sent(position, "teacher_group", member.otus_id, decision))
+        self._context = replace(self._context, policy=replace(self._context.policy,
+                                                              teacher_group=frozenset(self.group.members)))
+        self.report.teacher_group = self.group.summary()
 
     def settle(self) -> None:
         """Wait for the batch in flight and settle its outcomes; its failure is raised here."""

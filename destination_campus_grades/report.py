@@ -48,6 +48,7 @@ class PassbackReport:
         self.writes: dict[str, int] = {}  # PUT / DELETE requests sent to Campus (retries included)
         self.notices: list[str] = []  # what the admin must act on soon (a key about to expire): the first lines
         self.lines_received: Counter[str] = Counter()
+        self.teacher_group: dict[str, Any] = {}  # rule 4's group: where it came from, members (`teacher_group.py`)
 
     def count_line(self, kind: str) -> None:
         """One input line of a kind in LINE_KINDS."""
@@ -90,6 +91,7 @@ class PassbackReport:
             },
             "writes": dict(self.writes),
             "notices": list(self.notices),
+            "teacher_group": dict(self.teacher_group),
         }
 
     def lines(self, *, partial: bool = False, error: str | None = None) -> list[str]:
@@ -103,6 +105,8 @@ class PassbackReport:
         lines.append(f"  input lines: {received['lines']} ("
                      + ", ".join(f"{kind} {received[kind]}" for kind in LINE_KINDS) + ")")
         lines.append("  " + ", ".join(f"{name}: {count}" for name, count in report["totals"].items()))
+        if self.teacher_group:
+            lines.append("  " + group_line(self.teacher_group))
         for role, counts in report["by_role"].items():
             lines.append(f"  {role}: " + ", ".join(f"{name} {count}" for name, count in sorted(counts.items())))
         for code, entry in report["reasons"].items():
@@ -117,6 +121,17 @@ class PassbackReport:
             lines.append(f"  Sync failed: {error}")
         lines.append(REPORT_PREFIX + json.dumps(report, sort_keys=True))
         return lines
+
+
+def group_line(group: dict[str, Any]) -> str:
+    """Where rule 4's teacher group came from, in one line (the report and the demo print it)."""
+    if group["source"] == "stream":
+        ignored = "; passback_teacher_group was ignored" if group["setting_ignored"] else ""
+        return (f"teacher group: {group['members']} members from the Otus stream {', '.join(group['streams'])}"
+                f"{ignored}")
+    if group["source"] == "setting":
+        return f"teacher group: {group['members']} ids from the passback_teacher_group setting"
+    return "teacher group: none (no teacher_group stream, passback_teacher_group empty): every Campus user passes"
 
 
 def parse_report_line(line: str) -> dict[str, Any] | None:
