@@ -125,8 +125,7 @@ class GroupMember:
 
     @property
     def otus_id(self) -> str:
-        otus = f" otus_user_id={self.otus_user_id}" if self.otus_user_id else ""
-        return f"user_id={self.user_id}{otus}"
+        return named_by_keys("teacher_group", self)
 
 
 @dataclass(frozen=True, slots=True)
