@@ -64,9 +64,9 @@ REJECTED = frozenset({Outcome.INVALID_INPUT, Outcome.REFUSED_BY_CAMPUS})
 
 def decision_context(config: DestinationConfig, group: TeacherGroup | None = None) -> DecisionContext:
     """The config, as the decision step takes it (the district calendar built once); rule 4's group
-    as `group` says before any member arrived (without one: the setting's, as with no group stream)."""
+    as `group` says (without one: the passback_teacher_group setting)."""
     calendar = config.calendar
-    group = group if group is not None else TeacherGroup.of(config, StreamRoutes.of(config))
+    group = group or TeacherGroup((), tuple(config.passback_teacher_group))
     return DecisionContext(
         PassbackPolicy(config.passback_start_date, group.configured, calendar, group.source,
                        status_flags=config.send_status_flags),
@@ -114,10 +114,10 @@ class Passback:
         """Take one record line (validated now, decided at the next flush)."""
         self.report.count_line("records")
         role = self._routes.role_of(line.stream)
-        unlisted_group = role == GROUP_ROLE and line.stream not in self.group.streams
-        position = self.ledger.receive((line.stream, line.namespace), mapped=role is not None and not unlisted_group)
+        elsewhere = role == GROUP_ROLE and line.stream not in self.group.streams  # a group the catalog lacks
+        position = self.ledger.receive((line.stream, line.namespace), mapped=role is not None and not elsewhere)
         self.streams_received.add(line.stream)
-        if role is None or unlisted_group:
+        if role is None or elsewhere:
             detail = self._routes.unmapped_detail(line.stream) if role is None else \
                 f"stream {line.stream!r} carries teacher group members but is not in the connection's catalog"
             self._outcome(RecordOutcome(line.stream, Outcome.INVALID_INPUT, f"line {line.number}",

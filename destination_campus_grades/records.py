@@ -136,8 +136,7 @@ class GroupMember:
 
     @property
     def otus_id(self) -> str:
-        otus = f" otus_user_id={self.otus_user_id}" if self.otus_user_id else ""
-        return f"user_id={self.user_id}{otus}"
+        return named_by_keys("teacher_group", self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +157,7 @@ ParsedRecord = Union[Assessment, Score, Grade, GroupMember, InvalidRecord]
 # record per key wins (`record_key`), the report names a record by them (`otus_id`, `record_id`),
 # and the destination catalog offers them as the matching keys (`catalog.py`). The Campus
 # sourcedIds are derived from them (`plan.py`; a grading task belongs to one section, so a grade's
-# result id needs no section).
+# result id needs no section). A teacher group member is keyed by its Campus user id.
 KEY_FIELDS: dict[str, tuple[str, ...]] = {
     "assessments": ("assessment_id", "section_id"),
     "scores": ("assessment_id", "section_id", "student_id"),
