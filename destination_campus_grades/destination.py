@@ -149,11 +149,13 @@ class DestinationCampusGrades(Destination):
     def write(self, config: Mapping[str, Any], configured_catalog: ConfiguredAirbyteCatalog,
               input_messages: Iterable[AirbyteMessage]) -> Iterable[AirbyteMessage]:
         """Library path (messages already parsed): states come back as the CDK's models, whose
-        AirbyteStateStats has no rejectedRecordCount yet (the console script's states carry it)."""
+        AirbyteStateStats has no rejectedRecordCount yet (the console script's states carry it).
+        Without it the platform compares `recordCount` alone with the source's count, so here it
+        is every record the state covers, accepted and rejected."""
         for message in self._passback(config, configured_catalog, from_messages(input_messages)):
             if isinstance(message, Echo):
                 state = message.payload.state
-                stats = AirbyteStateStats(recordCount=float(message.stats.record_count))
+                stats = AirbyteStateStats(recordCount=float(message.stats.record_count + message.stats.rejected_count))
                 yield replace(message.payload, state=replace(state, destinationStats=stats))
             else:
                 yield message

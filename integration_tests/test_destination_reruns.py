@@ -178,6 +178,6 @@ def test_scores_before_every_assessment_spill_and_still_pass_back(sandbox) -> No
         finally:
             run.close()
     assert [state for state, _ in echoed] == list(range(1, 67))
-    assert sum(stats.record_count for _, stats in echoed) == 66
+    assert sum(stats.record_count + stats.rejected_count for _, stats in echoed) == 66
     assert run.report.totals[Outcome.CREATED] == 66 and sum(run.report.totals.values()) == 66
     assert len(sandbox.state.results) == 60
