@@ -37,7 +37,7 @@ REQUIRED_DATA_FIELDS = {
     "documentationUrl", "githubIssueLabel", "connectorSubtype", "releaseStage", "supportLevel",
     "tags", "connectorBuildOptions",
 }
-DEVELOPMENT_PACKAGES = ("campus_sandbox", "campus_demo", "otus_export")
+DEVELOPMENT_PACKAGES = ("campus_sandbox", "campus_demo", "otus_export", "campus_registry")
 PINNED_IMAGE = re.compile(r"^docker\.io/airbyte/python-connector-base:\d+\.\d+\.\d+@sha256:[0-9a-f]{64}$")
 
 
@@ -293,7 +293,7 @@ def test_the_development_install_has_everything_the_tests_and_the_demo_need(tmp_
     wheel = _build_wheel(_copy_context(tmp_path / "context", dockerignore=False), tmp_path / "wheel", None)
     connectors = _setup_constant("CONNECTORS")
     assert wheel.packages == {"campus_oneroster", *connectors.values(), *DEVELOPMENT_PACKAGES}
-    assert set(wheel.console_scripts) == {*connectors, "campus-sandbox"}
+    assert set(wheel.console_scripts) == {*connectors, "campus-sandbox", "campus-registry"}
     for package in connectors.values():
         assert _runtime_data_files(package) <= wheel.names
     assert not any(name.startswith(("unit_tests/", "integration_tests/", "bench/")) for name in wheel.names)
