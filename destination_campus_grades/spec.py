@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import ClassVar, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from campus_oneroster.config import ConnectionConfig
 from destination_campus_grades.diff import CampusEdits
@@ -67,7 +67,30 @@ class CategoryMapping(BaseModel):
 
 
 class DestinationConfig(ConnectionConfig):
-    """Connection settings plus the passback policy the rules apply."""
+    """Connection settings plus the passback policy the rules apply.
+
+    The vendor pair, optional for the source's roster-only use, is required here: every call the
+    destination makes to the gradebook carries it, and Campus refuses each one without it, so
+    `check` fails without it. Required, the form shows it among the connection fields rather than
+    under "Optional fields".
+    """
+
+    vendor_key: str = Field(
+        min_length=1,
+        title="Vendor key (gradebook)",
+        description=(
+            "The Digital Learning Partner vendor key for Campus's gradebook endpoints (categories, "
+            "lineItems, results), sent as the x-vendor-authorization header. Required: Campus refuses "
+            "every gradebook call without it. Campus shows it with the Grade Book Sync connection."
+        ),
+        json_schema_extra={"order": 2},
+    )
+    vendor_secret: SecretStr = Field(
+        min_length=1,
+        title="Vendor secret (gradebook)",
+        description="The vendor secret that goes with the vendor key. Required, like the key.",
+        json_schema_extra={"order": 3, "airbyte_secret": True},
+    )
 
     # OneRoster 1.2 token scopes: read the roster and the gradebook, upsert and delete in it.
     token_scopes: ClassVar[tuple[str, ...]] = ("roster.readonly", "gradebook.readonly", "gradebook.createput",

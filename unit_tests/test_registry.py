@@ -112,3 +112,12 @@ def test_an_entry_the_platform_would_refuse_stops_the_script() -> None:
     assert entry["releases"]["breakingChanges"]["0.2.0"]["migrationDocumentationUrl"]
     assert [p.split(":")[0] for p in schema.problems(entry, schema.REGISTRY_DESTINATION)] == [
         "releases/breakingChanges/0.2.0/upgradeDeadline"]
+
+
+def test_refresh_is_declared_because_the_destination_page_describes_it() -> None:
+    """airbytehq/airbyte-platform, airbyte-persistence/job-persistence/src/main/kotlin/io/airbyte/
+    persistence/job/DefaultJobCreator.kt, `createRefreshConnection`: "Trying to create a refresh job
+    for a destination which doesn't support refreshes" unless the version's `supportsRefreshes`."""
+    page = (ROOT / "docs" / "integrations" / "destinations" / "campus-grades.md").read_text()
+    assert "**Refresh your data**" in page
+    assert _data("destination")["supportsRefreshes"] is True
