@@ -199,7 +199,8 @@ class DestinationCampusGrades(Destination):
             if warning:
                 run.report.notices.append(warning)
             try:
-                yield from run_passback(run, lines, full_refresh_assessments(catalog, routes))
+                yield from run_passback(run, lines, full_refresh_assessments(catalog, routes),
+                                        report_file=destination_config.report_file)
             finally:
                 run.close()
 
@@ -212,10 +213,11 @@ def full_refresh_assessments(catalog: ConfiguredAirbyteCatalog, routes: StreamRo
     return full if modes and len(full) == len(modes) else None
 
 
-def run_passback(run: Passback, lines: Iterable[InputLine],
-                 full_refresh: frozenset[str] | None = None) -> Iterator[AirbyteMessage | Echo]:
-    """Records in, flush on state or full batch, yield what the ledger releases; the report at the end.
-    `full_refresh`: the assessments streams, when all are full refresh (see the module docstring)."""
+def run_passback(run: Passback, lines: Iterable[InputLine], full_refresh: frozenset[str] | None = None, *,
+                 report_file: str | None = None) -> Iterator[AirbyteMessage | Echo]:
+    """Records in, flush on state or full batch, yield what the ledger releases; the report at the end
+    (also written to `report_file` when set). `full_refresh`: the assessments streams, when all are
+    full refresh (see the module docstring)."""
     try:
         for line in lines:
             if isinstance(line, RecordLine):
@@ -234,17 +236,17 @@ def run_passback(run: Passback, lines: Iterable[InputLine],
         if run.ledger.received and not run.ledger.mapped:
             raise RoutingError(nothing_mapped(run.streams_received, "The records received"))
     except RoutingError as error:
-        yield from _report(run, partial=True, error=str(error))
+        yield from _report(run, report_file, partial=True, error=str(error))
         raise AirbyteTracedException(message=str(error), failure_type=FailureType.config_error) from None
     except OneRosterError as error:
-        yield from _report(run, partial=True, error=str(error))
+        yield from _report(run, report_file, partial=True, error=str(error))
         raise AirbyteTracedException(
             message=f"Passback stopped before the end; states after the last echoed one were not confirmed: {error}",
             internal_message=f"{type(error).__name__}: {error}", failure_type=failure_type_of(error)) from None
     except Exception as error:
-        yield from _report(run, partial=True, error=f"{type(error).__name__}: {error}")
+        yield from _report(run, report_file, partial=True, error=f"{type(error).__name__}: {error}")
         raise
-    yield from _report(run, partial=False, error=None)
+    yield from _report(run, report_file, partial=False, error=None)
 
 
 def _echo(run: Passback) -> Iterator[Echo]:
@@ -268,7 +270,20 @@ class Echo:
         return orjson.dumps({**self.payload, "state": state}).decode()
 
 
-def _report(run: Passback, *, partial: bool, error: str | None) -> Iterator[AirbyteMessage]:
+def _report(run: Passback, report_file: str | None, *, partial: bool, error: str | None) -> Iterator[AirbyteMessage]:
+    """The report as LOG messages, and in `report_file` (written whole, then moved into place, so a
+    reader never sees half a report)."""
     level = Level.ERROR if partial else Level.INFO
-    for line in run.report_lines(partial=partial, error=error):
+    lines = run.report_lines(partial=partial, error=error)
+    for line in lines:
         yield AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=level, message=line))
+    if report_file:
+        target = Path(report_file)
+        written = target.with_name(f".{target.name}.partial")
+        try:
+            written.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            written.replace(target)
+        except OSError as failure:
+            yield AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=Level.WARN, message=(
+                f"The report is in the log lines above only: report_file {report_file} could not be written "
+                f"({failure.strerror}); check that its directory exists and is writable.")))

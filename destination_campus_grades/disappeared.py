@@ -29,8 +29,9 @@ class SeenAssessments:
     def not_checked_because(self) -> str | None:
         """Why disappearances must not be looked for even in a complete full refresh, or None."""
         if self.without_ids:
-            return (f"{self.without_ids} assessments records arrived without assessment_id or section_id: one of "
-                    "them may be an assessment that only looks gone")
+            which = "1 record" if self.without_ids == 1 else f"{self.without_ids} records"
+            return (f"{which} of the assessments stream arrived without assessment_id or section_id, and "
+                    "may be an assessment that only looks gone")
         if not self.line_item_ids:
             return "the assessments stream sent no records"
         return None

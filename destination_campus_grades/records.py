@@ -246,7 +246,7 @@ def read_leniently(role: str, data: Mapping[str, Any]) -> tuple[Mapping[str, Any
 def record_id(role: str, data: Mapping[str, Any]) -> str:
     """A readable identity of a record for the report, built from whatever ids it carries."""
     keys = KEY_FIELDS.get(role, ())
-    parts = [f"{k}={data.get(k)!s}" for k in keys] if isinstance(data, Mapping) else []
+    parts = [f"{k}={'(missing)' if data.get(k) is None else data[k]}" for k in keys] if isinstance(data, Mapping) else []
     return " ".join(parts) or "<record without ids>"
 
 

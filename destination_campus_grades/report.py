@@ -113,8 +113,11 @@ class PassbackReport:
             lines.append(f"  [{entry['outcome']}] {code}: {entry['count']}. {entry['what_to_do']}")
             for example in entry["examples"]:
                 campus = f" -> Campus {example['campus_id']}" if example["campus_id"] else ""
-                detail = f" ({example['detail']})" if example["detail"] else ""
-                lines.append(f"      e.g. {example['otus_id']}{campus}{detail}")
+                if example["otus_id"]:
+                    detail = f" ({example['detail']})" if example["detail"] else ""
+                    lines.append(f"      e.g. {example['otus_id']}{campus}{detail}")
+                elif example["detail"]:  # a note on the sync as a whole, not on one record
+                    lines.append(f"      {example['detail']}")
         if any(self.writes.values()):
             lines.append("  Requests sent to Campus: " + ", ".join(f"{m} {n}" for m, n in sorted(self.writes.items())))
         if error:

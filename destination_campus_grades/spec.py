@@ -257,13 +257,26 @@ class DestinationConfig(ConnectionConfig):
         json_schema_extra={"order": 22},
     )
 
+    report_file: Optional[str] = Field(
+        default=None,
+        title="Report file",
+        description=(
+            "Also write each sync's passback report to this file (a path; relative to the working "
+            "directory), replacing the previous one. For PyAirbyte and the console script, which keep "
+            "a connector's log lines in a log file; on an Airbyte platform leave it empty and read the "
+            "report in the sync's logs."
+        ),
+        examples=["passback-report.txt"],
+        json_schema_extra={"order": 30, "airbyte_hidden": True},
+    )
+
     @field_validator("district_time_zone")
     @classmethod
     def _is_a_time_zone(cls, value: str) -> str:
         time_zone(value)
         return value.strip()
 
-    @field_validator("letter_grade_metadata_key", "default_category_id")
+    @field_validator("letter_grade_metadata_key", "default_category_id", "report_file")
     @classmethod
     def _blank_is_none(cls, value: Optional[str]) -> Optional[str]:
         """An emptied form field means the default (the letter in score; the provider's category)."""
