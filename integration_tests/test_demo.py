@@ -77,6 +77,15 @@ def test_demo_succeeds_and_cleans_up(demo_run) -> None:
     assert not _processes_using(temp_root)
 
 
+def test_the_demo_prints_no_warning_the_user_cannot_act_on(demo_run) -> None:
+    """PyAirbyte's "Could not determine airbyte type" (airbyte/types.py) for a field with two
+    types, Python's own warnings, and report wording that reads as a bug ("1 records", "=None")."""
+    completed, _ = demo_run
+    output = completed.stdout + completed.stderr
+    for noise in ("Could not determine airbyte type", "Warning:", "warnings.warn", "1 records", "=None"):
+        assert noise not in output, noise
+
+
 def test_roster_counts_match_the_district(demo_run) -> None:
     output = _section(demo_run[0].stdout, 2)
     district = generate("tiny")
