@@ -43,7 +43,8 @@ def _control_configs(run: DestinationRun) -> list[dict]:
 
 
 def test_a_0_1_0_config_is_converted_stored_and_checks(sandbox, tmp_path: Path) -> None:
-    old = {**sandbox.connection_config(**START), **NEWER_KEYS,
+    connection = sandbox.connection_config(**START)
+    old = {**connection, **NEWER_KEYS, "gradebook_base_url": connection["base_url"],
            "stream_roles": {"passback_scores_v": "scores", "passback_assessments_v": "assessments"},
            "category_map": {"Quizzes": "c7001"}}
     config_path = tmp_path / "config.json"
