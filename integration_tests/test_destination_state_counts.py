@@ -13,7 +13,8 @@ The property runs generated mixes of accepted, skipped, refused (a section the k
 and invalid records, under STREAM or GLOBAL states that carry the source's `sourceStats` as the
 CDK counts them (per stream since that stream's previous state; every record for a global one),
 through the destination's own loop from the bytes of each line (the console script's path). The
-console test runs `destination-campus-grades write` once on such a mix.
+console test runs `destination-campus-grades write` once on such a mix; the library path (the CDK's
+models, which lack rejectedRecordCount) puts both in recordCount, which the handler then compares alone.
 """
 
 from __future__ import annotations
@@ -25,18 +26,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from airbyte_cdk.models import AirbyteMessageSerializer, ConfiguredAirbyteCatalogSerializer, Type
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from campus_oneroster.client import OneRosterClient
 from campus_sandbox.options import SandboxOptions
 from campus_sandbox.server import CampusSandbox
-from destination_campus_grades.destination import Echo, run_passback
+from destination_campus_grades.destination import DestinationCampusGrades, Echo, run_passback
 from destination_campus_grades.input import parse_line
 from destination_campus_grades.passback import Passback
 from destination_campus_grades.routing import StreamRoutes
 from destination_campus_grades.spec import DestinationConfig
-from integration_tests.test_destination_cli import SCRIPT, parse_messages, write_files
+from integration_tests.test_destination_cli import SCRIPT, catalog, parse_messages, write_files
 from otus_export import bulk_export
 
 STUDENTS = 2
@@ -165,3 +167,16 @@ def test_the_console_script_echoes_counts_the_platform_accepts(district, tmp_pat
     ]
     for state in states:
         assert_platform_counts(state, state["destinationStats"])
+
+
+def test_the_library_path_counts_every_record_in_record_count(district) -> None:
+    """The CDK's models have no rejectedRecordCount; the platform then takes it as 0 and compares
+    recordCount alone with the source's count, so there recordCount holds both."""
+    elements = [Element("assessment"), Element("accepted", 0, 5), Element("invalid", 1), Element("refused", 0, 2),
+                Element("state", value=0), Element("state", value=1)]
+    messages = [AirbyteMessageSerializer.load(m) for m in protocol(district, elements, False, "library")]
+    config = district.sandbox.connection_config(passback_start_date="2026-09-01", district_time_zone="America/Chicago",
+                                                vendor_namespace="0b7c6d3e-2f41-4c58-8a9e-1d2c3b4a5f60")
+    output = DestinationCampusGrades().write(config, ConfiguredAirbyteCatalogSerializer.load(catalog()), iter(messages))
+    states = [m.state for m in output if m.type == Type.STATE]
+    assert [(s.destinationStats.recordCount, s.sourceStats.recordCount) for s in states] == [(3.0, 3.0), (1.0, 1.0)]
