@@ -84,9 +84,9 @@ def main(argv: list[str] | None = None) -> int:
                                                "registry.example.org/otus (default: the metadata's repositories)")
     args = parser.parse_args(argv)
     base = json.loads(args.base_registry.read_text()) if args.base_registry else None
-    if base is not None and schema.problems(base, schema.REGISTRY):
-        print(f"{args.base_registry} is not a connector registry: " + "; ".join(schema.problems(base, schema.REGISTRY)),
-              file=sys.stderr)
+    found = schema.problems(base, schema.REGISTRY) if base is not None else []
+    if found:
+        print(f"{args.base_registry} is not a connector registry: " + "; ".join(found), file=sys.stderr)
         return 2
     try:
         written = write_registry(args.out, built_entries(args.image_prefix), base)
