@@ -20,7 +20,7 @@ from pathlib import Path
 from airbyte_protocol.models import AirbyteMessage, OrchestratorType, Type
 from jsonschema import Draft7Validator
 
-from integration_tests.test_destination_cli import (
+from integration_tests.destination_cli import (
     SCRIPT, DestinationRun, catalog, parse_messages, protocol_lines, run_verb,
 )
 from otus_export import bulk_export

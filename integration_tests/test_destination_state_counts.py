@@ -38,7 +38,7 @@ from destination_campus_grades.input import parse_line
 from destination_campus_grades.passback import Passback
 from destination_campus_grades.routing import StreamRoutes
 from destination_campus_grades.spec import DestinationConfig
-from integration_tests.test_destination_cli import SCRIPT, catalog, parse_messages, write_files
+from integration_tests.destination_cli import SCRIPT, catalog, parse_messages, write_files
 from otus_export import bulk_export
 
 STUDENTS = 2

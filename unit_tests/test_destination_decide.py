@@ -41,7 +41,7 @@ TERM = Session("T1", "term", date(2026, 8, 17), date(2026, 12, 18), None)
 PLACEHOLDER = CampusCategory("c-0", "Uncategorized")  # the provider's default category (`categories.py`)
 CONFIG = DestinationConfig.model_validate({
     "base_url": "http://127.0.0.1:1/ims/oneroster/v1p1", "passback_start_date": "2026-09-01",
-    "district_time_zone": "America/Chicago",
+    "district_time_zone": "America/Chicago", "vendor_key": "vendor-key", "vendor_secret": "vendor-secret",
     "credentials": {"auth_type": "oauth2_client_credentials", "token_url": "http://127.0.0.1:1/token",
                     "client_id": "key", "client_secret": "secret-value"}})
 CTX = decision_context(CONFIG)

@@ -123,7 +123,7 @@ def test_no_state_is_echoed_before_a_record_maps_to_a_role() -> None:
     mapped = ledger.receive(SCORES)
     ledger.receive_state("s2", None)
     ledger.settle(mapped)
-    assert ledger.echoable() == [("s1", DestinationStats(2, 2)), ("s2", DestinationStats(1, 0))]
+    assert ledger.echoable() == [("s1", DestinationStats(0, 2)), ("s2", DestinationStats(1, 0))]  # 2 rejected, 0 accepted
 
 
 def test_a_position_settled_twice_raises_instead_of_releasing_a_state_early() -> None:
