@@ -20,6 +20,8 @@ from pathlib import Path
 from airbyte_protocol.models import AirbyteMessage, OrchestratorType, Type
 from jsonschema import Draft7Validator
 
+from destination_campus_grades.config_migration import migrated
+
 from integration_tests.destination_cli import (
     SCRIPT, DestinationRun, catalog, parse_messages, protocol_lines, run_verb,
 )
@@ -43,8 +45,7 @@ def _control_configs(run: DestinationRun) -> list[dict]:
 
 
 def test_a_0_1_0_config_is_converted_stored_and_checks(sandbox, tmp_path: Path) -> None:
-    connection = sandbox.connection_config(**START)
-    old = {**connection, **NEWER_KEYS, "gradebook_base_url": connection["base_url"],
+    old = {**sandbox.connection_config(**START), **NEWER_KEYS,
            "stream_roles": {"passback_scores_v": "scores", "passback_assessments_v": "assessments"},
            "category_map": {"Quizzes": "c7001"}}
     config_path = tmp_path / "config.json"
@@ -80,6 +81,12 @@ def test_a_0_1_0_config_writes_routed_by_its_converted_stream_roles(sandbox, tmp
     assert stored["stream_roles"] == [{"stream": "passback_assessments_v", "role": "assessments"},
                                       {"stream": "passback_scores_v", "role": "scores"}]
     assert run.report["totals"]["created"] == 3 and len(sandbox.state.results) == 2
+
+
+def test_the_oneroster_1_2_keys_pass_through_the_conversion() -> None:
+    keys = {"oneroster_version": "1.2", "gradebook_base_url": "https://campus.example.org/ims/oneroster/gradebook/v1p2"}
+    assert migrated({**keys, "category_map": {"Quizzes": "c7001"}}) == {
+        **keys, "category_map": [{"otus_category": "Quizzes", "campus_category_id": "c7001"}]}
 
 
 def test_a_0_2_0_config_is_left_alone(sandbox, tmp_path: Path) -> None:
