@@ -10,8 +10,9 @@ Policy decided here (the rules themselves are in `rules.py`):
 - Every write is the three-way diff of Otus, Campus and our fingerprint (`diff.reconcile`), with
   its notes (a teacher's edit kept or overwritten, compared two-way, re-sent after a delete).
 - Under removal_policy=delete, an assessment removed in Otus (`assessment_deleted`) or unticked
-  from the final grade (`not_in_final_grade`) whose lineItem Campus holds is deleted with its
-  results; otherwise it is skipped by its rule.
+  from the final grade (`not_in_final_grade`) whose lineItem Campus holds is a removal candidate,
+  decided at the end of the sync with the others (`disappeared.py`: a later copy, ownership, the
+  cap); otherwise it is skipped by its rule.
 - A score whose assessment never arrived in this sync (an incremental or resumed sync sends a
   changed score without its unchanged assessment) is decided against the lineItem Campus holds,
   which was passed back earlier (points possible = its resultValueMax); without one it is
@@ -26,6 +27,7 @@ from typing import Any, Mapping, TypeVar
 
 from destination_campus_grades import refusals, rules
 from destination_campus_grades.diff import CampusEdits, Change, reconcile
+from destination_campus_grades.disappeared import Candidate
 from destination_campus_grades.plan import (
     LineItemPlan, PlanSettings, ResultPlan, due_moment, line_item_id, plan_grade, plan_line_item, plan_score,
     result_value_max,
@@ -35,7 +37,7 @@ from destination_campus_grades.records import Assessment, AssessmentKey, Grade, 
 from destination_campus_grades.report import RecordOutcome
 from destination_campus_grades.snapshot import RosterNeeds, RosterSnapshot
 from destination_campus_grades.rules import PassbackDecision, PassbackPolicy
-from destination_campus_grades.work import LineItemWork, Refusal, Removal, ResultWork
+from destination_campus_grades.work import LineItemWork, Refusal, ResultWork
 
 REMOVABLE = frozenset({Reason.ASSESSMENT_DELETED, Reason.NOT_IN_FINAL_GRADE})
 Plan = TypeVar("Plan", LineItemPlan, ResultPlan)
@@ -79,7 +81,7 @@ class BatchPlan:
 
     line_items: list[LineItemWork] = field(default_factory=list)
     results: list[ResultWork] = field(default_factory=list)
-    removals: list[Removal] = field(default_factory=list)
+    removals: list[Candidate] = field(default_factory=list)  # decided at the end of the sync (`disappeared.py`)
     decided: list[RecordOutcome] = field(default_factory=list)
     notes: list[tuple[Reason, RecordOutcome]] = field(default_factory=list)
     entries: dict[AssessmentKey, AssessmentEntry] = field(default_factory=dict)
@@ -99,8 +101,7 @@ def roster_needs(batch: Batch, known: Mapping[AssessmentKey, AssessmentEntry], c
             users = True
             maybe_sent.add(a.key)
         elif ctx.delete_removed and in_otus.reason in REMOVABLE:
-            lid = line_item_id(ctx.settings.namespace, a.assessment_id, a.section_id)
-            results_on.setdefault(a.section_id, set()).add(lid)
+            sections.add(a.section_id)  # whether Campus holds its lineItem
     for _, s in batch.scores:
         entry = known.get(s.assessment_key)
         if s.assessment_key in maybe_sent or (entry.decision.send if entry else held_fallback):
@@ -155,8 +156,7 @@ def _decide_assessment(position: int, a: Assessment, roster: RosterSnapshot, ctx
     if decision.send:
         _line_item_work(position, a, roster, ctx, plan, titles.setdefault(a.section_id, {}))
     elif ctx.delete_removed and decision.reason in REMOVABLE and roster.held_line_item(a.section_id, lid):
-        results = tuple(roster.holdings(a.section_id).results_of(lid))
-        plan.removals.append(Removal(position, a.section_id, lid, results, a.otus_id, decision.reason))
+        plan.removals.append(Candidate(a.section_id, lid, a.otus_id, decision.reason, position))
     else:
         plan.decided.append(_not_sent(position, "assessments", a.otus_id, decision))
 

@@ -3,7 +3,11 @@
 Peers' users complain most about silent rejections; this report answers every input line: the
 lines received by kind (`input`: records, states, invalid, ignored), and for every record and
 invalid line exactly one outcome, so created + updated + unchanged + deleted + skipped_by_rule +
-refused_by_campus + invalid_input = records + invalid lines. Then counts by reason code, and a few examples per reason with the Otus ids, the Campus sourcedId
+refused_by_campus + invalid_input = records + invalid lines + the disappeared assessments deleted
+(a deletion with no input record behind it still counts under `deleted`, so an alert on it sees
+every loss; `deleted.by_cause` splits them: removed in Otus, unticked from the final grade,
+disappeared, with the lineItem ids). Then counts by reason code, and a few examples per reason
+with the Otus ids, the Campus sourcedId
 and Campus's own words. It is emitted as readable log lines plus ONE machine-readable line that
 starts with `PASSBACK_REPORT ` followed by JSON. Memory is bounded: counters and at most
 `EXAMPLES_PER_REASON` examples per reason, whatever the number of records.
@@ -20,6 +24,7 @@ from destination_campus_grades.reasons import Outcome, Reason
 
 REPORT_PREFIX = "PASSBACK_REPORT "
 EXAMPLES_PER_REASON = 3
+DELETED_IDS_LISTED = 100  # lineItem sourcedIds listed per cause of deletion
 LINE_KINDS = ("records", "states", "invalid", "ignored")
 
 
@@ -33,7 +38,7 @@ class RecordOutcome:
     campus_id: str | None = None
     reason: Reason | None = None
     detail: str | None = None  # Campus's description for refusals, the rule's detail otherwise
-    position: int = -1  # the record's ledger position (settled by this outcome)
+    position: int | None = None  # the record's ledger position (settled by this outcome); None: no input record
 
 
 class PassbackReport:
@@ -48,12 +53,19 @@ class PassbackReport:
         self.writes: dict[str, int] = {}  # PUT / DELETE requests sent to Campus (retries included)
         self.notices: list[str] = []  # what the admin must act on soon (a key about to expire): the first lines
         self.lines_received: Counter[str] = Counter()
+        self.deleted: dict[str, dict[str, Any]] = {}  # cause (reason code) → count and lineItem ids
 
     def count_line(self, kind: str) -> None:
         """One input line of a kind in LINE_KINDS."""
         self.lines_received[kind] += 1
 
     def add(self, outcome: RecordOutcome) -> None:
+        """One outcome; a deletion is also listed under `deleted` by its cause, with the lineItem's id."""
+        if outcome.outcome is Outcome.DELETED:
+            cause = self.deleted.setdefault(outcome.reason.value, {"count": 0, "line_items": []})
+            cause["count"] += 1
+            if len(cause["line_items"]) < DELETED_IDS_LISTED:
+                cause["line_items"].append(outcome.campus_id)
         self.totals[outcome.outcome] += 1
         self.by_role.setdefault(outcome.role, Counter())[outcome.outcome] += 1
         if outcome.reason is not None:
@@ -88,6 +100,8 @@ class PassbackReport:
                 }
                 for reason, count in sorted(self.by_reason.items(), key=lambda item: (-item[1], item[0].value))
             },
+            "deleted": {"count": self.totals.get(Outcome.DELETED, 0),
+                        "by_cause": {cause: dict(entry) for cause, entry in sorted(self.deleted.items())}},
             "writes": dict(self.writes),
             "notices": list(self.notices),
         }
@@ -111,6 +125,10 @@ class PassbackReport:
                 campus = f" -> Campus {example['campus_id']}" if example["campus_id"] else ""
                 detail = f" ({example['detail']})" if example["detail"] else ""
                 lines.append(f"      e.g. {example['otus_id']}{campus}{detail}")
+        for cause, entry in report["deleted"]["by_cause"].items():
+            more = entry["count"] - len(entry["line_items"])
+            lines.append(f"  deleted in Campus ({cause}): {entry['count']} lineItems: "
+                         + ", ".join(entry["line_items"]) + (f" and {more} more" if more else ""))
         if any(self.writes.values()):
             lines.append("  Requests sent to Campus: " + ", ".join(f"{m} {n}" for m, n in sorted(self.writes.items())))
         if error:

@@ -39,9 +39,9 @@ class ResultWork:
 
 @dataclass(frozen=True, slots=True)
 class Removal:
-    """An assessment Campus holds that Otus removed, under removal_policy=delete."""
+    """A lineItem to delete with its results (`disappeared.py` decided it), under removal_policy=delete."""
 
-    position: int
+    position: int | None  # of the record that asked for it; None for a disappeared assessment
     section_id: str
     line_item_id: str
     result_ids: tuple[str, ...]

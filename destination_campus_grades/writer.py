@@ -72,7 +72,7 @@ class GradebookWriter:
                 done.outcomes.append(self._written(work.role, work.change, work.plan, work.position))
                 done.written.append(Written(work.plan.section_id, "results", work.plan.sourced_id, work.plan.body))
         for removal in removals:
-            self.remove(removal)
+            self._remove(removal)
             done.outcomes.append(RecordOutcome("assessments", Outcome.DELETED, removal.otus_id, removal.line_item_id,
                                                removal.reason, f"deleted with {len(removal.result_ids)} results",
                                                removal.position))
@@ -110,7 +110,7 @@ class GradebookWriter:
             self._unstamped.add(plan.sourced_id)
         return None
 
-    def remove(self, removal: Removal) -> None:
+    def _remove(self, removal: Removal) -> None:
         """Delete a lineItem's results, then the lineItem (nothing is sent in a dry run)."""
         if not self._dry_run:
             list(self._client.map_concurrent(self._client.delete, [f"/results/{path_segment(r)}" for r in removal.result_ids]))
