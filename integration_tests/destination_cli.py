@@ -84,10 +84,10 @@ def write_files(tmp_path: Path, config: Mapping[str, Any], streams: Iterable[str
 
 def run_destination(config: Mapping[str, Any], records: Iterable[tuple[str, dict]], tmp_path: Path, *,
                     state_every: int | None = None, timeout: float = 300, mode: str = "full_refresh",
-                    trailer: Iterable[dict] = ()) -> DestinationRun:
+                    trailer: Iterable[dict] = (), streams: Iterable[str] = ROLES) -> DestinationRun:
     """`destination-campus-grades write` with the records on stdin (then the `trailer` messages, e.g. stream
-    statuses), for a catalog of the three roles in `mode`; waits for it to end."""
-    config_path, catalog_path = write_files(tmp_path, config, mode=mode)
+    statuses), for a catalog of `streams` (the three roles) in `mode`; waits for it to end."""
+    config_path, catalog_path = write_files(tmp_path, config, streams, mode=mode)
     lines = [*protocol_lines(records, state_every=state_every), *map(json.dumps, trailer)]
     stdin = "\n".join(lines) + "\n"
     done = subprocess.run([str(SCRIPT), "write", "--config", str(config_path), "--catalog", str(catalog_path)],
