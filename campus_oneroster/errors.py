@@ -27,6 +27,9 @@ TRANSIENT_CODE_MINORS = frozenset({"server_busy"})
 INVALID_CODE_MINORS = frozenset({"invaliddata", "invalid_sort_field", "invalid_filter_field",
                                  "invalid_selection_field", "deletefailure"})
 
+PROVIDER_TEXT_LIMIT = 300  # characters of a provider's words kept in a message or a report
+_LINE_BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
 RENEW_SECRET_HINT = (
     "the key or secret is wrong or has expired: Campus keys expire after one year by default; "
     "use Renew Secret in Campus and enter the new pair"
@@ -58,7 +61,7 @@ class OneRosterError(Exception):
         self.path = path
         self.status = status
         self.code_minor = code_minor
-        self.description = REDACTOR.redact(description) if description else description
+        self.description = provider_words(REDACTOR.redact(description)) if description else description
         if transient is not None:
             self.transient = transient
         super().__init__(self._message())
@@ -70,6 +73,15 @@ class OneRosterError(Exception):
         hint = f" {self.hint}" if self.hint else ""
         lead = f"{where}{status}: " if where or status else ""
         return f"{lead}{self.summary.rstrip('.')}.{provider}{hint}"
+
+
+def provider_words(text: str, limit: int = PROVIDER_TEXT_LIMIT) -> str:
+    """A provider's (or Campus-held) text fit for one log line: control characters and line
+    separators escaped (a description cannot forge report lines), cut after `limit` characters."""
+    escaped = _LINE_BREAKING.sub(lambda match: match.group().encode("unicode_escape").decode(), str(text))
+    if len(escaped) <= limit:
+        return escaped
+    return f"{escaped[:limit]}... ({len(escaped) - limit} more characters)"
 
 
 class InsecureUrlError(OneRosterError, ValueError):
@@ -138,6 +150,16 @@ class NotOneRosterEndpointError(NotFoundError):
         "Base URL from Campus and usually ends in /ims/oneroster/v1p1 (a OneRoster 1.2 connection's ends in "
         "/ims/oneroster/rostering/v1p2, with oneroster_version 1.2)."
     )
+
+
+class UnconfirmedWriteError(OneRosterError):
+    """A write answered with a success status but not as OneRoster answers (an HTML sign-in page,
+    a proxy's error page, JSON of another shape): nothing proves the provider took it, so it is
+    not counted as written and the sync stops before the next state is confirmed."""
+
+    transient = True  # a later sync may find the API itself; the client does not retry it
+    hint = ("Something other than the OneRoster API answered (a sign-in page, a proxy or firewall): check "
+            "that the Base URL reaches the API directly, then run the sync again.")
 
 
 class RedirectRefusedError(OneRosterError):

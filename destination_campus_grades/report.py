@@ -20,6 +20,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from campus_oneroster.errors import provider_words
 from destination_campus_grades.reasons import Outcome, Reason
 
 REPORT_PREFIX = "PASSBACK_REPORT "
@@ -65,7 +66,7 @@ class PassbackReport:
             cause = self.deleted.setdefault(outcome.reason.value, {"count": 0, "line_items": []})
             cause["count"] += 1
             if len(cause["line_items"]) < DELETED_IDS_LISTED:
-                cause["line_items"].append(outcome.campus_id)
+                cause["line_items"].append(_one_line(outcome.campus_id))
         self.totals[outcome.outcome] += 1
         self.by_role.setdefault(outcome.role, Counter())[outcome.outcome] += 1
         if outcome.reason is not None:
@@ -79,7 +80,8 @@ class PassbackReport:
         self.by_reason[reason] += 1
         examples = self.examples.setdefault(reason, [])
         if len(examples) < EXAMPLES_PER_REASON:
-            examples.append({"otus_id": outcome.otus_id, "campus_id": outcome.campus_id, "detail": outcome.detail})
+            examples.append({"otus_id": _one_line(outcome.otus_id), "campus_id": _one_line(outcome.campus_id),
+                             "detail": _one_line(outcome.detail)})
 
     def as_dict(self, *, partial: bool = False, error: str | None = None) -> dict[str, Any]:
         """The machine-readable report. Keys are stable: tests and the demo parse them."""
@@ -135,6 +137,12 @@ class PassbackReport:
             lines.append(f"  Sync failed: {error}")
         lines.append(REPORT_PREFIX + json.dumps(report, sort_keys=True))
         return lines
+
+
+def _one_line(text: str | None) -> str | None:
+    """Ids and details may hold what Campus serves (a lineItem's metadata): bounded and escaped, so
+    one example stays one short line and cannot forge another."""
+    return provider_words(text) if text else text
 
 
 def parse_report_line(line: str) -> dict[str, Any] | None:
