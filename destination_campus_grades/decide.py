@@ -178,24 +178,27 @@ def _line_item_work(position: int, a: Assessment, roster: RosterSnapshot, ctx: D
                                           predicted.reason, predicted.detail, position))
         return
     claimed[refusals.title_key(line_item.body["title"])] = line_item.sourced_id
-    line_item, change = _reconciled("assessments", line_item, roster.held_line_item(a.section_id, line_item.sourced_id),
-                                    ctx, plan)
+    held = roster.held_line_item(a.section_id, line_item.sourced_id)
+    line_item, change, kept = _reconciled("assessments", line_item, held, ctx, plan)
+    if "resultValueMax" in kept:  # the teacher's scale stays: scores are written on it, the fraction stays true
+        plan.entries[a.key].scale = float(held["resultValueMax"])
     for note in line_item.notes:
         plan.notes.append((note, RecordOutcome("assessments", None, a.otus_id, line_item.sourced_id)))
-    plan.line_items.append(LineItemWork(position, line_item, change))
+    plan.line_items.append(LineItemWork(position, line_item, change, kept))
 
 
 def _result_work(position: int, role: str, result: ResultPlan, roster: RosterSnapshot, ctx: DecisionContext,
                  plan: BatchPlan, refused_line_item: Refusal | None = None) -> ResultWork:
     if refused_line_item is not None:  # refused with its lineItem, never sent: nothing to compare
         return ResultWork(position, role, result, Change.CREATE, refused_line_item)
-    result, change = _reconciled(role, result, roster.held_result(result.section_id, result.sourced_id), ctx, plan)
+    result, change, _ = _reconciled(role, result, roster.held_result(result.section_id, result.sourced_id), ctx, plan)
     return ResultWork(position, role, result, change)
 
 
 def _reconciled(role: str, planned: Plan, held: dict[str, Any] | None, ctx: DecisionContext,
-                plan: BatchPlan) -> tuple[Plan, Change]:
-    """The three-way diff of one object (`diff.reconcile`), its notes, the body to send."""
+                plan: BatchPlan) -> tuple[Plan, Change, tuple[str, ...]]:
+    """The three-way diff of one object (`diff.reconcile`), its notes, the body to send, the
+    fields kept as a teacher changed them in Campus."""
     found = reconcile(planned.body, held, ctx.settings.calendar,
                       percent_key=ctx.settings.percent_key if isinstance(planned, ResultPlan) else None,
                       campus_edits=ctx.campus_edits)
@@ -215,7 +218,7 @@ def _reconciled(role: str, planned: Plan, held: dict[str, Any] | None, ctx: Deci
         note(Reason.RESENT_AFTER_CAMPUS_DELETE)
     if ctx.dry_run and found.change is not Change.UNCHANGED:
         note(Reason.REFUSAL_NOT_PREDICTABLE)
-    return replace(planned, body=found.body), found.change
+    return replace(planned, body=found.body), found.change, found.kept
 
 
 def _held_entries(scores: list[tuple[int, Score]], roster: RosterSnapshot,

@@ -239,6 +239,11 @@ class Reason(str, Enum):
         "duplicate_title", Outcome.REFUSED_BY_CAMPUS,
         "Another assessment of the section already has this title in Campus: rename one of them in "
         "Otus (or in Campus) so each assessment of a section has its own title.")
+    CAMPUS_EDIT_REFUSED = (
+        "campus_edit_refused", Outcome.REFUSED_BY_CAMPUS,
+        "Campus refused to update the assignment because of a value a teacher changed in Campus and "
+        "campus_edits: keep kept (named in the detail, e.g. a due date outside the term): correct it in "
+        "Campus, or set campus_edits to overwrite. The assignment's scores were still passed back.")
     REFUSED_INVALID_DATA = (
         "refused_invalid_data", Outcome.REFUSED_BY_CAMPUS,
         "Campus refused the record for the reason quoted in the report: fix the record or ask "

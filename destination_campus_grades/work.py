@@ -26,6 +26,7 @@ class LineItemWork:
     position: int  # of the assessment record in the ledger
     plan: LineItemPlan
     change: Change
+    kept: tuple[str, ...] = ()  # fields the body carries as a teacher changed them in Campus
 
 
 @dataclass(frozen=True, slots=True)
