@@ -58,7 +58,8 @@ class Misbehaviour:
     (`nullProbe`) and a nested one (`metadata.nullProbe`), as providers that write out absent
     optional fields do. `html_writes`: every PUT and DELETE is answered 200 with an HTML sign-in
     page (`HTML_LOGIN_PAGE`, holding a line that looks like a report line) and never reaches the
-    sandbox, as an SSO or proxy page in front of the API does.
+    sandbox, as an SSO or proxy page in front of the API does. `ignore_limit`: collection pages are
+    served with `limit` raised to 50,000 (a provider that ignores it).
     """
 
     redirect_to: Optional[str] = None
@@ -77,6 +78,7 @@ class Misbehaviour:
     retry_after: Optional[str] = None
     explicit_nulls: bool = False
     html_writes: bool = False
+    ignore_limit: bool = False
 
 
 HTML_LOGIN_PAGE = (b"<!DOCTYPE html>\n<html><head><title>Sign in</title></head>\n<body><h1>Single sign-on</h1>\n"
@@ -236,6 +238,8 @@ class HostileProvider:
         m = self.misbehaviour
         if m.ignore_offset:
             params["offset"] = "0"
+        if m.ignore_limit:
+            params["limit"] = "50000"
         if m.page_sizes:
             size = m.page_sizes[next(self._pages) % len(m.page_sizes)]
             params["limit"] = str(min(int(params["limit"]), size))

@@ -54,6 +54,7 @@ from pydantic import ValidationError
 from campus_oneroster.client import OneRosterClient
 from campus_oneroster.diagnosis import config_problem, failure_type_of, rostering_check_message
 from campus_oneroster.errors import OneRosterError
+from campus_oneroster import expiry
 from campus_oneroster.expiry import expired_message, expiry_warning, version_notice
 from campus_oneroster.spec_schema import airbyte_spec
 from destination_campus_grades.catalog import destination_catalog_line
@@ -129,7 +130,7 @@ class DestinationCampusGrades(Destination):
             destination_config = parse_config(config)
         except ValidationError as error:
             return AirbyteConnectionStatus(status=Status.FAILED, message=config_problem(error))
-        expired = expired_message(destination_config.credentials_expire_on, destination_config.today())
+        expired = expired_message(destination_config.credentials_expire_on, expiry.today())
         if expired:
             return AirbyteConnectionStatus(status=Status.FAILED, message=expired)
         with OneRosterClient(destination_config) as client:
@@ -189,7 +190,10 @@ class DestinationCampusGrades(Destination):
             routes.check_catalog()
         except RoutingError as error:
             raise AirbyteTracedException(message=str(error), failure_type=FailureType.config_error) from None
-        warning = expiry_warning(destination_config.credentials_expire_on, destination_config.today())
+        expired = expired_message(destination_config.credentials_expire_on, expiry.today())
+        if expired:
+            raise AirbyteTracedException(message=expired, failure_type=FailureType.config_error)
+        warning = expiry_warning(destination_config.credentials_expire_on, expiry.today())
         if warning:
             yield AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=Level.WARN, message=warning))
         with OneRosterClient(destination_config) as client:

@@ -8,7 +8,7 @@ value means, where the value comes from.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import ClassVar, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -297,9 +297,6 @@ class DestinationConfig(ConnectionConfig):
         """Otus category → Campus category sourcedId."""
         return {entry.otus_category: entry.campus_category_id for entry in self.category_map}
 
-    def today(self) -> date:
-        """Today in the district (the day the key's expiration date is compared with)."""
-        return datetime.now(self.calendar.zone).date()
 
 
 def _unique(entries: list, key: str, setting: str) -> list:

@@ -88,3 +88,14 @@ def test_a_provider_ignoring_offset_fails_naming_the_collection_before_any_dupli
             seen += [record["sourcedId"] for record in page.records]
     client.close()
     assert len(seen) == len(set(seen)) == 10
+
+
+def test_a_page_longer_than_the_limit_asked_fails_before_any_of_it_is_yielded(provider) -> None:
+    provider.set(ignore_limit=True)
+    client = OneRosterClient(ConnectionConfig.model_validate(provider.connection_config(page_size=10)))
+    seen: list[str] = []
+    with pytest.raises(RunawayPagingError, match=r"GET /users.*more than the limit of 10 asked"):
+        for page in client.iter_pages("/users"):
+            seen += [record["sourcedId"] for record in page.records]
+    client.close()
+    assert seen == []

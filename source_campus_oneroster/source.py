@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timezone
+from datetime import date
 from typing import Any, List, Mapping, Optional, Tuple
 
 from airbyte_cdk.models import (
@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from campus_oneroster.client import OneRosterClient
 from campus_oneroster.diagnosis import config_problem, rostering_check_message
 from campus_oneroster.errors import OneRosterError
+from campus_oneroster import expiry
 from campus_oneroster.expiry import expired_message, expiry_warning, version_notice
 from source_campus_oneroster.failures import gradebook_check_message
 from source_campus_oneroster.spec import parse_config, source_spec
@@ -61,7 +62,7 @@ class SourceCampusOneroster(AbstractSource):
             source_config = parse_config(config)
         except ValidationError as error:
             return False, config_problem(error)
-        expired = expired_message(source_config.credentials_expire_on, _today())
+        expired = expired_message(source_config.credentials_expire_on, expiry.today())
         if expired:
             return False, expired
         client = OneRosterClient(source_config)
@@ -85,12 +86,10 @@ class SourceCampusOneroster(AbstractSource):
             source_config = parse_config(config)
         except ValidationError as error:
             raise AirbyteTracedException(message=config_problem(error), failure_type=FailureType.config_error) from None
-        for warning in (version_notice(source_config), expiry_warning(source_config.credentials_expire_on, _today())):
+        for warning in (version_notice(source_config), expiry_warning(source_config.credentials_expire_on, expiry.today())):
             if warning:
                 logging.getLogger("airbyte").warning(warning)
         return build_streams(OneRosterClient(source_config), source_config, record_pages=self._record_pages)
 
 
-def _today() -> date:
-    """The day the key's expiration date is compared with (UTC: the source has no district zone)."""
-    return datetime.now(timezone.utc).date()
+
