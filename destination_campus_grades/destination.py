@@ -52,7 +52,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from pydantic import ValidationError
 
 from campus_oneroster.client import OneRosterClient
-from campus_oneroster.diagnosis import config_problem, failure_type_of, rostering_check_message
+from campus_oneroster.diagnosis import config_problem, failure_type_of, read_protocol_file, rostering_check_message
 from campus_oneroster.errors import OneRosterError
 from campus_oneroster import expiry
 from campus_oneroster.expiry import expired_message, expiry_warning, version_notice
@@ -110,6 +110,10 @@ class DestinationCampusGrades(Destination):
             DestinationConfig, DOCUMENTATION_URL,
             supported_destination_sync_modes=[DestinationSyncMode.overwrite.value, DestinationSyncMode.append.value,
                                               DestinationSyncMode.append_dedup.value, DestinationSyncMode.update.value]))
+
+    @staticmethod
+    def read_config(config_path: str) -> Mapping[str, Any]:
+        return read_protocol_file(Destination.read_config, config_path, "config")
 
     def discover(self, config: Mapping[str, Any]) -> str:
         """The DESTINATION_CATALOG line: the three objects, their fields and matching keys. The

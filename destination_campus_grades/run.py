@@ -9,6 +9,8 @@ secrets in every form before anything runs: the CDK's `Destination.run` prints m
 import logging
 import sys
 
+from airbyte_cdk.exception_handler import init_uncaught_exception_handler
+
 from campus_oneroster.redaction import REDACTOR, RedactedLines
 from destination_campus_grades.destination import DestinationCampusGrades
 
@@ -17,6 +19,7 @@ def run() -> None:
     sys.stdout.reconfigure(line_buffering=True)
     sys.stdout = RedactedLines(sys.stdout)
     destination = DestinationCampusGrades()
+    init_uncaught_exception_handler(logging.getLogger("airbyte"))  # an unreadable config is a TRACE, not a traceback
     args = sys.argv[1:]
     if "--config" in args[:-1]:
         REDACTOR.learn_config(destination.read_config(args[args.index("--config") + 1]),

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
-from typing import Any, List, Mapping, Optional, Tuple
+from typing import Any, List, Mapping, MutableMapping, Optional, Tuple
 
 from airbyte_cdk.models import (
     AirbyteConnectionStatus,
+    AirbyteStateMessage,
     ConnectorSpecification,
     ConnectorSpecificationSerializer,
     FailureType,
@@ -19,7 +19,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from pydantic import ValidationError
 
 from campus_oneroster.client import OneRosterClient
-from campus_oneroster.diagnosis import config_problem, rostering_check_message
+from campus_oneroster.diagnosis import config_problem, read_protocol_file, rostering_check_message
 from campus_oneroster.errors import OneRosterError
 from campus_oneroster import expiry
 from campus_oneroster.expiry import expired_message, expiry_warning, version_notice
@@ -37,6 +37,14 @@ class SourceCampusOneroster(AbstractSource):
     `record_pages=True` (the console script) hands whole pages to `record_pages.PageWritingEntrypoint`
     instead of one message per record; anything else calling the source gets per-record messages.
     """
+
+    @staticmethod
+    def read_config(config_path: str) -> MutableMapping[str, Any]:
+        return read_protocol_file(AbstractSource.read_config, config_path, "config")
+
+    @classmethod
+    def read_state(cls, state_path: str) -> List[AirbyteStateMessage]:
+        return read_protocol_file(super().read_state, state_path, "state")
 
     def __init__(self, *, record_pages: bool = False) -> None:
         self._record_pages = record_pages
