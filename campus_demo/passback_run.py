@@ -5,8 +5,9 @@ the source's `read` runs with its config and configured catalog, and every RECOR
 line it prints (STREAM_STATUS included: the destination deletes nothing for disappearing without a
 COMPLETE one) goes to `destination-campus-grades write` on stdin; its LOG messages are tallied
 (`SourceLogTally`: the harmless ones counted, the others kept for the demo to show).
-When the source fails, the destination is told: every stream that has not completed gets an
-INCOMPLETE status before its input ends, so an export cut short is never taken for a whole one. The
+At the end, as the platform does, every stream of a source that exited cleanly is reported
+COMPLETE; when the source fails, every stream it did not complete is reported INCOMPLETE before the
+destination's input ends, so an export cut short is never taken for a whole one. The
 destination's configured catalog maps each stream onto the destination object of its role
 (`destination_object_name`), as a mapping made in Airbyte's UI would. The destination's stdout
 is read line by line while a thread feeds its stdin, so neither pipe can fill up and block the
@@ -152,8 +153,10 @@ def run_sync(
 def _forward(reader: subprocess.Popen, writer: subprocess.Popen, run: PassbackRun,
              on_progress: Callable[[int], None], streams: Iterable[str]) -> None:
     """Pass the source's RECORD, STATE and TRACE lines to the destination and keep its failures.
-    At the end of the source's output, a source that failed (an ERROR trace, or a non-zero exit)
-    is reported to the destination as INCOMPLETE streams before its stdin is closed."""
+    At the end of the source's output, as the platform does (airbytehq/airbyte-platform,
+    airbyte-commons-worker/.../helper/StreamStatusCompletionTracker.kt): a source that exited cleanly
+    has every stream reported COMPLETE; one that failed (an ERROR trace, or a non-zero exit) has
+    the streams it did not complete reported INCOMPLETE, before the destination's stdin is closed."""
     records = 0
     complete: set[tuple[str, Any]] = set()
     seen: set[tuple[str, Any]] = {(name, None) for name in streams}
@@ -184,19 +187,19 @@ def _forward(reader: subprocess.Popen, writer: subprocess.Popen, run: PassbackRu
                     run.source_log.add(message["log"].get("level", ""), message["log"].get("message", ""))
                 continue
             writer.stdin.write(line if line.endswith("\n") else line + "\n")
-        if failed or reader.wait() != 0:
-            for name, namespace in sorted(seen - complete, key=str):
-                writer.stdin.write(json.dumps(incomplete_status(name, namespace)) + "\n")
+        failed = failed or reader.wait() != 0
+        for name, namespace in sorted(seen - complete if failed else seen, key=str):
+            writer.stdin.write(json.dumps(stream_status(name, namespace, "INCOMPLETE" if failed else "COMPLETE")) + "\n")
         writer.stdin.close()
     except BrokenPipeError:
         pass  # the destination stopped early; its exit code and TRACE say why
 
 
-def incomplete_status(name: str, namespace: str | None) -> dict[str, Any]:
-    """The STREAM_STATUS trace that tells the destination a stream did not complete."""
+def stream_status(name: str, namespace: str | None, status: str) -> dict[str, Any]:
+    """The STREAM_STATUS trace the pipe tells the destination how a stream ended with."""
     descriptor = {"name": name, **({"namespace": namespace} if namespace else {})}
     return {"type": "TRACE", "trace": {"type": "STREAM_STATUS", "emitted_at": time.time() * 1000,
-                                       "stream_status": {"stream_descriptor": descriptor, "status": "INCOMPLETE"}}}
+                                       "stream_status": {"stream_descriptor": descriptor, "status": status}}}
 
 
 def _descriptor_key(descriptor: Mapping[str, Any]) -> tuple[str, Any]:

@@ -213,7 +213,7 @@ class DestinationCampusGrades(Destination):
 def assessments_streams(catalog: ConfiguredAirbyteCatalog, routes: StreamRoutes) -> dict[StreamKey, bool]:
     """The catalog's streams in the assessments role, by stream and namespace (the same name may be
     incremental in one namespace and full refresh in another) → configured full refresh."""
-    return {(c.stream.name, c.stream.namespace): c.sync_mode == SyncMode.full_refresh
+    return {(c.stream.name, c.stream.namespace or None): c.sync_mode == SyncMode.full_refresh
             for c in catalog.streams if routes.role_of(c.stream.name) == "assessments"}
 
 

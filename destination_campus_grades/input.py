@@ -54,7 +54,7 @@ class InvalidLine:
 @dataclass(frozen=True, slots=True)
 class StreamStatusLine:
     number: int
-    stream: StreamKey  # (name, namespace): sync modes and statuses are per stream and namespace
+    stream: StreamKey  # (name, namespace or None; "" is none, as the platform takes it)
     complete: bool  # COMPLETE; any other status (STARTED, RUNNING, INCOMPLETE) is not
 
 
@@ -112,7 +112,7 @@ def _stream_status(number: int, trace: Any) -> StreamStatusLine | None:
     name, namespace = descriptor.get("name"), descriptor.get("namespace")
     if not isinstance(name, str):
         return None
-    return StreamStatusLine(number, (name, namespace if isinstance(namespace, str) else None),
+    return StreamStatusLine(number, (name, namespace if isinstance(namespace, str) and namespace else None),
                             status.get("status") == "COMPLETE")
 
 
@@ -163,7 +163,7 @@ def from_messages(messages: Iterable[AirbyteMessage]) -> Iterator[InputLine]:
         elif message.type == Type.TRACE and message.trace.type == TraceType.STREAM_STATUS:
             status = message.trace.stream_status
             descriptor = status.stream_descriptor
-            yield StreamStatusLine(number, (descriptor.name, descriptor.namespace),
+            yield StreamStatusLine(number, (descriptor.name, descriptor.namespace or None),
                                    status.status == AirbyteStreamStatus.COMPLETE)
         elif message.type in (Type.RECORD, Type.STATE):
             malformed = Reason.RECORD_MALFORMED if message.type == Type.RECORD else Reason.STATE_MALFORMED

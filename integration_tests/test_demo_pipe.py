@@ -3,9 +3,10 @@
 The stand-in is a small Airbyte source executable (discover, read) printing protocol lines, the
 way a third-party source would, so the pipe can be tried with a source that completes and one that
 dies mid-stream. The destination is the real console script against the sandbox. The platform
-forwards a source's stream statuses to the destination (airbytehq/airbyte-platform,
-airbyte-commons-worker/src/main/kotlin/io/airbyte/workers/general/ReplicationWorkerHelper.kt), so
-the pipe must too, and a source that fails must not look like one that finished.
+sends the destination COMPLETE stream statuses only after a source that exited cleanly
+(airbytehq/airbyte-platform,
+airbyte-commons-worker/src/main/kotlin/io/airbyte/workers/helper/StreamStatusCompletionTracker.kt),
+so the pipe passes the statuses on, and a source that fails must not look like one that finished.
 """
 
 from __future__ import annotations
@@ -48,8 +49,7 @@ def otus_source(tmp_path: Path, records: list, *, dies: bool) -> OtusSource:
     if dies:
         out.append({"type": "TRACE", "trace": {"type": "ERROR", "emitted_at": 0,
                                                "error": {"message": "connection lost", "failure_type": "system_error"}}})
-    else:
-        out += [status("assessments", "COMPLETE"), status("scores", "COMPLETE")]
+    # a source that exits cleanly: the pipe reports its streams COMPLETE, as the platform does
     tmp_path.mkdir()
     (tmp_path / "lines.json").write_text(json.dumps({"out": out, "exit": 1 if dies else 0}))
     executable = tmp_path / "source-otus-stand-in"

@@ -2,11 +2,11 @@
 
 The first sync passes five assessments of one section back (three students each); the next
 leaves some out (deleted in Otus without a `deleted` state). Only a full refresh that proves
-itself complete (`disappeared.py`) may treat them as removed. The platform's own word on a
-stream's completion is its STREAM_STATUS trace, which it forwards to the destination
-(airbytehq/airbyte-platform, airbyte-commons-worker/.../ReplicationWorkerHelper.kt sends the
-source's stream statuses on to the destination; the Bulk CDK destinations act on COMPLETE /
-INCOMPLETE: airbytehq/airbyte, airbyte-cdk/bulk/core/load/.../DestinationMessage.kt).
+itself complete (`disappeared.py`) may treat them as removed. The platform's word on a stream's
+completion is the COMPLETE stream status it sends the destination once the source exited cleanly,
+for every stream of the catalog by name and namespace, and never after a failed source
+(airbytehq/airbyte-platform,
+airbyte-commons-worker/src/main/kotlin/io/airbyte/workers/helper/StreamStatusCompletionTracker.kt).
 """
 
 from __future__ import annotations
