@@ -18,10 +18,11 @@ import requests
 from campus_oneroster.config import ConnectionConfig
 from campus_oneroster.errors import NotOneRosterEndpointError
 from campus_oneroster.filters import Filter, Predicate, filter_text
+from campus_oneroster.provider_text import PROVIDER_TEXT_LIMIT
 from campus_oneroster.paging import CollectionRead, Page, PageSignals, records_in, signals_of, single_object_in
 from campus_oneroster.errors import parsed_body
 from campus_oneroster.transport import Transport, json_body
-from campus_oneroster.errors import PROVIDER_TEXT_LIMIT, UnconfirmedWriteError
+from campus_oneroster.errors import UnconfirmedWriteError
 
 FilterLike = Union[Filter, Predicate, str, None]
 Item = TypeVar("Item")

@@ -18,6 +18,7 @@ from typing import Any, Optional
 
 import orjson
 
+from campus_oneroster.provider_text import provider_words
 from campus_oneroster.redaction import REDACTOR
 from campus_oneroster.version import lozenge_of
 
@@ -27,8 +28,6 @@ TRANSIENT_CODE_MINORS = frozenset({"server_busy"})
 INVALID_CODE_MINORS = frozenset({"invaliddata", "invalid_sort_field", "invalid_filter_field",
                                  "invalid_selection_field", "deletefailure"})
 
-PROVIDER_TEXT_LIMIT = 300  # characters of a provider's words kept in a message or a report
-_LINE_BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 RENEW_SECRET_HINT = (
     "the key or secret is wrong or has expired: Campus keys expire after one year by default; "
@@ -73,15 +72,6 @@ class OneRosterError(Exception):
         hint = f" {self.hint}" if self.hint else ""
         lead = f"{where}{status}: " if where or status else ""
         return f"{lead}{self.summary.rstrip('.')}.{provider}{hint}"
-
-
-def provider_words(text: str, limit: int = PROVIDER_TEXT_LIMIT) -> str:
-    """A provider's (or Campus-held) text fit for one log line: control characters and line
-    separators escaped (a description cannot forge report lines), cut after `limit` characters."""
-    escaped = _LINE_BREAKING.sub(lambda match: match.group().encode("unicode_escape").decode(), str(text))
-    if len(escaped) <= limit:
-        return escaped
-    return f"{escaped[:limit]}... ({len(escaped) - limit} more characters)"
 
 
 class InsecureUrlError(OneRosterError, ValueError):

@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from campus_oneroster.errors import provider_words
+from campus_oneroster.provider_text import provider_words
 from destination_campus_grades.reasons import Outcome, Reason
 
 REPORT_PREFIX = "PASSBACK_REPORT "

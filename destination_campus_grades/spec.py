@@ -14,6 +14,7 @@ from typing import ClassVar, Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from campus_oneroster.config import ConnectionConfig
+from destination_campus_grades.diff import CampusEdits
 from destination_campus_grades.disappeared import RemovalCap
 from destination_campus_grades.district_days import DistrictCalendar, LineItemDateFormat, time_zone
 

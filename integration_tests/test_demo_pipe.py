@@ -17,7 +17,7 @@ from pathlib import Path
 
 from campus_demo.passback_run import OtusSource, run_sync
 from destination_campus_grades.plan import line_item_id, namespace_of
-from integration_tests.test_destination_cli import run_destination
+from integration_tests.destination_cli import run_destination
 from otus_export import bulk_export
 
 SOURCE = '''#!{python}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from campus_sandbox.hostile import HostileProvider
 from destination_campus_grades.spec import DEFAULT_VENDOR_NAMESPACE
-from integration_tests.test_destination_cli import run_destination
+from integration_tests.destination_cli import run_destination
 from integration_tests.test_destination_disappeared import COMPLETE
 from otus_export import bulk_export
 

@@ -35,7 +35,7 @@ from destination_campus_grades.plan import line_item_id, namespace_of
 from destination_campus_grades.reasons import Outcome
 from destination_campus_grades.routing import StreamRoutes
 from destination_campus_grades.spec import DestinationConfig
-from integration_tests.test_destination_cli import catalog
+from integration_tests.destination_cli import catalog
 from otus_export import bulk_export
 
 ASSESSMENTS = 4

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from integration_tests.source_cli import SCRIPT as SOURCE
-from integration_tests.test_destination_cli import SCRIPT as DESTINATION, parse_messages
+from integration_tests.destination_cli import SCRIPT as DESTINATION, parse_messages
 
 SECRETISH = '{"client_secret": "s3cr3t-value", '  # cut off: not JSON
 
