@@ -20,7 +20,7 @@ from typing import Iterable
 
 import pytest
 
-from campus_oneroster.urls import path_segment
+from campus_oneroster.segments import path_segment
 from campus_sandbox.options import Faults, SandboxOptions
 from campus_sandbox.server import CampusSandbox
 from destination_campus_grades.plan import line_item_id, namespace_of
