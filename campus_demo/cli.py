@@ -24,7 +24,8 @@ The main job of Campus Passback, end to end, in one command:
   1. start a local Campus sandbox (an Infinite Campus OneRoster 1.1 endpoint) with a generated district;
   2. sync the roster through source-campus-oneroster with PyAirbyte into a DuckDB cache, and print counts per stream;
   3. build a sample Otus export that matches that roster and exercises every passback rule, serve it
-     as CSV files over SFTP (OpenSSH on 127.0.0.1), and install Airbyte's SFTP Bulk source from PyPI;
+     as four CSV files over SFTP (OpenSSH on 127.0.0.1; the fourth is the teacher group), and install
+     Airbyte's SFTP Bulk source from PyPI;
   4. sync it from source-sftp-bulk into destination-campus-grades and print the passback report;
   5. run the passback again and show that nothing is re-sent;
   6. stop everything it started and delete its temporary files (also on Ctrl-C or an error).
@@ -41,7 +42,8 @@ A real district instead of the sandbox:
   without writing anything to the district's Campus.
 
 --export DIR holds assessments.jsonl, scores.jsonl and grades.jsonl (one JSON record per line, the
-destination's input fields; a missing file is an empty stream). With the sandbox it replaces the
+destination's input fields; a missing file is an empty stream), and teacher_group.jsonl when Otus
+exports the Gradebook Passback Teacher Group (without it, passback_teacher_group applies). With the sandbox it replaces the
 sample export. Either way the records are written as CSV files and read by source-sftp-bulk.
 
 Exit status: 0 when every step succeeded and the second run re-sent nothing; 1 otherwise.

@@ -1,7 +1,8 @@
 """Otus records on disk for `--export DIR`: one JSON-lines file per destination role.
 
-A district trying the connectors on its own data exports the three roles from Otus (or from the
-views the operator guide describes) as `assessments.jsonl`, `scores.jsonl` and `grades.jsonl`.
+A district trying the connectors on its own data exports the roles from Otus (or from the
+views the operator guide describes) as `assessments.jsonl`, `scores.jsonl` and `grades.jsonl`,
+and the Gradebook Passback Teacher Group as `teacher_group.jsonl` when Otus exports it.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from destination_campus_grades.spec import STREAM_ROLES
+from destination_campus_grades.spec import GROUP_ROLE, STREAM_ROLES
 
 
 def read_export(directory: Path) -> dict[str, list[dict[str, Any]]]:
-    """Records per role, in role order; a missing file is an empty role.
+    """Records per role, in role order; a missing file is an empty role, except the teacher group,
+    which is then not carried (the config's passback_teacher_group applies).
 
     A line that is not a JSON object stops the demo with the file and line number, because the
     destination would only be able to report it as unusable input.
@@ -22,6 +24,8 @@ def read_export(directory: Path) -> dict[str, list[dict[str, Any]]]:
     export: dict[str, list[dict[str, Any]]] = {}
     for role in STREAM_ROLES:
         path = directory / f"{role}.jsonl"
+        if role == GROUP_ROLE and not path.exists():
+            continue
         records: list[dict[str, Any]] = []
         if path.exists():
             for number, line in enumerate(path.read_text().splitlines(), start=1):

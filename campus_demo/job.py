@@ -24,7 +24,7 @@ from campus_demo.passback_run import OtusSource, PassbackRun, run_sync
 from campus_demo.report_view import show_report
 from campus_demo.roster_sync import RosterSyncFailed, sync_roster
 from campus_demo.sandbox_district import SandboxDistrict
-from destination_campus_grades.spec import STREAM_ROLES
+from destination_campus_grades.spec import GROUP_ROLE, STREAM_ROLES
 from otus_export.file_source import SFTP_BULK_NAME, SFTP_BULK_PACKAGE, SftpServerUnavailable, sftp_server, write_csv_export
 from source_campus_oneroster.spec import source_spec
 
@@ -106,14 +106,21 @@ def _otus_side(console: Console, export: Mapping[str, list], workdir: Path, stac
     """The export as CSV files on an SFTP server (OpenSSH on 127.0.0.1), and Airbyte's SFTP Bulk
     source to read them, installed by PyAirbyte from PyPI the first time."""
     export_dir = workdir / "otus-export"
-    write_csv_export(((role, record) for role, records in export.items() for record in records), export_dir)
+    roles = [role for role in STREAM_ROLES if role in export]  # the teacher group only when the export has it
+    write_csv_export(((role, record) for role, records in export.items() for record in records), export_dir,
+                     roles=roles)
     sftp = stack.enter_context(sftp_server(export_dir))
-    console.print(f"  assessments.csv, scores.csv, grades.csv on sftp://{sftp.host}:{sftp.port}{sftp.folder_path}")
+    files = ", ".join(f"{role}.csv" for role in roles)
+    console.print(f"  {len(roles)} files: {files} on sftp://{sftp.host}:{sftp.port}{sftp.folder_path}")
+    if GROUP_ROLE in export:
+        console.print(f"  the teacher group: {len(export[GROUP_ROLE]):,} members in {GROUP_ROLE}.csv "
+                      "(Otus's Gradebook Passback Teacher Group, as Otus admins keep it)")
     with console.status(f"Installing {SFTP_BULK_PACKAGE} with PyAirbyte (first run only)"):
         executable = install_sftp_bulk(workdir / "pyairbyte")
     console.print(f"  read by source-sftp-bulk ({SFTP_BULK_PACKAGE}), one stream per file, typed by the destination's input schemas")
-    roles = {role: role for role in STREAM_ROLES}
-    return OtusSource(executable, sftp.source_config(roles), roles)
+    # the teacher group first: nothing waits for it then (the destination decides rule 4 with the whole group)
+    streams = {role: role for role in sorted(roles, key=lambda role: role != GROUP_ROLE)}
+    return OtusSource(executable, sftp.source_config(streams), streams)
 
 
 def _passback(

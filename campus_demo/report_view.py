@@ -15,13 +15,14 @@ from rich.table import Table
 from rich.text import Text
 
 from destination_campus_grades.reasons import Outcome
+from destination_campus_grades.report import group_line
 
 # Column headings in the enum's order: "skipped_by_rule" reads "skipped by rule".
 OUTCOME_LABELS = {o.value: o.value.replace("_", " ").replace("campus", "Campus") for o in Outcome}
 
 
 def outcomes_table(report: Mapping[str, Any]) -> Table:
-    """Records per outcome (rows) and role (assessments, scores, grades; columns), with a total.
+    """Records per outcome (rows) and role (assessments, scores, grades, teacher_group; columns), with a total.
 
     Outcomes are rows so the table fits an 80-column terminal without cutting a heading.
     """
@@ -56,8 +57,12 @@ def reasons_view(report: Mapping[str, Any]) -> Group:
 
 
 def show_report(console: Console, report: Mapping[str, Any]) -> None:
-    """Print the whole report: outcomes, reasons, writes, and the failure if the sync failed."""
-    parts: list[Any] = [outcomes_table(report)]
+    """Print the whole report: notices, where the teacher group came from, outcomes, reasons,
+    writes, and the failure if the sync failed."""
+    parts: list[Any] = [Text(f"NOTICE: {notice}", style="bold") for notice in report.get("notices", ())]
+    if report.get("teacher_group"):
+        parts.append(Text(group_line(report["teacher_group"])))
+    parts.append(outcomes_table(report))
     if report["reasons"]:
         parts.append(reasons_view(report))
     writes = report.get("writes") or {}

@@ -8,14 +8,14 @@ thousands of scores, as a real nightly run would, and shows progress while doing
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterator
 
 from campus_sandbox.district import District, generate
 from campus_sandbox.options import SandboxOptions
 from campus_sandbox.server import CampusSandbox
 from campus_sandbox.stats import RequestStats
-from destination_campus_grades.spec import STREAM_ROLES
+from destination_campus_grades.spec import GROUP_ROLE, STREAM_ROLES
 from otus_export.bulk import bulk_export
 from otus_export.sample import SampleExport, sample_export
 
@@ -51,16 +51,16 @@ class SandboxDistrict:
         )
 
     def destination_config(self) -> dict[str, Any]:
-        """An OAuth 2 connection to the sandbox plus the passback settings the export assumes."""
-        return {
-            **self.sandbox.connection_config(auth="oauth2"),
-            **self.sample.config_values(),
-            "passback_teacher_group": self.teacher_group,
-        }
+        """An OAuth 2 connection to the sandbox plus the passback settings the export assumes. The
+        teacher group is not among them: it travels with the export (`teacher_group.csv`), as Otus
+        keeps it."""
+        settings = {key: value for key, value in self.sample.config_values().items() if key != "passback_teacher_group"}
+        return {**self.sandbox.connection_config(auth="oauth2"), **settings}
 
 
 def build_export(district: District, sample: SampleExport) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
-    """Records per role (the sample's cases, then the bulk) and the teacher group they assume.
+    """Records per role (the sample's cases, then the bulk, then the teacher group as Otus exports it:
+    the fourth file) and the teacher group they assume.
 
     The bulk's teachers join the passback teacher group, except the sample's outsider, whose
     assessments must stay skipped by rule 4; the bulk leaves that teacher's sections out.
@@ -82,7 +82,9 @@ def build_export(district: District, sample: SampleExport) -> tuple[dict[str, li
             export[stream].append(record)
             if stream == "assessments":
                 teacher_group.add(record["assigned_by"])
-    return export, sorted(teacher_group)
+    members = sorted(teacher_group)
+    export[GROUP_ROLE] = [record for _, record in replace(sample, teacher_group=members).group_records()]
+    return export, members
 
 
 @contextmanager

@@ -28,7 +28,9 @@ class SandboxOptions:
     grading-task result. None (default): in `score`, as Campus serves its own grading tasks (how
     Campus takes one on a write is unverified); a key: in `metadata[key]`, with `score` the
     percent (a number), for providers that hold to 1.1's numeric score. The destination's
-    `letter_grade_metadata_key` must match. On 1.2 a letter always travels in `textScore`.
+    `letter_grade_metadata_key` must match. With `strict`, None is the one Campus habit strict mode
+    copies (`strict.py` gives the evidence); a key makes strict mode refuse a letter in `score`. On
+    1.2 a letter always travels in `textScore`.
     `forbidden_sections`: class sourcedIds this key may not see (a connection limited to some
     schools): every `/classes/{id}...` request for them is refused with 403.
     `oneroster_version`: "1.1" (default: everything as before 1.2 existed) or "1.2" (three

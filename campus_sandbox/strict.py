@@ -11,9 +11,19 @@ PUT body is checked before Campus's receiving rules, and the first problem is an
 - a GUIDRef without `href`, `sourcedId` and `type`, or of the wrong `type`;
 - a `status` outside active/tobedeleted, a `scoreStatus` outside 1.1's five values.
 
-One Campus habit stays allowed, because the destination can be set to use it: a score-group value
-(a letter such as "B") in a grading-task result's `score`, or no score when a percent lets Campus
-pick one (`letter_in_score`; see `SandboxOptions.letter_metadata_key`).
+The one Campus habit it copies, and only while `SandboxOptions.letter_metadata_key` is None: on a
+Campus grading task, a score-group value (a letter such as "B") in the result's `score`, or no
+score next to a percent so Campus picks the value (`letter_in_score`). The evidence that this is
+Campus's way: Campus's Grading Services page (content.infinitecampus.com/sis/Campus.1817/
+documentation/grading-services-oneroster/, "Receiving Grades from an External System") takes a
+grading-task grade as a score or a percent ("If only a Percent ..."), and a grading task is scored
+with its score group's values ("The Score Group determines the points and/or letter grades that
+will be used when scoring the grading task", kb.infinitecampus.com/help/grading-tasks-idaho);
+OneRoster 1.1's result has one `score` field to carry it. How Campus carries the letter exactly is
+not published (the destination page says so, and `letter_grade_metadata_key` is the setting for a
+provider that wants it elsewhere). A strict client reading such a gradebook afterwards refuses the
+letter in `score` too: that is Campus's data, not a body we could change. With
+`letter_metadata_key` set the sandbox is a wholly strict provider: `score` must be a number.
 
 OneRoster 1.2's model (`FIELDS_12`, `check_body(..., v1p2=True)`, the default in 1.2 mode), as
 1EdTech's 1.2 OpenAPI files and strict 1.2 write codecs state it: lineItems need `school` and

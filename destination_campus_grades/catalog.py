@@ -4,7 +4,8 @@ Airbyte's data-activation protocol lets an API destination answer `discover` wit
 DESTINATION_CATALOG: one operation per object (name, sync mode, the fields it takes, the fields
 that identify a record). The user maps a source stream and its fields onto an object, and the
 configured catalog then names the object in each stream's `destination_object_name`, which
-`routing.StreamRoutes.role_of` routes by. The objects are the destination's three roles; their
+`routing.StreamRoutes.role_of` routes by. The objects are the destination's roles (the three that
+are written, and the optional teacher group that decides rule 4); their
 fields are the input schemas the records are validated against, so the mapping and the
 validation can never disagree.
 

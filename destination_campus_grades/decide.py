@@ -6,7 +6,8 @@ the snapshot must hold before `decide_batch` may be called; the sequencing lives
 
 Policy decided here (the rules themselves are in `rules.py`):
 - A refusal Campus is bound to make (a due date outside the section's terms, a duplicate title,
-  a grade outside the score group: `refusals.py`) is reported without a PUT.
+  no category resolved (`categories.py`), a grade outside the score group, a letter without a
+  percent where letters travel in metadata: `refusals.py`) is reported without a PUT.
 - Every write is the three-way diff of Otus, Campus and our fingerprint (`diff.reconcile`), with
   its notes (a teacher's edit kept or overwritten, compared two-way, re-sent after a delete).
 - Under removal_policy=delete, an assessment removed in Otus (`assessment_deleted`) or unticked
@@ -25,7 +26,7 @@ from collections import ChainMap
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, TypeVar
 
-from destination_campus_grades import refusals, rules
+from destination_campus_grades import categories, refusals, rules
 from destination_campus_grades.diff import CampusEdits, Change, reconcile
 from destination_campus_grades.disappeared import Candidate
 from destination_campus_grades.plan import (
@@ -111,7 +112,7 @@ def roster_needs(batch: Batch, known: Mapping[AssessmentKey, AssessmentEntry], c
         results_on.setdefault(g.section_id, set()).add(g.grading_task_id)
         users = True
     return RosterNeeds(frozenset(sections), {sid: frozenset(ids) for sid, ids in results_on.items()}, users,
-                       sessions=bool(maybe_sent))
+                       sessions=bool(maybe_sent), categories=bool(maybe_sent) and ctx.settings.default_category is None)
 
 
 def decide_batch(batch: Batch, roster: RosterSnapshot, known: Mapping[AssessmentKey, AssessmentEntry],
@@ -119,8 +120,9 @@ def decide_batch(batch: Batch, roster: RosterSnapshot, known: Mapping[Assessment
     """Every record of the batch → a write, or an outcome now; `plan.entries` are the batch's assessments."""
     plan = BatchPlan()
     titles: dict[str, dict[str, str]] = {}  # section → titles this batch's lineItems claim
+    provider_category = categories.provider_default(roster.categories)
     for position, a in batch.assessments:
-        _decide_assessment(position, a, roster, ctx, plan, titles)
+        _decide_assessment(position, a, roster, ctx, plan, titles, provider_category)
     if held_fallback:
         plan.entries.update(_held_entries(batch.scores, roster, known, ctx))
     for position, s in batch.scores:
@@ -131,11 +133,12 @@ def decide_batch(batch: Batch, roster: RosterSnapshot, known: Mapping[Assessment
             result = plan_score(s, ctx.settings, points_possible=entry.points_possible, scale=entry.scale)
             plan.results.append(_result_work(position, "scores", result, roster, ctx, plan, entry.refusal))
         else:
-            plan.decided.append(_not_sent(position, "scores", s.otus_id, decision))
+            plan.decided.append(not_sent(position, "scores", s.otus_id, decision))
     for position, g in batch.grades:
         decision = rules.decide_grade(g, ctx.policy, roster)
         task = roster.held_line_item(g.section_id, g.grading_task_id) if decision.send else None
-        predicted = decision.send and refusals.score_not_in_group(g.score, task)
+        predicted = decision.send and (refusals.letter_without_percent(g.score, g.percent, ctx.settings.letter_key)
+                                       or refusals.score_not_in_group(g.score, task))
         if predicted:
             plan.decided.append(RecordOutcome("grades", Outcome.REFUSED_BY_CAMPUS, g.otus_id,
                                               plan_grade(g, ctx.settings).sourced_id, predicted.reason,
@@ -144,34 +147,38 @@ def decide_batch(batch: Batch, roster: RosterSnapshot, known: Mapping[Assessment
             result = plan_grade(g, ctx.settings, scale=float(task["resultValueMax"]))
             plan.results.append(_result_work(position, "grades", result, roster, ctx, plan))
         else:
-            plan.decided.append(_not_sent(position, "grades", g.otus_id, decision))
+            plan.decided.append(not_sent(position, "grades", g.otus_id, decision))
     return plan
 
 
 def _decide_assessment(position: int, a: Assessment, roster: RosterSnapshot, ctx: DecisionContext,
-                       plan: BatchPlan, titles: dict[str, dict[str, str]]) -> None:
+                       plan: BatchPlan, titles: dict[str, dict[str, str]], provider_category: str | None) -> None:
     decision = rules.decide_assessment_in_otus(a, ctx.policy) or rules.decide_assessment(a, ctx.policy, roster)
     plan.entries[a.key] = AssessmentEntry(decision, a.points_possible, result_value_max(a))
     lid = line_item_id(ctx.settings.namespace, a.assessment_id, a.section_id)
     if decision.send:
-        _line_item_work(position, a, roster, ctx, plan, titles.setdefault(a.section_id, {}))
+        _line_item_work(position, a, roster, ctx, plan, titles.setdefault(a.section_id, {}), provider_category)
     elif ctx.delete_removed and decision.reason in REMOVABLE and roster.held_line_item(a.section_id, lid):
         plan.removals.append(Candidate(a.section_id, lid, a.otus_id, decision.reason, position))
     else:
-        plan.decided.append(_not_sent(position, "assessments", a.otus_id, decision))
+        plan.decided.append(not_sent(position, "assessments", a.otus_id, decision))
 
 
 def _line_item_work(position: int, a: Assessment, roster: RosterSnapshot, ctx: DecisionContext, plan: BatchPlan,
-                    claimed: dict[str, str]) -> None:
+                    claimed: dict[str, str], provider_category: str | None) -> None:
     """Plan one lineItem, or report the refusal Campus is bound to make (no PUT: `refusals.py`)."""
     holdings = roster.holdings(a.section_id)
     calendar = ctx.settings.calendar
     due = calendar.day_of(due_moment(a, calendar))
-    line_item = plan_line_item(a, ctx.settings, grading_period_id=refusals.grading_period_for(
+    category = categories.resolve_category(a.category, class_categories=(), category_map=ctx.settings.category_map,
+                                           district_default=ctx.settings.default_category,
+                                           provider_default_id=provider_category)
+    line_item = plan_line_item(a, ctx.settings, category=category, grading_period_id=refusals.grading_period_for(
         due, holdings.term_ids, roster.sessions))
     titles = ChainMap(claimed, holdings.titles)
     predicted = refusals.due_date_outside_term(due, holdings.term_ids, roster.sessions) or \
-        refusals.title_taken(line_item.body["title"], line_item.sourced_id, titles)
+        refusals.title_taken(line_item.body["title"], line_item.sourced_id, titles) or \
+        (refusals.category_unresolved(a.category) if category is None else None)
     if predicted is not None:
         plan.entries[a.key].refusal = Refusal(predicted.reason, predicted.detail)
         plan.decided.append(RecordOutcome("assessments", Outcome.REFUSED_BY_CAMPUS, a.otus_id, line_item.sourced_id,
@@ -201,7 +208,8 @@ def _reconciled(role: str, planned: Plan, held: dict[str, Any] | None, ctx: Deci
     fields kept as a teacher changed them in Campus."""
     found = reconcile(planned.body, held, ctx.settings.calendar,
                       percent_key=ctx.settings.percent_key if isinstance(planned, ResultPlan) else None,
-                      campus_edits=ctx.campus_edits)
+                      campus_edits=ctx.campus_edits,
+                      defaults=planned.defaults if isinstance(planned, LineItemPlan) else None)
     outcome = CHANGED.get(found.change, Outcome.UNCHANGED)
 
     def note(reason: Reason, detail: str | None = None) -> None:
@@ -233,7 +241,8 @@ def _held_entries(scores: list[tuple[int, Score]], roster: RosterSnapshot,
     return entries
 
 
-def _not_sent(position: int, role: str, otus_id: str, decision: PassbackDecision) -> RecordOutcome:
+def not_sent(position: int, role: str, otus_id: str, decision: PassbackDecision) -> RecordOutcome:
+    """The outcome of a record a rule decided not to send, counted as its reason says."""
     reason = decision.reason
     return RecordOutcome(role, reason.outcome, otus_id, reason=reason, detail=decision.detail or None,
                          position=position)

@@ -2,9 +2,9 @@
 
 Only the fields the destination sends are compared (and a result's percent and the optional
 texts, so what Otus dropped is cleared), as Campus stores them (`fingerprint.canonical`: dates by
-the district's day). What Campus fills in itself is never a difference: the placeholder category
-and a grading period it derives are absent from what we send (and kept as Campus holds them when
-we update), and so is the score-group value Campus picks for a grade sent with a percent alone;
+the district's day). What Campus fills in itself is never a difference: a default category
+(`categories.py`: sent on a create, never compared) and a grading period it derives are kept as
+Campus holds them when we update, and so is the score-group value Campus picks for a grade sent with a percent alone;
 `dateLastModified` is Campus's own stamp. That is what makes the recommended nightly
 full refresh cheap: a second run of the same data is all `UNCHANGED` and makes no write.
 
@@ -56,11 +56,15 @@ class Reconciled:
 
 
 def reconcile(body: Mapping[str, Any], held: Mapping[str, Any] | None, calendar: DistrictCalendar, *,
-              percent_key: str | None, campus_edits: CampusEdits = "keep") -> Reconciled:
+              percent_key: str | None, campus_edits: CampusEdits = "keep",
+              defaults: Mapping[str, Any] | None = None) -> Reconciled:
     """The three-way decision for one lineItem or result body (fingerprint stamped, see `plan.py`);
-    `percent_key` for results, None for lineItems."""
+    `percent_key` for results, None for lineItems. `defaults` (a default category) are sent where
+    Campus holds no value of its own, never compared: a create carries them, an update keeps what
+    Campus holds."""
+    defaults = defaults or {}
     if held is None or held.get("status") == "tobedeleted":
-        return Reconciled(Change.CREATE, body, resent=held is not None)
+        return Reconciled(Change.CREATE, {**defaults, **body}, resent=held is not None)
     names = compared_fields(body, percent_key)
     ours, theirs = field_values(body, names, calendar), field_values(held, names, calendar)
     mark = recorded(held)
@@ -84,11 +88,12 @@ def reconcile(body: Mapping[str, Any], held: Mapping[str, Any] | None, calendar:
             campus_only = campus_only or not otus_changed
     if not send:
         return Reconciled(Change.UNCHANGED, body, tuple(kept))
-    return Reconciled(Change.UPDATE, _merged(body, held, kept), tuple(kept), tuple(overwritten), campus_only,
-                      two_way=mark is None)
+    return Reconciled(Change.UPDATE, _merged(body, held, kept, defaults), tuple(kept), tuple(overwritten),
+                      campus_only, two_way=mark is None)
 
 
-def _merged(body: Mapping[str, Any], held: Mapping[str, Any], kept: list[str]) -> dict[str, Any]:
+def _merged(body: Mapping[str, Any], held: Mapping[str, Any], kept: list[str],
+            defaults: Mapping[str, Any]) -> dict[str, Any]:
     """Our body, with the teacher's value for each kept field and Campus's own for fields we leave to it."""
     merged = {**body, "metadata": dict(body.get("metadata") or {})}
     held_metadata = held.get("metadata") if isinstance(held.get("metadata"), Mapping) else {}
@@ -102,4 +107,6 @@ def _merged(body: Mapping[str, Any], held: Mapping[str, Any], kept: list[str]) -
     for name in CAMPUS_FILLED:
         if name not in body and held.get(name) is not None:
             merged[name] = held[name]
+        elif name not in body and name in defaults:
+            merged[name] = defaults[name]
     return merged

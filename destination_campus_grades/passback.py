@@ -19,34 +19,44 @@ lineItems of ours no record mentioned; a later copy of an assessment withdraws i
 The deletes go through the write thread like every other write; their records stay unsettled
 (their states wait) until then.
 
+With a teacher group stream (`teacher_group.py`), assessments and grades are held back, their
+positions unsettled, until the group is complete (every group stream's STREAM_STATUS COMPLETE, or
+the end of the input); then the members are checked and the held records decided in order.
+
 Memory is bounded by: two batches (`batch_size` records being read, one being written), one small
 entry per assessment seen, the roster cache (`roster.py`), the report (counters and a few
-examples), at most 100,000 waiting scores (more spill to a temporary file), and the states
-waiting in the ledger.
+examples), at most 100,000 waiting scores (more spill to a temporary file), the states waiting
+in the ledger; while a teacher group stream has not completed, the assessments and grades that
+arrived before it wait the same way (at most 100,000 in memory, the rest spilled; a source that
+sends the group first holds none).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from typing import Iterable, Iterator, Mapping
 
 from campus_oneroster.client import OneRosterClient
 from destination_campus_grades import rules
-from destination_campus_grades.decide import AssessmentEntry, Batch, DecisionContext, decide_batch, roster_needs
+from destination_campus_grades.decide import (
+    AssessmentEntry, Batch, DecisionContext, decide_batch, not_sent, roster_needs,
+)
 from destination_campus_grades.disappeared import Candidate, RemovalEvidence, RemovalPlan, StreamKey, plan_removals
 from destination_campus_grades.input import IgnoredLine, InvalidLine, RecordLine, StateLine, StreamStatusLine
 from destination_campus_grades.ledger import Ledger
 from destination_campus_grades.plan import PlanSettings, line_item_id
 from destination_campus_grades.reasons import Outcome, Reason
 from destination_campus_grades.records import (
-    Assessment, Grade, InvalidRecord, ParsedRecord, Score, parse_record, record_key, role_of_record,
+    Assessment, Grade, GroupMember, InvalidRecord, ParsedRecord, Score, parse_record, record_key, role_of_record,
 )
 from destination_campus_grades.report import PassbackReport, RecordOutcome
 from destination_campus_grades.roster import RosterReader
 from destination_campus_grades.routing import StreamRoutes
 from destination_campus_grades.rules import PassbackPolicy
-from destination_campus_grades.spec import DestinationConfig
-from destination_campus_grades.waiting import DEFAULT_IN_MEMORY, WaitingScores
+from destination_campus_grades.spec import GROUP_ROLE, DestinationConfig
+from destination_campus_grades.teacher_group import TeacherGroup
+from destination_campus_grades.waiting import DEFAULT_IN_MEMORY, HeldBack, WaitingScores
 from destination_campus_grades.snapshot import RosterNeeds
 from destination_campus_grades.work import Removal
 from destination_campus_grades.writer import GradebookWriter, WriteThread
@@ -56,13 +66,16 @@ DEFAULT_BATCH_SIZE = 5_000
 REJECTED = frozenset({Outcome.INVALID_INPUT, Outcome.REFUSED_BY_CAMPUS})
 
 
-def decision_context(config: DestinationConfig) -> DecisionContext:
-    """The config, as the decision step takes it (the district calendar built once)."""
+def decision_context(config: DestinationConfig, group: TeacherGroup | None = None) -> DecisionContext:
+    """The config, as the decision step takes it (the district calendar built once); rule 4's group
+    as `group` says (without one: the passback_teacher_group setting)."""
     calendar = config.calendar
+    group = group or TeacherGroup((), tuple(config.passback_teacher_group))
     return DecisionContext(
-        PassbackPolicy(config.passback_start_date, frozenset(config.passback_teacher_group), calendar),
+        PassbackPolicy(config.passback_start_date, group.configured, calendar, group.source),
         PlanSettings(config.vendor_namespace, config.campus_categories, config.percent_metadata_key,
-                     config.title_max_length, calendar, config.base_url, config.letter_grade_metadata_key),
+                     config.title_max_length, calendar, config.base_url, config.letter_grade_metadata_key,
+                     config.default_category_id),
         delete_removed=config.removal_policy == "delete", campus_edits=config.campus_edits, dry_run=config.dry_run)
 
 
@@ -80,6 +93,9 @@ class Passback:
         self._routes = routes
         self._context = decision_context(config)
         self._config = config
+        self.group = TeacherGroup.of(config, routes)
+        self.report.teacher_group = self.group.summary()
+        self._context = decision_context(config, self.group)
         self._reader = RosterReader(client)
         self._writer = GradebookWriter(client, dry_run=config.dry_run)
         self._writes = WriteThread(self._writer)
@@ -90,6 +106,9 @@ class Passback:
         self._mentioned: set[str] = set()  # lineItem ids this sync's assessments records mention
         self._evidence = RemovalEvidence(dict(assessments_streams or {}))
         self._candidates: dict[str, Candidate] = {}  # removals records asked for, by lineItem sourcedId
+        self._members: list[tuple[int, GroupMember]] = []  # group members not applied yet
+        self._held_back = HeldBack(in_memory=waiting_in_memory)  # assessments and grades waiting for the group
+        self._incomplete: set[str] = set()  # streams whose last STREAM_STATUS was not COMPLETE
         self.streams_received: set[str] = set()
 
     # -- input ------------------------------------------------------------------------------
@@ -98,13 +117,16 @@ class Passback:
         """Take one record line (validated now, decided at the next flush)."""
         self.report.count_line("records")
         role = self._routes.role_of(line.stream)
-        position = self.ledger.receive((line.stream, line.namespace), mapped=role is not None)
+        elsewhere = role == GROUP_ROLE and line.stream not in self.group.streams  # a group the catalog lacks
+        position = self.ledger.receive((line.stream, line.namespace), mapped=role is not None and not elsewhere)
         self.streams_received.add(line.stream)
         if role is None:
             self._evidence.unusable_line(line.number)
+        if role is None or elsewhere:
+            detail = self._routes.unmapped_detail(line.stream) if role is None else \
+                f"stream {line.stream!r} carries teacher group members but is not in the connection's catalog"
             self._outcome(RecordOutcome(line.stream, Outcome.INVALID_INPUT, f"line {line.number}",
-                                        reason=Reason.STREAM_NOT_MAPPED,
-                                        detail=self._routes.unmapped_detail(line.stream), position=position))
+                                        reason=Reason.STREAM_NOT_MAPPED, detail=detail, position=position))
             return
         record, lenient = parse_record(role, line.data)
         if role == "assessments":
@@ -140,9 +162,14 @@ class Passback:
         self.report.count_line("ignored")
 
     def stream_status(self, line: StreamStatusLine) -> None:
-        """The platform's word on whether a stream completed (a TRACE line: counted as ignored)."""
+        """The platform's word on whether a stream completed (a TRACE line: counted as ignored). The
+        last teacher group stream's COMPLETE completes the group: what waited for it is decided."""
         self.report.count_line("ignored")
         self._evidence.status(line.stream, line.complete)
+        (self._incomplete.discard if line.complete else self._incomplete.add)(line.stream)
+        if line.complete and self.group.stream_complete(line.stream):
+            self._complete_group()
+            self.flush()
 
     def finish(self) -> Iterator[None]:
         """End of input: write what is pending, then decide the scores still waiting (see `decide.py`
@@ -150,6 +177,8 @@ class Passback:
         step, so the caller can echo what the ledger releases before the next write starts."""
         self.settle()
         yield
+        if self.group.waiting:
+            self._complete_group()
         self.flush()
         self.settle()
         yield
@@ -240,7 +269,11 @@ class Passback:
         batch = Batch()
         scores: list[tuple[int, Score]] = []
         for position, record in self._last_per_key(pending):
-            if isinstance(record, Assessment):
+            if isinstance(record, GroupMember):
+                self._members.append((position, record))
+            elif isinstance(record, (Assessment, Grade)) and self.group.waiting:
+                self._held_back.add(position, record)  # rule 4 needs the whole group first
+            elif isinstance(record, Assessment):
                 batch.assessments.append((position, record))
             elif isinstance(record, Score):
                 scores.append((position, record))
@@ -248,6 +281,8 @@ class Passback:
                 batch.grades.append((position, record))
             else:
                 self._invalid(position, record)
+        if self._members and not self.group.waiting:
+            self._apply_members()
         known = self._entries.keys() | {a.key for _, a in batch.assessments}
         for position, score in scores:
             if score.assessment_key in known and not self._waiting.waits(score.assessment_key):
@@ -256,6 +291,32 @@ class Passback:
                 self._waiting.add(position, score)
         batch.scores = self._last_per_key(self._waiting.release(known) + batch.scores)
         self._decide_and_submit(batch)
+
+    def _complete_group(self) -> None:
+        """The group stream is complete (its COMPLETE status, or the end of the input): its members
+        are checked and become rule 4's group; the assessments and grades that waited are pending again.
+        Nothing is in flight while the group waits (nothing is decided), so this never waits on a write."""
+        self.flush()  # the records pending join the members, or the records waiting for the group
+        self.group.complete()
+        self._apply_members()
+        self._pending = [*self._held_back.drain(), *self._pending]
+        for notice in self.group.notices(incomplete=self._incomplete):
+            self.report.notices.append(notice)
+
+    def _apply_members(self) -> None:
+        """Check each member against Campus's users (`rules.decide_member`) and add it to the group."""
+        members, self._members = self._last_per_key(self._members), []
+        snapshot = self._reader.snapshot(RosterNeeds(users=True))
+        for position, member in members:
+            decision = rules.decide_member(member, snapshot)
+            if decision.send:
+                self.group.members.add(member.user_id)
+                self._outcome(RecordOutcome("teacher_group", Outcome.USED, member.otus_id, position=position))
+            else:
+                self._outcome(not_sent(position, "teacher_group", member.otus_id, decision))
+        self._context = replace(self._context, policy=replace(self._context.policy,
+                                                              teacher_group=frozenset(self.group.members)))
+        self.report.teacher_group = self.group.summary()
 
     def settle(self) -> None:
         """Wait for the batch in flight and settle its outcomes; its failure is raised here."""

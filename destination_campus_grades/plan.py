@@ -30,6 +30,7 @@ from functools import lru_cache
 from typing import Any, Mapping
 from urllib.parse import quote
 
+from destination_campus_grades.categories import CategoryChoice
 from destination_campus_grades.district_days import DistrictCalendar, Moment
 from destination_campus_grades.fingerprint import stamp
 from destination_campus_grades.records import Assessment, Grade, Score
@@ -56,6 +57,7 @@ class PlanSettings:
     calendar: DistrictCalendar
     base_url: str
     letter_key: str | None = None  # None: a score-group value travels in `score`; else in metadata[letter_key]
+    default_category: str | None = None  # default_category_id: unmapped assessments are filed there
 
     @property
     def namespace(self) -> uuid.UUID:
@@ -72,6 +74,7 @@ class LineItemPlan:
     otus_id: str  # the Otus identity of the assessment, for the report
     body: dict[str, Any]
     notes: tuple[Reason, ...] = ()
+    defaults: Mapping[str, Any] = field(default_factory=dict)  # sent only where Campus holds no value (a default category)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,9 +138,12 @@ def due_moment(assessment: Assessment, calendar: DistrictCalendar) -> Moment:
     return assessment.due_at or calendar.days_later(assessment.start, DUE_AFTER_START_DAYS)
 
 
-def plan_line_item(assessment: Assessment, settings: PlanSettings, *, grading_period_id: str | None = None) -> LineItemPlan:
+def plan_line_item(assessment: Assessment, settings: PlanSettings, *, category: CategoryChoice | None = None,
+                   grading_period_id: str | None = None) -> LineItemPlan:
     """Rule 2 and the lineItem fields: assignDate = start, dueDate = due or start + 7 district days.
 
+    `category` is the one `categories.resolve_category` chose: a mapped one is part of the body (and
+    its fingerprint); a default one only files what Campus holds no category for (`defaults`).
     `grading_period_id` is the period the roster says holds the due date (`refusals.grading_period_for`),
     when Otus names none.
     """
@@ -157,15 +163,15 @@ def plan_line_item(assessment: Assessment, settings: PlanSettings, *, grading_pe
     }
     if assessment.description:
         body["description"] = assessment.description
-    category = settings.category_map.get(assessment.category) if assessment.category else None
-    if category:
-        body["category"] = guid_ref(settings, "categories", category)
+    defaults: dict[str, Any] = {}
+    if category is not None:
+        (defaults if category.is_default else body)["category"] = guid_ref(settings, "categories", category.sourced_id)
     period = assessment.grading_period_id or grading_period_id
     if period:
         body["gradingPeriod"] = guid_ref(settings, "academicSessions", period)
     body = stamp(body, namespace=settings.vendor_namespace, otus_id=assessment.otus_id, calendar=calendar)
     return LineItemPlan(body["sourcedId"], assessment.assessment_id, assessment.section_id, assessment.otus_id,
-                        body, notes)
+                        body, notes, defaults)
 
 
 def plan_score(score: Score, settings: PlanSettings, *, points_possible: float | None, scale: float) -> ResultPlan:

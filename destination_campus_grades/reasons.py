@@ -19,6 +19,7 @@ class Outcome(str, Enum):
     SKIPPED_BY_RULE = "skipped_by_rule"
     REFUSED_BY_CAMPUS = "refused_by_campus"
     INVALID_INPUT = "invalid_input"
+    USED = "used"  # a record that decides others and is not itself written: a teacher group member
 
 
 class Reason(str, Enum):
@@ -58,8 +59,8 @@ class Reason(str, Enum):
         "Standards-graded assessments are not passed back; teachers enter standards in Campus.")
     TEACHER_NOT_IN_GROUP = (
         "teacher_not_in_group", Outcome.SKIPPED_BY_RULE,
-        "Add the assigning teacher's Campus user sourcedId to passback_teacher_group if their "
-        "assessments should pass back.")
+        "Add the assigning teacher to the Gradebook Passback Teacher Group in Otus (the teacher_group "
+        "stream) if their assessments should pass back; without that stream, to passback_teacher_group.")
     ASSIGNER_NOT_IN_CAMPUS = (
         "assigner_not_in_campus", Outcome.SKIPPED_BY_RULE,
         "The assessment should be assigned by the section's teacher: an Otus administrator who is "
@@ -145,6 +146,16 @@ class Reason(str, Enum):
         "stream_not_mapped", Outcome.INVALID_INPUT,
         "Records arrived on a stream that is not mapped to assessments, scores or grades: map it "
         "onto one of them in the connection (or in stream_roles), or deselect it.")
+    GROUP_MEMBER_NOT_IN_CAMPUS = (
+        "group_member_not_in_campus", Outcome.INVALID_INPUT,
+        "A member of the teacher group (teacher_group stream) has a user_id that is not a Campus user "
+        "this key can see, so it matches no assigning teacher: correct the member's Campus user sourcedId "
+        "in Otus, or remove the member from the Gradebook Passback Teacher Group.")
+    GROUP_MEMBER_IS_STUDENT = (
+        "group_member_is_student", Outcome.INVALID_INPUT,
+        "A member of the teacher group (teacher_group stream) is a student in Campus: students never "
+        "assign assessments, so the id is a mistake. Remove the student from the Gradebook Passback "
+        "Teacher Group in Otus, or correct the member's Campus user sourcedId.")
     # Notes: the record was written, with a change the admin should know about.
     READ_LENIENTLY = (
         "read_leniently", None,
@@ -244,6 +255,18 @@ class Reason(str, Enum):
         "Campus refused to update the assignment because of a value a teacher changed in Campus and "
         "campus_edits: keep kept (named in the detail, e.g. a due date outside the term): correct it in "
         "Campus, or set campus_edits to overwrite. The assignment's scores were still passed back.")
+    CATEGORY_NOT_RESOLVED = (
+        "category_not_resolved", Outcome.REFUSED_BY_CAMPUS,
+        "OneRoster requires a category on every assignment and none was found for this one: the Otus "
+        "category is not in category_map, default_category_id is empty, and the provider's categories hold "
+        "no default (no 'Uncategorized' category). Set default_category_id to a sourcedId from the "
+        "provider's categories, or map the Otus category in category_map. Nothing was sent.")
+    LETTER_NEEDS_PERCENT = (
+        "letter_needs_percent", Outcome.REFUSED_BY_CAMPUS,
+        "With letter_grade_metadata_key set, OneRoster 1.1's numeric score carries the grade's percent and "
+        "the letter travels in metadata; a letter without a percent has no number to send, and the provider "
+        "would refuse it. Send the percent with the letter from Otus, or leave letter_grade_metadata_key "
+        "empty if the provider takes letters in score as Campus does. Nothing was sent.")
     REFUSED_INVALID_DATA = (
         "refused_invalid_data", Outcome.REFUSED_BY_CAMPUS,
         "Campus refused the record for the reason quoted in the report: fix the record or ask "

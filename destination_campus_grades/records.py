@@ -129,6 +129,19 @@ class Grade:
 
 
 @dataclass(frozen=True, slots=True)
+class GroupMember:
+    """One member of Otus's Gradebook Passback Teacher Group (rule 4): who may pass grades back."""
+
+    user_id: str  # the member's Campus user sourcedId
+    otus_user_id: str | None
+    name: str | None  # kept for the record's identity only: never reported or logged
+
+    @property
+    def otus_id(self) -> str:
+        return named_by_keys("teacher_group", self)
+
+
+@dataclass(frozen=True, slots=True)
 class InvalidRecord:
     """A record that cannot be passed back as it stands: which one, which field, which rule."""
 
@@ -141,18 +154,19 @@ class InvalidRecord:
     key: tuple[str, ...] | None = None  # its `record_key`, when its ids could be read
 
 
-ParsedRecord = Union[Assessment, Score, Grade, InvalidRecord]
+ParsedRecord = Union[Assessment, Score, Grade, GroupMember, InvalidRecord]
 # The one key table: the fields that identify one record of each role. Within a sync the last
 # record per key wins (`record_key`), the report names a record by them (`otus_id`, `record_id`),
 # and the destination catalog offers them as the matching keys (`catalog.py`). The Campus
 # sourcedIds are derived from them (`plan.py`; a grading task belongs to one section, so a grade's
-# result id needs no section).
+# result id needs no section). A teacher group member is keyed by its Campus user id.
 KEY_FIELDS: dict[str, tuple[str, ...]] = {
     "assessments": ("assessment_id", "section_id"),
     "scores": ("assessment_id", "section_id", "student_id"),
     "grades": ("grading_task_id", "section_id", "student_id"),
+    "teacher_group": ("user_id",),
 }
-ROLES_OF_TYPES = {Assessment: "assessments", Score: "scores", Grade: "grades"}
+ROLES_OF_TYPES = {Assessment: "assessments", Score: "scores", Grade: "grades", GroupMember: "teacher_group"}
 INTEGRAL_TEXT = re.compile(r"-?[0-9]+\.0+")
 
 
@@ -375,5 +389,9 @@ def _grade(data: Mapping[str, Any]) -> Grade:
     )
 
 
-_BUILDERS = {"assessments": _assessment, "scores": _score, "grades": _grade}
+def _member(data: Mapping[str, Any]) -> GroupMember:
+    return GroupMember(user_id=str(data["user_id"]), otus_user_id=_text(data, "otus_user_id"), name=data.get("name"))
+
+
+_BUILDERS = {"assessments": _assessment, "scores": _score, "grades": _grade, "teacher_group": _member}
 

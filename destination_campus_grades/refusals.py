@@ -6,7 +6,10 @@ A write Campus would refuse is better reported before it is sent, in dry runs as
   group (Campus's grading-task lineItems are assumed to carry it as `metadata.ic.scoreGroup`,
   as the sandbox does; without it nothing is predicted);
 - a title another lineItem of the section already uses (compared without case or surrounding
-  spaces; peers report Campus refusing or merging duplicate names).
+  spaces; peers report Campus refusing or merging duplicate names);
+- a lineItem without a category (none resolved, `categories.py`): 1.1 requires one;
+- a grading-task letter without a percent when letters travel in metadata
+  (`letter_grade_metadata_key`): 1.1's `score` is a number, and there is none to send.
 The grading period holding the due date is found the same way and sent with the lineItem.
 Closed grading windows cannot be read through OneRoster 1.1: those remain Campus's to refuse.
 
@@ -92,6 +95,24 @@ def score_not_in_group(score: Any, task: Mapping[str, Any] | None) -> Prediction
     return Prediction(Reason.SCORE_NOT_IN_SCORE_GROUP,
                       f"Score is not in the score group (predicted, not sent): grading task {task['sourcedId']} "
                       f"takes {', '.join(group)}")
+
+
+def category_unresolved(otus_category: str | None) -> Prediction:
+    """No category resolved for a lineItem (`categories.py`): every strict provider refuses it."""
+    named = f"Otus category {otus_category!r} is not in category_map" if otus_category else "the assessment has no category"
+    return Prediction(Reason.CATEGORY_NOT_RESOLVED,
+                      f"lineItem field 'category' is required (predicted, not sent): {named}, default_category_id is "
+                      "empty and the provider's categories hold no default")
+
+
+def letter_without_percent(score: Any, percent: float | None, letter_key: str | None) -> Prediction | None:
+    """Letters travel in metadata (`letter_grade_metadata_key`) and 1.1's numeric score carries the
+    percent: a letter alone leaves the result without the score 1.1 requires."""
+    if letter_key is None or score is None or percent is not None:
+        return None
+    return Prediction(Reason.LETTER_NEEDS_PERCENT,
+                      f"result field 'score' is required (predicted, not sent): the letter {score!r} travels in "
+                      f"metadata.{letter_key} and Otus sent no percent for the numeric score")
 
 
 def title_key(title: str) -> str:

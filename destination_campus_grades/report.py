@@ -55,6 +55,7 @@ class PassbackReport:
         self.notices: list[str] = []  # what the admin must act on soon (a key about to expire): the first lines
         self.lines_received: Counter[str] = Counter()
         self.deleted: dict[str, dict[str, Any]] = {}  # cause (reason code) → count and lineItem ids
+        self.teacher_group: dict[str, Any] = {}  # rule 4's group: where it came from, members (`teacher_group.py`)
 
     def count_line(self, kind: str) -> None:
         """One input line of a kind in LINE_KINDS."""
@@ -106,6 +107,7 @@ class PassbackReport:
                         "by_cause": {cause: dict(entry) for cause, entry in sorted(self.deleted.items())}},
             "writes": dict(self.writes),
             "notices": list(self.notices),
+            "teacher_group": dict(self.teacher_group),
         }
 
     def lines(self, *, partial: bool = False, error: str | None = None) -> list[str]:
@@ -119,6 +121,8 @@ class PassbackReport:
         lines.append(f"  input lines: {received['lines']} ("
                      + ", ".join(f"{kind} {received[kind]}" for kind in LINE_KINDS) + ")")
         lines.append("  " + ", ".join(f"{name}: {count}" for name, count in report["totals"].items()))
+        if self.teacher_group:
+            lines.append("  " + group_line(self.teacher_group))
         for role, counts in report["by_role"].items():
             lines.append(f"  {role}: " + ", ".join(f"{name} {count}" for name, count in sorted(counts.items())))
         for code, entry in report["reasons"].items():
@@ -143,6 +147,17 @@ def _one_line(text: str | None) -> str | None:
     """Ids and details may hold what Campus serves (a lineItem's metadata): bounded and escaped, so
     one example stays one short line and cannot forge another."""
     return provider_words(text) if text else text
+
+
+def group_line(group: dict[str, Any]) -> str:
+    """Where rule 4's teacher group came from, in one line (the report and the demo print it)."""
+    if group["source"] == "stream":
+        ignored = "; passback_teacher_group was ignored" if group["setting_ignored"] else ""
+        return (f"teacher group: {group['members']} members from the Otus stream {', '.join(group['streams'])}"
+                f"{ignored}")
+    if group["source"] == "setting":
+        return f"teacher group: {group['members']} ids from the passback_teacher_group setting"
+    return "teacher group: none (no teacher_group stream, passback_teacher_group empty): every Campus user passes"
 
 
 def parse_report_line(line: str) -> dict[str, Any] | None:

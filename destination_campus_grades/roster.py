@@ -9,9 +9,11 @@ Reads are per section, never per record: for each section a batch touches, its s
 lineItems (Campus's grading tasks and ours), in large pages, sections read concurrently (bounded
 by `max_concurrent_requests`). A section's results are read only when a lineItem the batch writes
 results to is already held (results hang off lineItems, so a first sync reads no results at all).
-Users are one paged read of `/users` (sourcedIds only), the first time an assigner is checked;
-academicSessions (terms and grading periods, for predicted refusals) one read the first time a
-lineItem may be planned. A section's own record (`/classes/{id}`) gives its terms.
+Users are one paged read of `/users` (sourcedIds and roles), the first time an assigner or a
+teacher group member is checked; academicSessions (terms and grading periods, for predicted
+refusals) and `/categories` (the provider's default category, `categories.py`; not read when
+`default_category_id` is set, and none when the provider serves none) one read each the first
+time a lineItem may be planned. A section's own record (`/classes/{id}`) gives its terms.
 
 A section Campus does not know (404 on its students) is unknown; a section the key may not see
 (403 on any of its reads, or 404 on its lineItems or results once its students were served) is
@@ -32,6 +34,7 @@ from typing import Any, Iterable
 from campus_oneroster.client import OneRosterClient
 from campus_oneroster.errors import ForbiddenError, NotFoundError
 from campus_oneroster.segments import path_segment
+from destination_campus_grades.categories import CampusCategory, category_of
 from destination_campus_grades.refusals import Session, session_of
 from destination_campus_grades.snapshot import FORBIDDEN, RosterNeeds, RosterSnapshot, Section, SectionHoldings, Written
 
@@ -44,8 +47,9 @@ class RosterReader:
     def __init__(self, client: OneRosterClient, *, max_sections: int = DEFAULT_MAX_SECTIONS) -> None:
         self._client = client
         self._max_sections = max_sections
-        self._users: frozenset[str] | None = None
+        self._users: dict[str, str] | None = None
         self._sessions: dict[str, Session] | None = None
+        self._categories: tuple[CampusCategory, ...] | None = None
         self._sections: OrderedDict[str, Section] = OrderedDict()
 
     def snapshot(self, needs: RosterNeeds) -> RosterSnapshot:
@@ -59,15 +63,18 @@ class RosterReader:
             self._sections[sid] = section
         self._read_results([sid for sid, line_items in needs.results_on.items() if self._holds_any(sid, line_items)])
         if needs.users and self._users is None:
-            self._users = frozenset(u["sourcedId"] for u in self._client.iter_records("/users", fields=["sourcedId"]))
+            self._users = {u["sourcedId"]: str(u.get("role") or "")
+                           for u in self._client.iter_records("/users", fields=["sourcedId", "role"])}
         if needs.sessions and self._sessions is None:
             read = (session_of(record) for record in self._client.iter_records("/academicSessions"))
             self._sessions = {session.sourced_id: session for session in read if session is not None}
+        if needs.categories and self._categories is None:
+            self._categories = self._read_categories()
         view = {sid: self._sections[sid] for sid in wanted}
         keep = max(self._max_sections, len(wanted))
         while len(self._sections) > keep:
             self._sections.popitem(last=False)
-        return RosterSnapshot(view, self._users, self._sessions or {})
+        return RosterSnapshot(view, self._users, self._sessions or {}, self._categories or ())
 
     def apply(self, written: Iterable[Written]) -> None:
         """What a settled batch wrote or deleted, into the cached sections (results only where read)."""
@@ -112,6 +119,15 @@ class RosterReader:
             return FORBIDDEN
         terms = tuple(t["sourcedId"] for t in section.get("terms") or () if isinstance(t, dict) and t.get("sourcedId"))
         return SectionHoldings(students, line_items, term_ids=terms)
+
+    def _read_categories(self) -> tuple[CampusCategory, ...]:
+        """The provider's categories; none when it serves no such collection (404) or refuses it
+        (403): no default is found then, and `categories.py` says what to set."""
+        try:
+            read = [category_of(record) for record in self._client.iter_records("/categories")]
+        except (ForbiddenError, NotFoundError):
+            return ()
+        return tuple(category for category in read if category is not None)
 
     def _section_results(self, section_id: str) -> dict[str, dict[str, Any]] | str:
         try:

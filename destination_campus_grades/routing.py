@@ -1,4 +1,4 @@
-"""Which role (assessments, scores, grades) an incoming stream plays: the one place that says so.
+"""Which role (assessments, scores, grades, teacher_group) an incoming stream plays: the one place that says so.
 
 A stream's role is the destination object the configured catalog maps it onto
 (`destination_object_name`), else its `stream_roles` entry, else its own name when that is a role
@@ -12,14 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from airbyte_cdk.models import ConfiguredAirbyteCatalog
+from airbyte_cdk.models import ConfiguredAirbyteCatalog, SyncMode
 
 from destination_campus_grades.catalog import object_names
-from destination_campus_grades.spec import STREAM_ROLES, DestinationConfig
+from destination_campus_grades.spec import GROUP_ROLE, STREAM_ROLES, DestinationConfig
 
-MAPPING_HELP = ("Map each Otus stream to assessments, scores or grades: onto a destination object in the "
-                "connection's mapping, or in the destination's stream_roles setting (streams named "
-                "assessments, scores and grades need no entry).")
+MAPPING_HELP = ("Map each Otus stream to assessments, scores, grades or teacher_group: onto a destination object "
+                "in the connection's mapping, or in the destination's stream_roles setting (streams named "
+                "after a role need no entry).")
 
 
 class RoutingError(ValueError):
@@ -33,13 +33,15 @@ class StreamRoutes:
     stream_roles: Mapping[str, str]  # stream → role, the config's stream_roles entries
     object_names: Mapping[str, str]  # stream → destination_object_name, where the catalog maps one
     catalog_streams: tuple[str, ...] = ()
+    incremental_streams: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, config: DestinationConfig, catalog: ConfiguredAirbyteCatalog | None = None) -> "StreamRoutes":
         roles = {entry.stream: entry.role for entry in config.stream_roles}
         if catalog is None:
             return cls(roles, {})
-        return cls(roles, object_names(catalog), tuple(s.stream.name for s in catalog.streams))
+        return cls(roles, object_names(catalog), tuple(s.stream.name for s in catalog.streams),
+                   frozenset(s.stream.name for s in catalog.streams if s.sync_mode == SyncMode.incremental))
 
     def role_of(self, stream: str) -> str | None:
         """The destination object the connection maps the stream onto (None if that is no role of
@@ -69,6 +71,13 @@ class StreamRoutes:
         roles = {self.role_of(s) for s in self.catalog_streams} - {None}
         if not roles:
             raise RoutingError(nothing_mapped(self.catalog_streams, "The connection's streams"))
+        partial = sorted(s for s in self.incremental_streams if self.role_of(s) == GROUP_ROLE)
+        if partial:
+            raise RoutingError(
+                f"Stream(s) {', '.join(partial)} carry the teacher group but are configured incremental: an "
+                "incremental sync sends only the members that changed, so the group would miss everyone else and "
+                "their assessments would stop passing back. Configure the teacher_group stream as full refresh "
+                "(each sync then carries the whole group, and a member removed in Otus stops passing back).")
         if "scores" in roles and "assessments" not in roles:
             scores = [s for s in self.catalog_streams if self.role_of(s) == "scores"]
             raise RoutingError(
@@ -83,5 +92,5 @@ class StreamRoutes:
 def nothing_mapped(streams: Iterable[str], where: str) -> str:
     """The configuration error of a sync whose streams map to no role."""
     names = ", ".join(sorted(set(streams))) or "(none)"
-    return (f"{where} map to none of assessments, scores or grades, so nothing can be passed back. "
+    return (f"{where} map to none of assessments, scores, grades or teacher_group, so nothing can be passed back. "
             f"Streams received: {names}. " + MAPPING_HELP)

@@ -14,6 +14,9 @@ Decided here, documented for admins:
 - missing/late/exempt flags are never sent (OneRoster 1.1 has no such statuses); a score entered
   with the flag still passes back without it, a flag without a score is skipped.
 - grades (grading-task results) follow rules 1, 4 and 5 with `posted_by` as the acting user.
+- rule 4's group is the `teacher_group` stream when the connection carries it, else the
+  `passback_teacher_group` setting; no group at all lets every Campus user pass, an empty group
+  from the stream lets nobody. A member counts when Campus knows the user and it is not a student.
 - rule 1 compares the day an assessment was *assigned* (`assigned_at`; `go_live_at` only when
   Otus sent no assigned date) with the passback start date: a later go-live date does not
   rescue an assessment assigned before it. Every day is the district's (`district_days.py`).
@@ -26,7 +29,7 @@ from datetime import date
 from typing import Protocol
 
 from destination_campus_grades.district_days import DistrictCalendar, Moment
-from destination_campus_grades.records import Assessment, Grade, Score
+from destination_campus_grades.records import Assessment, Grade, GroupMember, Score
 from destination_campus_grades.reasons import Reason
 
 UNSCORED_STATUSES = frozenset({"missing", "late", "exempt"})
@@ -41,6 +44,8 @@ class RosterFacts(Protocol):
 
     def is_campus_user(self, user_id: str) -> bool: ...
 
+    def user_role(self, user_id: str) -> str | None: ...
+
     def is_enrolled(self, section_id: str, student_id: str) -> bool: ...
 
     def has_grading_task(self, section_id: str, line_item_id: str) -> bool: ...
@@ -51,8 +56,9 @@ class PassbackPolicy:
     """The district's choices the rules apply (from the destination config)."""
 
     start_date: date
-    teacher_group: frozenset[str]  # empty: no group configured, every Campus user passes rule 4
+    teacher_group: frozenset[str] | None  # None: no group (every Campus user passes rule 4); empty: nobody does
     calendar: DistrictCalendar
+    group_source: str = "passback_teacher_group"  # where the group came from, for the rule's detail
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +179,17 @@ def decide_grade(grade: Grade, policy: PassbackPolicy, roster: RosterFacts) -> P
     return _acting_user(grade.posted_by, policy, roster)
 
 
+def decide_member(member: GroupMember, roster: RosterFacts) -> PassbackDecision:
+    """A teacher group member counts when Campus knows the user and the user is not a student (the
+    member's role is what the roster's /users says; any staff role may assign assessments)."""
+    role = roster.user_role(member.user_id)
+    if role is None:
+        return skip(Reason.GROUP_MEMBER_NOT_IN_CAMPUS, f"{member.user_id} is not a Campus user")
+    if role == "student":
+        return skip(Reason.GROUP_MEMBER_IS_STUDENT, f"{member.user_id} is a student in Campus")
+    return SEND
+
+
 def _forbidden(section_id: str) -> PassbackDecision:
     return skip(Reason.SECTION_FORBIDDEN, f"the key may not read section {section_id}'s roster or gradebook")
 
@@ -183,6 +200,8 @@ def _acting_user(user_id: str | None, policy: PassbackPolicy, roster: RosterFact
         return skip(Reason.ASSIGNER_NOT_IN_CAMPUS, "assigned by an Otus administrator outside Campus")
     if not roster.is_campus_user(user_id):
         return skip(Reason.ASSIGNER_NOT_IN_CAMPUS, f"{user_id} is not a Campus user")
-    if policy.teacher_group and user_id not in policy.teacher_group:
-        return skip(Reason.TEACHER_NOT_IN_GROUP, f"{user_id} is not in the passback teacher group")
+    if policy.teacher_group is not None and user_id not in policy.teacher_group:
+        if not policy.teacher_group:
+            return skip(Reason.TEACHER_NOT_IN_GROUP, f"the teacher group ({policy.group_source}) is empty: nobody passes back")
+        return skip(Reason.TEACHER_NOT_IN_GROUP, f"{user_id} is not in the passback teacher group ({policy.group_source})")
     return SEND

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from destination_campus_grades.categories import CampusCategory
 from destination_campus_grades.refusals import Session, title_key
 
 FORBIDDEN = "forbidden"
@@ -51,6 +52,7 @@ class RosterNeeds:
     results_on: Mapping[str, frozenset[str]] = field(default_factory=dict)  # section → lineItem ids
     users: bool = False
     sessions: bool = False  # terms and grading periods (a lineItem may be planned)
+    categories: bool = False  # the provider's categories (a lineItem may be planned with no default_category_id)
 
 
 @dataclass(frozen=True)
@@ -58,8 +60,9 @@ class RosterSnapshot:
     """Campus as one batch sees it (RosterFacts for the rules, holdings for the diff)."""
 
     sections: Mapping[str, Section]
-    users: frozenset[str] | None = None
+    users: Mapping[str, str] | None = None  # sourcedId → role
     sessions: Mapping[str, Session] = field(default_factory=dict)  # by sourcedId, when needed
+    categories: tuple[CampusCategory, ...] = ()  # the provider's /categories, when a lineItem may be planned
 
     # -- what the rules ask (RosterFacts) ---------------------------------------------------
 
@@ -71,6 +74,9 @@ class RosterSnapshot:
 
     def is_campus_user(self, user_id: str) -> bool:
         return user_id in self.users
+
+    def user_role(self, user_id: str) -> str | None:
+        return self.users.get(user_id)
 
     def is_enrolled(self, section_id: str, student_id: str) -> bool:
         holdings = self.holdings(section_id)

@@ -28,8 +28,9 @@ NAMESPACE_FOR_DELETE = (
     "second connection to the district would delete the first one's assignments). Enter a namespace of this "
     "connection's own; if it already passed back under the default and no other connection to the district "
     "uses that, enter otus.campus-passback")
-StreamRole = Literal["assessments", "scores", "grades"]
-STREAM_ROLES: tuple[str, ...] = ("assessments", "scores", "grades")
+StreamRole = Literal["assessments", "scores", "grades", "teacher_group"]
+STREAM_ROLES: tuple[str, ...] = ("assessments", "scores", "grades", "teacher_group")
+GROUP_ROLE = "teacher_group"  # optional: Otus's Gradebook Passback Teacher Group, one record per member
 
 
 class StreamRoleEntry(BaseModel):
@@ -46,7 +47,8 @@ class StreamRoleEntry(BaseModel):
     )
     role: StreamRole = Field(
         title="Role",
-        description="What its records are: assessments, scores or grades (the input fields of that role).",
+        description=("What its records are: assessments, scores, grades or teacher_group (the members of "
+                     "Otus's Gradebook Passback Teacher Group); the input fields of that role."),
         examples=["scores"],
         json_schema_extra={"order": 1},
     )
@@ -107,9 +109,11 @@ class DestinationConfig(ConnectionConfig):
         default_factory=list,
         title="Gradebook passback teacher group",
         description=(
-            "Campus user sourcedIds (e.g. t2001) of the teachers whose assessments pass back. Leave "
-            "empty to let every Campus user who assigns an assessment pass back (the assigner must "
-            "still be a Campus user)."
+            "Campus user sourcedIds (e.g. t2001) of the teachers whose assessments pass back, for an "
+            "Otus side that cannot export the group. When the connection carries a teacher_group stream "
+            "(the group as Otus holds it), that stream is the group and this list is ignored (the report "
+            "says so). Leave empty to let every Campus user who assigns an assessment pass back (the "
+            "assigner must still be a Campus user)."
         ),
         json_schema_extra={"order": 12},
     )
@@ -118,11 +122,24 @@ class DestinationConfig(ConnectionConfig):
         title="Category map",
         description=(
             "Which Campus category each Otus assessment category is filed under: one entry per Otus "
-            "category. Unmapped categories are sent without one, so Campus files them under its "
-            "placeholder (Uncategorized) and the teacher aligns them in Campus."
+            "category. An unmapped category is sent with the default category (below), so Campus "
+            "files it under its placeholder (Uncategorized) and the teacher aligns it in Campus."
         ),
         examples=[[{"otus_category": "Quizzes", "campus_category_id": "c7001"}]],
         json_schema_extra={"order": 13},
+    )
+    default_category_id: Optional[str] = Field(
+        default=None,
+        title="Default category sourcedId",
+        description=(
+            "The Campus category an assessment is filed under when category_map does not map its Otus "
+            "category (OneRoster 1.1 requires a category on every assignment). Empty (default): the "
+            "provider's own default category, read from its categories (Campus's placeholder, "
+            "Uncategorized). Enter a sourcedId from the provider's categories (the Campus source's "
+            "categories stream lists them) to file unmapped assessments there instead."
+        ),
+        examples=["c7001"],
+        json_schema_extra={"order": 23},
     )
     vendor_namespace: str = Field(
         default=DEFAULT_VENDOR_NAMESPACE,
@@ -151,8 +168,8 @@ class DestinationConfig(ConnectionConfig):
         title="Stream roles",
         description=(
             "Which role each incoming stream plays, when the Otus source names its streams differently "
-            "(e.g. a database view passback_scores_v carries scores). Streams named assessments, scores "
-            "and grades need no entry, and a stream mapped onto an object in the connection's mapping "
+            "(e.g. a database view passback_scores_v carries scores). Streams named assessments, scores, "
+            "grades and teacher_group need no entry, and a stream mapped onto an object in the connection's mapping "
             "(destination object name) follows that mapping. Records of any other stream are counted "
             "in the report as stream_not_mapped, never written."
         ),
@@ -182,7 +199,7 @@ class DestinationConfig(ConnectionConfig):
             "none and the report says how many it would have. To confirm, raise it for one sync (or delete "
             "them in Campus yourself), then set it back."
         ),
-        json_schema_extra={"order": 23},
+        json_schema_extra={"order": 25},
     )
     max_removals_percent: int = Field(
         default=DEFAULT_MAX_REMOVALS_PERCENT,
@@ -194,7 +211,7 @@ class DestinationConfig(ConnectionConfig):
             "assignments this connection has passed back, it removes none and the report says how many it "
             "would have. To confirm, raise it for one sync, then set it back."
         ),
-        json_schema_extra={"order": 24},
+        json_schema_extra={"order": 26},
     )
     percent_metadata_key: str = Field(
         default="percent",
@@ -272,10 +289,10 @@ class DestinationConfig(ConnectionConfig):
         time_zone(value)
         return value.strip()
 
-    @field_validator("letter_grade_metadata_key")
+    @field_validator("letter_grade_metadata_key", "default_category_id")
     @classmethod
     def _blank_is_none(cls, value: Optional[str]) -> Optional[str]:
-        """An emptied form field means the default (the letter in score)."""
+        """An emptied form field means the default (the letter in score; the provider's category)."""
         return value.strip() or None if value is not None else None
 
     @property

@@ -1,4 +1,5 @@
-"""Scores waiting for their assessment, in bounded memory.
+"""Records waiting for what decides them, in bounded memory: scores for their assessment
+(`WaitingScores`), and assessments and grades for the teacher group (`HeldBack`).
 
 A score that arrives before its assessment cannot be decided yet. Up to `in_memory` of them are
 kept in memory, by assessment, and released when the assessment arrives. Beyond that (a source
@@ -16,12 +17,12 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import asdict
-from datetime import datetime
-from typing import IO, Container, Iterator
+from datetime import date, datetime
+from typing import IO, Any, Container, Iterator, Union
 
 import orjson
 
-from destination_campus_grades.records import AssessmentKey, Score
+from destination_campus_grades.records import Assessment, AssessmentKey, Grade, Score
 
 DEFAULT_IN_MEMORY = 100_000
 
@@ -97,3 +98,68 @@ class WaitingScores:
         if self._spill is None:
             self._spill = tempfile.TemporaryFile(prefix="passback-waiting-")
         self._spill.write(orjson.dumps([position, asdict(score)]) + b"\n")
+
+
+Held = Union[Assessment, Grade]
+_MOMENTS = {Assessment: ("assigned_at", "go_live_at", "due_at"), Grade: ("graded_at",)}
+_KINDS = {"a": Assessment, "g": Grade}
+
+
+class HeldBack:
+    """Assessments and grades held back until the teacher group is complete, in arrival order, each
+    with its ledger position: up to `in_memory` in memory, the rest in an anonymous temporary file
+    (a source that sends the group last holds every assessment and grade until then)."""
+
+    def __init__(self, *, in_memory: int = DEFAULT_IN_MEMORY) -> None:
+        self._in_memory = in_memory
+        self._held: list[tuple[int, Held]] = []
+        self._spill: IO[bytes] | None = None
+
+    def add(self, position: int, record: Held) -> None:
+        if self._spill is None and len(self._held) < self._in_memory:
+            self._held.append((position, record))
+            return
+        if self._spill is None:
+            self._spill = tempfile.TemporaryFile(prefix="passback-held-")
+            for item in self._held:
+                self._write(*item)
+            self._held = []
+        self._write(position, record)
+
+    def drain(self) -> list[tuple[int, Held]]:
+        """Everything held, in arrival order (read back from disk when it spilled)."""
+        held, self._held = self._held, []
+        if self._spill is not None:
+            self._spill.seek(0)
+            held = [self._read(line) for line in self._spill]
+            self._spill.close()
+            self._spill = None
+        return held
+
+    def _write(self, position: int, record: Held) -> None:
+        kind = "a" if isinstance(record, Assessment) else "g"
+        fields = {k: _moment_out(v) for k, v in asdict(record).items()}
+        self._spill.write(orjson.dumps([position, kind, fields]) + b"\n")
+
+    @staticmethod
+    def _read(line: bytes) -> tuple[int, Held]:
+        position, kind, fields = orjson.loads(line)
+        cls = _KINDS[kind]
+        for name in _MOMENTS[cls]:
+            fields[name] = _moment_in(fields[name])
+        return position, cls(**fields)
+
+
+def _moment_out(value: Any) -> Any:
+    """A datetime or a bare date, tagged so it reads back as the same type."""
+    if isinstance(value, datetime):
+        return {"t": value.isoformat()}
+    if isinstance(value, date):
+        return {"d": value.isoformat()}
+    return value
+
+
+def _moment_in(value: Any) -> Any:
+    if isinstance(value, dict):
+        return datetime.fromisoformat(value["t"]) if "t" in value else date.fromisoformat(value["d"])
+    return value

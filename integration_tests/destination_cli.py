@@ -65,10 +65,12 @@ def state_message(position: int) -> dict:
 
 
 def protocol_lines(records: Iterable[tuple[str, dict]], *, state_every: int | None = None) -> Iterable[str]:
-    """RECORD lines, a STATE after every `state_every` records, and a final STATE."""
+    """RECORD lines, a STATE after every `state_every` records, and a final STATE. A pair whose stream
+    is None is a whole message of its own (a stream status between records)."""
     n = 0
     for n, (stream, data) in enumerate(records, start=1):
-        yield json.dumps({"type": "RECORD", "record": {"stream": stream, "data": data, "emitted_at": 0}})
+        message = data if stream is None else {"type": "RECORD", "record": {"stream": stream, "data": data, "emitted_at": 0}}
+        yield json.dumps(message)
         if state_every and n % state_every == 0:
             yield json.dumps(state_message(n))
     yield json.dumps(state_message(n))
@@ -86,7 +88,7 @@ def run_destination(config: Mapping[str, Any], records: Iterable[tuple[str, dict
                     state_every: int | None = None, timeout: float = 300, mode: str = "full_refresh",
                     trailer: Iterable[dict] = (), streams: Iterable[str] = ROLES) -> DestinationRun:
     """`destination-campus-grades write` with the records on stdin (then the `trailer` messages, e.g. stream
-    statuses), for a catalog of `streams` (the three roles) in `mode`; waits for it to end."""
+    statuses), for a catalog of `streams` (the three written roles) in `mode`; waits for it to end."""
     config_path, catalog_path = write_files(tmp_path, config, streams, mode=mode)
     lines = [*protocol_lines(records, state_every=state_every), *map(json.dumps, trailer)]
     stdin = "\n".join(lines) + "\n"

@@ -112,6 +112,16 @@ def test_the_sftp_sources_cast_warnings_are_one_line_that_quotes_no_cell(demo_ru
     lines = [line for line in output.splitlines() if "Could not cast" in line]
     assert len(lines) == 1 and "none needing action" in lines[0] and "for empty cells" in lines[0], output
     assert "value=" not in output
+def test_the_export_is_four_files_and_the_report_says_where_the_group_came_from(demo_run) -> None:
+    """The teacher group travels as Otus keeps it: the fourth file, read as a fourth stream; the
+    demo's config has no passback_teacher_group, and the report names the stream."""
+    export = _section(demo_run[0].stdout, 3)
+    assert "4 files: assessments.csv, scores.csv, grades.csv, teacher_group.csv" in export
+    members = int(re.search(r"the teacher group: (\d+) members in teacher_group.csv", export).group(1))
+    assert members == len(sample_export(generate("tiny")).teacher_group)
+    passback = _section(demo_run[0].stdout, 4)
+    assert f"teacher group: {members} members from the Otus stream teacher_group" in passback
+    assert "teacher_not_in_group" in passback and "passback_teacher_group was ignored" not in passback
 
 
 def test_second_passback_sends_nothing_new(demo_run) -> None:
@@ -153,6 +163,9 @@ def test_a_real_district_with_its_own_export_in_dry_run(make_sandbox, tmp_path) 
     assert "Starting the Campus sandbox" not in output
     assert f"{len(sample.stream('scores')):,} scores" in _section(completed.stdout, 3)
     assert "dry run: nothing written" in _section(completed.stdout, 4)
+    # no teacher_group.jsonl: the group is the config's list, and the report says so
+    assert f"teacher group: {len(sample.teacher_group)} ids from the passback_teacher_group setting" in \
+        _section(completed.stdout, 4)
     assert campus.stats.puts == 0 and campus.stats.deletes == 0
     assert campus.stats.by_method.get("GET", 0) > 0  # the roster sync and the passback read this district
     for secret in (config["credentials"]["client_secret"], config["vendor_secret"]):

@@ -23,14 +23,14 @@ def _validated(run: DestinationRun) -> list[AirbyteMessage]:
     return [AirbyteMessage.model_validate(message) for message in run.messages]
 
 
-def test_discover_answers_the_three_objects_with_their_fields_and_matching_keys(sandbox, tmp_path: Path) -> None:
+def test_discover_answers_the_objects_with_their_fields_and_matching_keys(sandbox, tmp_path: Path) -> None:
     config = sandbox.connection_config(passback_start_date="2026-09-01", district_time_zone="America/Chicago")
     run = run_verb("discover", config, tmp_path)
     assert run.returncode == 0, run.stderr
     (message,) = _validated(run)
     assert message.type == Type.DESTINATION_CATALOG
     operations = {operation.object_name: operation for operation in message.destination_catalog.operations}
-    assert list(operations) == ["assessments", "scores", "grades"]
+    assert list(operations) == ["assessments", "scores", "grades", "teacher_group"]
     spec_modes = run_verb("spec", None, tmp_path).messages[0]["spec"]["supported_destination_sync_modes"]
     for name, operation in operations.items():
         assert operation.json_schema == schema_of(name)  # the fields the records are validated against
@@ -38,6 +38,7 @@ def test_discover_answers_the_three_objects_with_their_fields_and_matching_keys(
         keys = [path for (path,) in operation.matching_keys]
         assert keys and set(keys) <= set(operation.json_schema["required"]), "a matching key must be a required field"
     assert [path for (path,) in operations["scores"].matching_keys] == ["assessment_id", "section_id", "student_id"]
+    assert [path for (path,) in operations["teacher_group"].matching_keys] == ["user_id"]
     assert sandbox.stats.requests == 0, "discover needs nothing from Campus"
 
 
@@ -58,8 +59,10 @@ def test_write_routes_by_destination_object_name_before_stream_roles_and_names(s
     destination does not have is reported, not guessed."""
     export = sample_export(district_cache("tiny"))
     renamed = {"assessments": "otus_a", "scores": "otus_s", "grades": "otus_g"}
-    records = [(renamed[stream], data) for stream, data in export.records] + [("otus_notes", {"note": "x"})]
-    objects = {"otus_a": "assessments", "otus_s": "scores", "otus_g": "grades", "otus_notes": "lineItems"}
+    records = [("otus_group", data) for _, data in export.group_records()] + \
+        [(renamed[stream], data) for stream, data in export.records] + [("otus_notes", {"note": "x"})]
+    objects = {"otus_a": "assessments", "otus_s": "scores", "otus_g": "grades", "otus_notes": "lineItems",
+               "otus_group": "teacher_group"}
     catalog = {"streams": [{
         "stream": {"name": name, "json_schema": {"type": "object"}, "supported_sync_modes": ["full_refresh"]},
         "sync_mode": "full_refresh", "destination_sync_mode": "update", "destination_object_name": object_name,
@@ -77,7 +80,9 @@ def test_write_routes_by_destination_object_name_before_stream_roles_and_names(s
     _validated(run)
     by_role = run.report["by_role"]
     assert by_role["scores"].get("created", 0) >= 5 and by_role["assessments"].get("created", 0) >= 1
-    assert set(by_role) == {"assessments", "scores", "grades", "otus_notes"}
+    assert set(by_role) == {"assessments", "scores", "grades", "teacher_group", "otus_notes"}
+    assert by_role["teacher_group"] == {"used": len(export.teacher_group)}
+    assert run.report["teacher_group"]["streams"] == ["otus_group"]  # the group, mapped as an object
     assert run.reason_count("stream_not_mapped") == 1
     (example,) = run.report["reasons"]["stream_not_mapped"]["examples"]
     assert "'lineItems'" in json.dumps(example)

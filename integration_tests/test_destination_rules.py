@@ -14,7 +14,6 @@ import pytest
 
 from campus_sandbox.district import generate
 from campus_sandbox.options import SandboxOptions
-from campus_sandbox.receiving import PLACEHOLDER_CATEGORY_ID
 from campus_sandbox.server import CampusSandbox
 from destination_campus_grades.plan import grade_result_id, line_item_id, namespace_of, score_result_id
 from destination_campus_grades.spec import DEFAULT_VENDOR_NAMESPACE
@@ -26,14 +25,14 @@ NAMESPACE = namespace_of(DEFAULT_VENDOR_NAMESPACE)
 
 @pytest.fixture(scope="module")
 def passback(district_cache, tmp_path_factory) -> tuple[CampusSandbox, DestinationRun]:
-    """The sample through the console script into a strict sandbox: every body the destination sends
-    must be what a strict OneRoster 1.1 provider accepts (the category mapped, as such a provider
-    requires one), and Campus's rules still refuse what they refuse."""
+    """The sample through the console script into a strict sandbox with the default config (no
+    category_map): every body the destination sends must be what a strict OneRoster 1.1 provider
+    accepts (the category the provider's own default, read from its /categories), and Campus's
+    rules still refuse what they refuse."""
     export = sample_export(district_cache("tiny"))
     with CampusSandbox(district_cache("tiny"), options=SandboxOptions(strict=True)) as sb:
-        config = sb.connection_config(**export.config_values(), category_map=[
-            {"otus_category": "Quizzes", "campus_category_id": PLACEHOLDER_CATEGORY_ID}])
-        run = run_destination(config, export.records, tmp_path_factory.mktemp("rules"))
+        run = run_destination(sb.connection_config(**export.config_values()), export.records,
+                              tmp_path_factory.mktemp("rules"))
         yield sb, run
 
 
@@ -120,6 +119,26 @@ def test_every_body_sent_is_one_a_strict_provider_accepts(passback) -> None:
                 if entry["outcome"] == "refused_by_campus" for example in entry["examples"]]
     assert refusals and not [detail for detail in refusals if "strict mode" in (detail or "")], refusals
     assert sb.stats.by_status.get(400, 0) == 0
+
+
+def test_on_a_strict_provider_the_default_config_meets_no_refusal_the_dry_run_did_not_predict(
+        passback, district_cache, tmp_path: Path) -> None:
+    """A dry run on a second strict sandbox predicts every refusal of the real run, except the one
+    OneRoster 1.1 cannot show in advance (a closed grading window), which it marks on every write."""
+    _, real = passback
+    export = sample_export(district_cache("tiny"))
+    with CampusSandbox(district_cache("tiny"), options=SandboxOptions(strict=True)) as dry_sb:
+        dry = run_destination(dry_sb.connection_config(**export.config_values(), dry_run=True), export.records,
+                              tmp_path)
+        assert dry_sb.stats.puts == 0
+    refused = {code: entry["count"] for code, entry in real.report["reasons"].items()
+               if entry["outcome"] == "refused_by_campus"}
+    predicted = {code: entry["count"] for code, entry in dry.report["reasons"].items()
+                 if entry["outcome"] == "refused_by_campus"}
+    unpredictable = refused.pop("grading_window_closed")
+    assert refused == predicted, "a refusal the dry run did not predict"
+    assert dry.reason_count("refusal_not_predictable") == dry.report["totals"]["created"] >= unpredictable
+    assert "refused_invalid_data" not in refused  # no strict-mode 400, no body the provider could not read
 
 
 def test_states_are_echoed_and_report_counts_every_record(passback, district_cache) -> None:

@@ -1,8 +1,9 @@
 """The Otus side as districts run it: a CSV export on an SFTP server, read by Airbyte's SFTP Bulk source.
 
-One connection carries all three streams, because `source-sftp-bulk` (the CDK's file-based
-framework) takes one stream per file pattern: `assessments.csv`, `scores.csv` and `grades.csv`
-arrive together, and the destination sees every assessment beside its scores.
+One connection carries all the streams, because `source-sftp-bulk` (the CDK's file-based
+framework) takes one stream per file pattern: `assessments.csv`, `scores.csv`, `grades.csv` and
+the teacher group's `teacher_group.csv` arrive together, and the destination sees every
+assessment beside its scores, and the whole group before it decides rule 4.
 
 CSV has no types. What makes numbers and booleans arrive typed is the shaping here: each stream
 is given an `input_schema` derived from the destination's own input schema (ids as strings,
@@ -111,13 +112,14 @@ def stream_config(stream: str, role: str) -> dict[str, Any]:
 
 
 def write_csv_export(records: Iterable[tuple[str, Mapping[str, Any]]], directory: Path,
-                     streams: Mapping[str, str] | None = None) -> dict[str, int]:
-    """Write (role, record) pairs as `<stream>.csv`, one per role, the way an Otus CSV export
+                     streams: Mapping[str, str] | None = None, roles: Iterable[str] = STREAM_ROLES) -> dict[str, int]:
+    """Write (role, record) pairs as `<stream>.csv`, one per role of `roles` (the fourth,
+    `teacher_group.csv`, is the Gradebook Passback Teacher Group), the way an Otus CSV export
     looks: the role's columns in schema order, empty cells for nulls, true/false for booleans.
     `streams` renames the files ({role: stream}); returns the rows written per stream."""
-    names = {role: (streams or {}).get(role, role) for role in STREAM_ROLES}
+    names = {role: (streams or {}).get(role, role) for role in roles}
     directory.mkdir(parents=True, exist_ok=True)
-    rows: dict[str, list[Mapping[str, Any]]] = {role: [] for role in STREAM_ROLES}
+    rows: dict[str, list[Mapping[str, Any]]] = {role: [] for role in names}
     for role, record in records:
         rows[role].append(record)
     for role, role_rows in rows.items():

@@ -55,6 +55,11 @@ class SampleExport:
     def stream(self, name: str) -> list[dict[str, Any]]:
         return [record for stream, record in self.records if stream == name]
 
+    def group_records(self) -> list[Record]:
+        """The teacher group as Otus exports it (the fourth file): one `teacher_group` record per member.
+        With these in the connection, `passback_teacher_group` is not needed (and is ignored)."""
+        return [group_member(user_id, n) for n, user_id in enumerate(self.teacher_group, start=1)]
+
 
 def instant(day: date, hour: int = 15) -> str:
     """An Otus timestamp (UTC) on a given day."""
@@ -100,6 +105,11 @@ def grade(section: Section, student_id: str, task_id: str, *, graded: date, scor
         "percent": percent, "score": score_value, "graded_at": instant(graded),
         "posted_by": posted_by or section.teacher_ids[0], "updated_at": instant(graded, 18),
     })
+
+
+def group_member(user_id: str, n: int = 1) -> Record:
+    """One member of Otus's Gradebook Passback Teacher Group: Campus user id, Otus user id, name."""
+    return ("teacher_group", {"user_id": user_id, "otus_user_id": f"otus-user-{n}", "name": f"Sample Teacher {n}"})
 
 
 def _pick_sections(district: District) -> dict[str, Section]:

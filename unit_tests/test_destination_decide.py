@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from destination_campus_grades.categories import CampusCategory
 from destination_campus_grades.decide import Batch, decide_batch, roster_needs
 from destination_campus_grades.diff import Change
 from destination_campus_grades.passback import decision_context
@@ -37,6 +38,7 @@ def test_the_decision_step_imports_nothing_that_reaches_io() -> None:
 
 SECTION, STUDENTS, TEACHER = "s1", ("u1", "u2"), "t1"
 TERM = Session("T1", "term", date(2026, 8, 17), date(2026, 12, 18), None)
+PLACEHOLDER = CampusCategory("c-0", "Uncategorized")  # the provider's default category (`categories.py`)
 CONFIG = DestinationConfig.model_validate({
     "base_url": "http://127.0.0.1:1/ims/oneroster/v1p1", "passback_start_date": "2026-09-01",
     "district_time_zone": "America/Chicago",
@@ -64,7 +66,7 @@ def score(student_id: str, assessment_id: str = "a1", points: float = 18) -> Sco
 
 def snapshot(line_items: dict | None = None, results: dict | None = None) -> RosterSnapshot:
     holdings = SectionHoldings(frozenset(STUDENTS), dict(line_items or {}), results, term_ids=(TERM.sourced_id,))
-    return RosterSnapshot({SECTION: holdings}, frozenset({TEACHER}), {TERM.sourced_id: TERM})
+    return RosterSnapshot({SECTION: holdings}, {TEACHER: "teacher"}, {TERM.sourced_id: TERM}, (PLACEHOLDER,))
 
 
 def batch(*records: Assessment | Score) -> Batch:
@@ -77,7 +79,7 @@ def batch(*records: Assessment | Score) -> Batch:
 def test_a_first_sync_plans_the_line_item_and_its_scores_and_asks_only_for_their_section() -> None:
     work = batch(assessment(), score("u1"), score("u2"))
     needs = roster_needs(work, {}, CTX)
-    assert needs.sections == {SECTION} and needs.users and needs.sessions
+    assert needs.sections == {SECTION} and needs.users and needs.sessions and needs.categories
     plan = decide_batch(work, snapshot(), {}, CTX)
     assert [(w.position, w.change) for w in plan.line_items] == [(0, Change.CREATE)]
     assert [(w.position, w.change, w.plan.line_item_id) for w in plan.results] == \

@@ -12,6 +12,7 @@ from hypothesis import given, strategies as st
 from destination_campus_grades.diff import Change, reconcile
 from destination_campus_grades.district_days import DistrictCalendar
 from destination_campus_grades.fingerprint import FINGERPRINT_KEY
+from destination_campus_grades.categories import CategoryChoice, CategorySource
 from destination_campus_grades.plan import PlanSettings, plan_grade, plan_line_item, plan_score, result_value_max
 from destination_campus_grades.reasons import Outcome, Reason, reason_for_refusal
 from destination_campus_grades.records import Assessment, InvalidRecord, Score, parse_record
@@ -93,7 +94,8 @@ def test_bad_assessment_keeps_its_key_so_its_scores_share_the_reason() -> None:
 
 
 def test_line_item_plan_follows_rule_2_and_maps_the_category() -> None:
-    plan = plan_line_item(replace(ASSESSMENT, category="Quizzes"), SETTINGS)
+    mapped = CategoryChoice("cat-1", CategorySource.CATEGORY_MAP)
+    plan = plan_line_item(replace(ASSESSMENT, category="Quizzes"), SETTINGS, category=mapped)
     body = plan.body
     # 12:00 UTC is 07:00 in Chicago; start + 7 days keeps the wall clock
     assert (body["assignDate"], body["dueDate"]) == ("2026-10-20T07:00:00-05:00", "2026-10-27T07:00:00-05:00")
@@ -105,11 +107,14 @@ def test_line_item_plan_follows_rule_2_and_maps_the_category() -> None:
     # 03:00 UTC on Nov 2 is Nov 1, 9 PM in Chicago (CST after the DST change): due Nov 1
     due = plan_line_item(replace(ASSESSMENT, due_at=datetime(2026, 11, 2, 3, tzinfo=timezone.utc),
                                  grading_period_id="7012", grading_type="percent", points_possible=None,
-                                 category="Other", description="Unit 2"), SETTINGS).body
+                                 category="Other", description="Unit 2"), SETTINGS,
+                         category=CategoryChoice("c-default", CategorySource.PROVIDER_DEFAULT))
+    assert due.defaults["category"]["sourcedId"] == "c-default"  # it files what Campus holds no category for
+    due = due.body
     assert due["dueDate"] == "2026-11-01T21:00:00-06:00" and due["description"] == "Unit 2"
     assert due["gradingPeriod"] == {"href": f"{BASE_URL}/academicSessions/7012", "sourcedId": "7012",
                                     "type": "academicSession"}
-    assert due["resultValueMax"] == 100.0 and "category" not in due
+    assert due["resultValueMax"] == 100.0 and "category" not in due  # a default is not part of the body
     days = replace(SETTINGS, calendar=replace(CHICAGO, line_item_date_format="date"))
     assert plan_line_item(replace(ASSESSMENT, due_at=datetime(2026, 11, 2, 3, tzinfo=timezone.utc)),
                           days).body["dueDate"] == "2026-11-01"

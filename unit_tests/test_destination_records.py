@@ -13,6 +13,7 @@ VALID = {
                     "assigned_at": "2026-09-02T14:00:00Z"},
     "scores": {"assessment_id": 7, "section_id": "s1", "student_id": "u1", "points": 9},
     "grades": {"grading_task_id": "gt1", "section_id": "s1", "student_id": "u1", "percent": 91},
+    "teacher_group": {"user_id": "t1", "otus_user_id": 48213, "name": "A Teacher"},
 }
 
 
@@ -34,4 +35,5 @@ def test_the_catalog_offers_the_key_table_as_matching_keys() -> None:
 
 def _break(role: str) -> dict:
     """One field of the role made the wrong type (the ids stay readable)."""
-    return {"assessments": {"points_possible": "ten"}, "scores": {"points": "nine"}, "grades": {"percent": "high"}}[role]
+    return {"assessments": {"points_possible": "ten"}, "scores": {"points": "nine"}, "grades": {"percent": "high"},
+            "teacher_group": {"name": 5}}[role]

@@ -22,6 +22,6 @@ def test_role_of_prefers_the_mapped_object_then_stream_roles_then_the_name() -> 
 def test_a_catalog_of_scores_without_assessments_is_refused_before_any_record() -> None:
     with pytest.raises(RoutingError, match="no stream of this connection maps to assessments"):
         StreamRoutes({}, {}, ("scores", "grades")).check_catalog()
-    with pytest.raises(RoutingError, match="map to none of assessments, scores or grades"):
+    with pytest.raises(RoutingError, match="map to none of assessments, scores, grades or teacher_group"):
         StreamRoutes({}, {}, ("users",)).check_catalog()
     StreamRoutes({"v": "assessments"}, {}, ("v", "scores")).check_catalog()

@@ -9,8 +9,10 @@ import pytest
 
 from destination_campus_grades.district_days import DistrictCalendar, time_zone
 from destination_campus_grades.reasons import Outcome, Reason
-from destination_campus_grades.records import Assessment, Grade, Score
-from destination_campus_grades.rules import SEND, PassbackPolicy, decide_assessment, decide_grade, decide_score, skip
+from destination_campus_grades.records import Assessment, Grade, GroupMember, Score
+from destination_campus_grades.rules import (
+    SEND, PassbackPolicy, decide_assessment, decide_grade, decide_member, decide_score, skip,
+)
 
 START = date(2026, 9, 1)
 CHICAGO = DistrictCalendar(time_zone("America/Chicago"))
@@ -34,6 +36,11 @@ class Roster:
 
     def is_campus_user(self, user_id: str) -> bool:
         return user_id in self.users
+
+    def user_role(self, user_id: str) -> str | None:
+        if user_id not in self.users and user_id != "s1":
+            return None
+        return {"s": "student", "a": "administrator"}.get(user_id[0], "teacher")
 
     def is_enrolled(self, section_id: str, student_id: str) -> bool:
         return (section_id, student_id) in self.enrolled
@@ -83,11 +90,26 @@ def test_assessment_rules(change: dict, reason: Reason | None) -> None:
     assert decision.send is (reason is None)
 
 
-def test_empty_teacher_group_lets_every_campus_user_pass() -> None:
-    open_policy = PassbackPolicy(START, frozenset(), CHICAGO)
+def test_no_teacher_group_lets_every_campus_user_pass() -> None:
+    open_policy = PassbackPolicy(START, None, CHICAGO)
     assert decide_assessment(replace(ASSESSMENT, assigned_by="t2"), open_policy, Roster()) == SEND
     assert decide_assessment(replace(ASSESSMENT, assigned_by="t404"), open_policy, Roster()).reason is \
         Reason.ASSIGNER_NOT_IN_CAMPUS
+
+
+def test_an_empty_teacher_group_lets_nobody_pass() -> None:
+    """The group stream arrived complete and empty: rule 4 holds for everyone, and says why."""
+    empty = PassbackPolicy(START, frozenset(), CHICAGO, group_source="stream teacher_group")
+    decision = decide_assessment(ASSESSMENT, empty, Roster())
+    assert decision.reason is Reason.TEACHER_NOT_IN_GROUP and "is empty" in decision.detail
+
+
+@pytest.mark.parametrize(("user_id", "reason"), [
+    ("t2", None), ("a9", None), ("t404", Reason.GROUP_MEMBER_NOT_IN_CAMPUS), ("s1", Reason.GROUP_MEMBER_IS_STUDENT),
+])
+def test_a_group_member_must_be_a_campus_user_who_is_not_a_student(user_id: str, reason: Reason | None) -> None:
+    decision = decide_member(GroupMember(user_id, "o-1", "A Name"), Roster())
+    assert (decision.send, decision.reason) == (reason is None, reason)
 
 
 @pytest.mark.parametrize(("change", "reason"), [

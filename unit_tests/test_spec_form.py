@@ -161,7 +161,7 @@ def test_stream_roles_and_category_map_are_lists_of_named_fields() -> None:
     properties = _spec("destination")["properties"]
     roles = properties["stream_roles"]["items"]
     assert set(roles["properties"]) == {"stream", "role"} and roles["required"] == ["stream", "role"]
-    assert roles["properties"]["role"]["enum"] == ["assessments", "scores", "grades"]
+    assert roles["properties"]["role"]["enum"] == ["assessments", "scores", "grades", "teacher_group"]
     categories = properties["category_map"]["items"]
     assert set(categories["properties"]) == {"otus_category", "campus_category_id"}
     for prop in (properties["stream_roles"], properties["category_map"]):
