@@ -11,11 +11,10 @@ regrade overwrites Campus, and a score Campus refused because its grading window
 re-sent by itself once the window reopens. An incremental upstream only re-sends records Otus
 changed, so such a refused score would wait until a teacher touches it again.
 
-Only a full refresh can show that an assessment disappeared from Otus (`disappeared.py`): when
-every stream in the assessments role is configured full_refresh and the input ends normally,
-the run looks for them, unless the platform said such a stream did not complete (a
-STREAM_STATUS trace other than COMPLETE as its last word; platforms that send no statuses are
-taken at the end of their input).
+Only a full refresh that proves itself complete can show that an assessment disappeared from
+Otus (`disappeared.py` lists the evidence: every assessments stream, by stream and namespace,
+configured full refresh with COMPLETE as its last STREAM_STATUS, no unusable line that could be
+an assessment, at least one valid assessment). Without it nothing is removed for disappearing.
 """
 
 from __future__ import annotations
@@ -53,11 +52,13 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from pydantic import ValidationError
 
 from campus_oneroster.client import OneRosterClient
-from campus_oneroster.diagnosis import config_problem, failure_type_of, rostering_check_message
+from campus_oneroster.diagnosis import config_problem, failure_type_of, read_protocol_file, rostering_check_message
 from campus_oneroster.errors import OneRosterError
+from campus_oneroster import expiry
 from campus_oneroster.expiry import expired_message, expiry_warning, version_notice
 from campus_oneroster.spec_schema import airbyte_spec
 from destination_campus_grades.catalog import destination_catalog_line
+from destination_campus_grades.disappeared import StreamKey
 from destination_campus_grades.fingerprint import namespace_tag, recorded
 from destination_campus_grades.input import (
     InputLine, InvalidLine, RecordLine, StateLine, StreamStatusLine, from_messages, read_lines,
@@ -110,6 +111,10 @@ class DestinationCampusGrades(Destination):
             supported_destination_sync_modes=[DestinationSyncMode.overwrite.value, DestinationSyncMode.append.value,
                                               DestinationSyncMode.append_dedup.value, DestinationSyncMode.update.value]))
 
+    @staticmethod
+    def read_config(config_path: str) -> Mapping[str, Any]:
+        return read_protocol_file(Destination.read_config, config_path, "config")
+
     def discover(self, config: Mapping[str, Any]) -> str:
         """The DESTINATION_CATALOG line: the three objects, their fields and matching keys. The
         objects do not depend on the district, but the config is validated as for every verb, so
@@ -129,7 +134,7 @@ class DestinationCampusGrades(Destination):
             destination_config = parse_config(config)
         except ValidationError as error:
             return AirbyteConnectionStatus(status=Status.FAILED, message=config_problem(error))
-        expired = expired_message(destination_config.credentials_expire_on, destination_config.today())
+        expired = expired_message(destination_config.credentials_expire_on, expiry.today())
         if expired:
             return AirbyteConnectionStatus(status=Status.FAILED, message=expired)
         with OneRosterClient(destination_config) as client:
@@ -191,33 +196,33 @@ class DestinationCampusGrades(Destination):
             routes.check_catalog()
         except RoutingError as error:
             raise AirbyteTracedException(message=str(error), failure_type=FailureType.config_error) from None
-        warning = expiry_warning(destination_config.credentials_expire_on, destination_config.today())
+        expired = expired_message(destination_config.credentials_expire_on, expiry.today())
+        if expired:
+            raise AirbyteTracedException(message=expired, failure_type=FailureType.config_error)
+        warning = expiry_warning(destination_config.credentials_expire_on, expiry.today())
         if warning:
             yield AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=Level.WARN, message=warning))
         with OneRosterClient(destination_config) as client:
-            run = Passback(destination_config, client, routes)
+            run = Passback(destination_config, client, routes, assessments_streams=assessments_streams(catalog, routes))
             if warning:
                 run.report.notices.append(warning)
             try:
-                yield from run_passback(run, lines, full_refresh_assessments(catalog, routes),
-                                        report_file=destination_config.report_file)
+                yield from run_passback(run, lines, report_file=destination_config.report_file)
             finally:
                 run.close()
 
 
-def full_refresh_assessments(catalog: ConfiguredAirbyteCatalog, routes: StreamRoutes) -> frozenset[str] | None:
-    """The streams in the assessments role when all of them are full refresh, else None (then no
-    disappeared assessments are looked for)."""
-    modes = {c.stream.name: c.sync_mode for c in catalog.streams if routes.role_of(c.stream.name) == "assessments"}
-    full = frozenset(name for name, mode in modes.items() if mode == SyncMode.full_refresh)
-    return full if modes and len(full) == len(modes) else None
+def assessments_streams(catalog: ConfiguredAirbyteCatalog, routes: StreamRoutes) -> dict[StreamKey, bool]:
+    """The catalog's streams in the assessments role, by stream and namespace (the same name may be
+    incremental in one namespace and full refresh in another) → configured full refresh."""
+    return {(c.stream.name, c.stream.namespace or None): c.sync_mode == SyncMode.full_refresh
+            for c in catalog.streams if routes.role_of(c.stream.name) == "assessments"}
 
 
-def run_passback(run: Passback, lines: Iterable[InputLine], full_refresh: frozenset[str] | None = None, *,
+def run_passback(run: Passback, lines: Iterable[InputLine], *,
                  report_file: str | None = None) -> Iterator[AirbyteMessage | Echo]:
     """Records in, flush on state or full batch, yield what the ledger releases; the report at the end
-    (also written to `report_file` when set). `full_refresh`: the assessments streams, when all are
-    full refresh (see the module docstring)."""
+    (also written to `report_file` when set)."""
     try:
         for line in lines:
             if isinstance(line, RecordLine):
@@ -231,7 +236,7 @@ def run_passback(run: Passback, lines: Iterable[InputLine], full_refresh: frozen
             else:
                 run.ignored(line)
             yield from _echo(run)
-        for _ in run.finish(full_refresh):
+        for _ in run.finish():
             yield from _echo(run)
         if run.ledger.received and not run.ledger.mapped:
             raise RoutingError(nothing_mapped(run.streams_received, "The records received"))

@@ -32,6 +32,7 @@ from destination_campus_grades.district_days import DistrictCalendar
 from destination_campus_grades.fingerprint import METADATA_PREFIX, compared_fields, digest, field_values, recorded
 
 CAMPUS_FILLED = ("category", "gradingPeriod")  # sent when known; otherwise Campus's (or a teacher's) value is kept
+IDENTITY = frozenset({"class", "lineItem", "student"})  # where the object belongs: never a teacher's edit to keep
 CampusEdits = Literal["keep", "overwrite"]
 
 
@@ -78,7 +79,7 @@ def reconcile(body: Mapping[str, Any], held: Mapping[str, Any] | None, calendar:
         before = last.get(name)
         campus_changed = before is not None and digest(theirs[name]) != before
         otus_changed = before is None or digest(ours[name]) != before
-        if campus_changed and not otus_changed and campus_edits == "keep":
+        if campus_changed and not otus_changed and campus_edits == "keep" and name not in IDENTITY:
             kept.append(name)
             continue
         send[name] = ours[name]

@@ -20,6 +20,8 @@ import orjson
 from airbyte_cdk.config_observation import emit_configuration_as_airbyte_control_message
 from airbyte_cdk.models import AirbyteLogMessage, AirbyteMessage, AirbyteMessageSerializer, Level, Type
 
+from airbyte_cdk.exception_handler import init_uncaught_exception_handler
+
 from campus_oneroster.redaction import REDACTOR, RedactedLines
 from destination_campus_grades.config_migration import MIGRATED_IN, migrated
 from destination_campus_grades.destination import DestinationCampusGrades
@@ -28,6 +30,7 @@ from destination_campus_grades.destination import DestinationCampusGrades
 def run() -> None:
     sys.stdout.reconfigure(line_buffering=True)
     destination = DestinationCampusGrades()
+    init_uncaught_exception_handler(logging.getLogger("airbyte"))  # an unreadable config is a TRACE, not a traceback
     args = sys.argv[1:]
     config_path = args[args.index("--config") + 1] if "--config" in args[:-1] else None
     config, converted = _migrate(destination, config_path) if config_path else (None, False)

@@ -106,16 +106,19 @@ def test_a_due_date_outside_every_term_is_refused_without_a_put_and_its_scores_s
     assert result.refused_line_item is not None and result.refused_line_item.reason is Reason.DUE_DATE_OUTSIDE_TERM
 
 
-def test_an_assessment_removed_in_otus_is_deleted_with_its_results_only_under_delete() -> None:
+def test_an_assessment_removed_in_otus_is_a_removal_candidate_only_under_delete() -> None:
+    """The removal itself is decided at the end of the sync (`disappeared.py`): here only whether one is asked for."""
     first = decide_batch(batch(assessment(), score("u1")), snapshot(), {}, CTX)
     line_item, result = first.line_items[0].plan, first.results[0].plan
     held = snapshot({line_item.sourced_id: line_item.body}, {result.sourced_id: result.body})
     removed = batch(assessment(state="deleted"))
     deleting = replace(CTX, delete_removed=True)
-    assert roster_needs(removed, {}, deleting).results_on == {SECTION: {line_item.sourced_id}}
-    (removal,) = decide_batch(removed, held, {}, deleting).removals
-    assert (removal.line_item_id, removal.result_ids, removal.reason) == \
-        (line_item.sourced_id, (result.sourced_id,), Reason.ASSESSMENT_DELETED)
+    assert roster_needs(removed, {}, deleting).sections == {SECTION}
+    (candidate,) = decide_batch(removed, held, {}, deleting).removals
+    assert (candidate.line_item_id, candidate.section_id, candidate.reason) == \
+        (line_item.sourced_id, SECTION, Reason.ASSESSMENT_DELETED)
+    assert decide_batch(removed, snapshot(), {}, deleting).decided[0].reason is Reason.ASSESSMENT_DELETED, \
+        "nothing held: nothing to remove"
     kept = decide_batch(removed, held, {}, CTX)
     assert kept.removals == [] and [o.reason for o in kept.decided] == [Reason.ASSESSMENT_DELETED]
 

@@ -307,7 +307,7 @@ def test_report_wording_names_missing_ids_and_counts_in_the_singular() -> None:
     assert invalid.record_id == "assessment_id=(missing) section_id=100000"
     report = PassbackReport(dry_run=False)
     report.add(RecordOutcome("assessments", Outcome.INVALID_INPUT, invalid.record_id, reason=invalid.reason))
-    report.note(Reason.REMOVALS_NOT_CHECKED, RecordOutcome("assessments", None, "", detail="1 record of the "
+    report.note(Reason.REMOVAL_INPUT_UNUSABLE, RecordOutcome("assessments", None, "", detail="1 record of the "
                                                            "assessments stream arrived without assessment_id"))
     lines = report.lines()
     assert not any("None" in line for line in lines) and not any(line.strip() == "e.g." for line in lines)

@@ -14,7 +14,8 @@ NOT_IN_SAMPLE = {Reason.STREAM_NOT_MAPPED, Reason.REFUSED_INVALID_DATA, Reason.N
                  # test_destination_disappeared.py, test_destination_reruns.py
                  Reason.CAMPUS_EDIT_KEPT, Reason.CAMPUS_EDIT_OVERWRITTEN, Reason.RESENT_AFTER_CAMPUS_DELETE,
                  Reason.COMPARED_TWO_WAY, Reason.FINGERPRINT_NOT_KEPT, Reason.REFUSAL_NOT_PREDICTABLE,
-                 Reason.ASSESSMENT_DISAPPEARED, Reason.REMOVALS_NOT_CHECKED,
+                 Reason.CAMPUS_EDIT_REFUSED,
+                 Reason.ASSESSMENT_DISAPPEARED, *(r for r in Reason if r.value.startswith("removal_")),
                  # input lines and the stream as a whole (unusable lines, duplicates, typed values, a
                  # forbidden section): integration_tests/test_destination_input.py
                  Reason.SUPERSEDED, Reason.READ_LENIENTLY, Reason.SECTION_FORBIDDEN,
@@ -40,7 +41,8 @@ def test_sample_names_a_case_for_every_rule_and_refusal() -> None:
     assert wanted <= covered, f"no sample case for {sorted(wanted - covered)}"
     assert any(case.expected is None for case in export.cases.values())
     refusals = {r.value for r in Reason if r.outcome is Outcome.REFUSED_BY_CAMPUS} - {
-        "refused_invalid_data", "section_forbidden", "category_not_resolved", "letter_needs_percent"}
+        "refused_invalid_data", "section_forbidden", "campus_edit_refused", "category_not_resolved",
+        "letter_needs_percent"}
     assert refusals <= covered
 
 

@@ -322,6 +322,15 @@ def test_data_activation_is_declared_only_by_the_destination_that_answers_discov
     assert "supportsDataActivation" not in _metadata("source")["data"]
 
 
+def test_the_destination_declares_refreshes_so_the_platform_sends_it_complete_statuses() -> None:
+    """The platform emits COMPLETE stream statuses to the destination only when its version supports
+    refreshes (airbytehq/airbyte-platform,
+    airbyte-commons-worker/src/main/kotlin/io/airbyte/workers/helper/StreamStatusCompletionTracker.kt,
+    `startTracking(catalog, supportRefreshes)` and `finalize(exitCode, ...)`: none after a failed
+    source); removals for disappearing rest on them (`disappeared.py`)."""
+    assert _metadata("destination")["data"]["supportsRefreshes"] is True
+
+
 @pytest.mark.parametrize("kind", sorted(METADATA_FILES))
 def test_acceptance_test_configs_exist_beside_the_connector(kind: str) -> None:
     """Every config_path the standard suites read is a file under the connector root (the
