@@ -1,6 +1,6 @@
 # One image recipe for both Campus Passback connectors. The connector is chosen at build time:
-#   docker build --build-arg CONNECTOR_NAME=source-campus-oneroster    -t airbyte/source-campus-oneroster:0.1.0 .
-#   docker build --build-arg CONNECTOR_NAME=destination-campus-grades  -t airbyte/destination-campus-grades:0.1.0 .
+#   docker build --build-arg CONNECTOR_NAME=source-campus-oneroster    -t airbyte/source-campus-oneroster:0.2.0 .
+#   docker build --build-arg CONNECTOR_NAME=destination-campus-grades  -t airbyte/destination-campus-grades:0.2.0 .
 # The base image is Airbyte's python connector base, pinned by digest so a rebuild is the same
 # image (it must match connectorBuildOptions.baseImage in both metadata.yaml files).
 ARG BASE_IMAGE=docker.io/airbyte/python-connector-base:4.0.2@sha256:9fdb1888c4264cf6fee473649ecb593f56f58e5d0096a87ee0b231777e2e3e73
@@ -22,7 +22,7 @@ RUN CAMPUS_PASSBACK_CONNECTOR="${CONNECTOR_NAME}" pip wheel --no-cache-dir --no-
 # Stage 2: the image. Only the wheel comes over from the build stage: no source tree, no tests.
 FROM ${BASE_IMAGE}
 ARG CONNECTOR_NAME=source-campus-oneroster
-ARG CONNECTOR_VERSION=0.1.0
+ARG CONNECTOR_VERSION=0.2.0
 
 USER root
 WORKDIR /airbyte/integration_code

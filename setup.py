@@ -11,18 +11,18 @@ import os
 
 from setuptools import find_packages, setup
 
-VERSION = "0.1.0"
+VERSION = "0.2.0"
 SHARED_PACKAGES = ["campus_oneroster"]
 CONNECTORS = {
     "source-campus-oneroster": "source_campus_oneroster",
     "destination-campus-grades": "destination_campus_grades",
 }
-DEVELOPMENT_PACKAGES = ["campus_sandbox", "campus_demo", "otus_export"]
+DEVELOPMENT_PACKAGES = ["campus_sandbox", "campus_demo", "otus_export", "campus_registry"]
 PACKAGE_DATA = {
     "source_campus_oneroster": ["schemas/*.json", "schemas/shared/*.json", "schemas/v1p2/*.json"],
     "destination_campus_grades": ["schemas/*.json", "metadata.yaml"],
 }
-DEVELOPMENT_SCRIPTS = ["campus-sandbox=campus_sandbox.__main__:main"]
+DEVELOPMENT_SCRIPTS = ["campus-sandbox=campus_sandbox.__main__:main", "campus-registry=campus_registry.__main__:main"]
 
 connector = os.environ.get("CAMPUS_PASSBACK_CONNECTOR", "").strip()
 if connector and connector not in CONNECTORS:
@@ -53,7 +53,7 @@ setup(
     ],
     extras_require={
         "dev": [
-            "pytest>=8", "pytest-xdist>=3.5", "requests-mock>=1.11", "psutil>=5.9", "hypothesis>=6.100", "airbyte-protocol-models-pdv2>=0.18,<1",
+            "pytest>=8", "pytest-xdist>=3.5", "pyyaml>=6", "requests-mock>=1.11", "psutil>=5.9", "hypothesis>=6.100", "airbyte-protocol-models-pdv2>=0.18,<1",
             # The Otus export in an S3-compatible store over TLS on loopback (otus_export/object_store.py):
             # moto's S3 server, boto3 to fill the bucket, cryptography for the test's own CA.
             "moto[server]>=5.1,<6", "boto3>=1.34", "cryptography>=42",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Any, Sequence
@@ -103,11 +104,24 @@ def _export(parser: argparse.ArgumentParser, directory: Path | None) -> dict[str
         parser.error(f"--export: {error}")
 
 
+class Terminated(BaseException):
+    """SIGTERM (a `kill`, a CI timeout): unwinds like Ctrl-C, so the demo's ExitStack stops what it
+    started and deletes its work directory (configs holding the Campus key and secret included)."""
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     options = parse_options(sys.argv[1:] if argv is None else argv)
     console = Console(highlight=False)
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         return run_demo(options, console)
     except KeyboardInterrupt:
         console.print("\nStopped (Ctrl-C); everything the demo started has been stopped.")
         return 130
+    except Terminated:
+        console.print("\nStopped (SIGTERM); everything the demo started has been stopped.")
+        return 128 + signal.SIGTERM

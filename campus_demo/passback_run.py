@@ -1,9 +1,13 @@
 """Steps 4 and 5 of the demo: one sync from the Otus side into the destination, as Airbyte runs it.
 
 The Otus side is Airbyte's SFTP Bulk source reading the export's CSV files. As the platform does,
-the source's `read` runs with its config and configured catalog, and every RECORD and STATE line
-it prints goes to `destination-campus-grades write` on stdin; its LOG messages are tallied
-(`SourceLogTally`: the harmless ones counted, the others kept for the demo to show). The
+the source's `read` runs with its config and configured catalog, and every RECORD, STATE and TRACE
+line it prints (STREAM_STATUS included: the destination deletes nothing for disappearing without a
+COMPLETE one) goes to `destination-campus-grades write` on stdin; its LOG messages are tallied
+(`SourceLogTally`: the harmless ones counted, the others kept for the demo to show).
+At the end, as the platform does, every stream of a source that exited cleanly is reported
+COMPLETE; when the source fails, every stream it did not complete is reported INCOMPLETE before the
+destination's input ends, so an export cut short is never taken for a whole one. The
 destination's configured catalog maps each stream onto the destination object of its role
 (`destination_object_name`), as a mapping made in Airbyte's UI would. The destination's stdout
 is read line by line while a thread feeds its stdin, so neither pipe can fill up and block the
@@ -128,7 +132,7 @@ def run_sync(
              "--catalog", str(paths["destination_catalog"])],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=destination_stderr, text=True, bufsize=1,
         )
-        feeder = threading.Thread(target=_forward, args=(reader, writer, run, on_progress), daemon=True)
+        feeder = threading.Thread(target=_forward, args=(reader, writer, run, on_progress, source.streams), daemon=True)
         feeder.start()
         try:
             for line in writer.stdout:
@@ -147,30 +151,60 @@ def run_sync(
 
 
 def _forward(reader: subprocess.Popen, writer: subprocess.Popen, run: PassbackRun,
-             on_progress: Callable[[int], None]) -> None:
-    """Pass the source's RECORD and STATE lines to the destination, keep its failures, then close
-    the destination's stdin so it sees the end of the sync."""
+             on_progress: Callable[[int], None], streams: Iterable[str]) -> None:
+    """Pass the source's RECORD, STATE and TRACE lines to the destination and keep its failures.
+    At the end of the source's output, as the platform does (airbytehq/airbyte-platform,
+    airbyte-commons-worker/.../helper/StreamStatusCompletionTracker.kt): a source that exited cleanly
+    has every stream reported COMPLETE; one that failed (an ERROR trace, or a non-zero exit) has
+    the streams it did not complete reported INCOMPLETE, before the destination's stdin is closed."""
     records = 0
+    complete: set[tuple[str, Any]] = set()
+    seen: set[tuple[str, Any]] = {(name, None) for name in streams}
+    failed = False
     try:
         for line in reader.stdout:
             message = _message(line)
             kind = message.get("type")
             if kind == "RECORD":
                 records += 1
+                seen.add(_descriptor_key(message["record"]))
                 if records % PROGRESS_EVERY == 0:
                     on_progress(records)
             elif kind == "STATE":
                 run.states_sent += 1
+            elif kind == "TRACE":
+                trace = message.get("trace") or {}
+                if trace.get("type") == "ERROR":
+                    failed = True
+                    run.errors.append("the Otus source failed: " + trace.get("error", {}).get("message", ""))
+                elif trace.get("type") == "STREAM_STATUS":
+                    status = trace.get("stream_status") or {}
+                    key = _descriptor_key(status.get("stream_descriptor") or {})
+                    seen.add(key)
+                    (complete.add if status.get("status") == "COMPLETE" else complete.discard)(key)
             else:
-                if kind == "TRACE" and message["trace"].get("type") == "ERROR":
-                    run.errors.append("the Otus source failed: " + message["trace"]["error"].get("message", ""))
-                elif kind == "LOG":
+                if kind == "LOG":
                     run.source_log.add(message["log"].get("level", ""), message["log"].get("message", ""))
                 continue
-            writer.stdin.write(line)
+            writer.stdin.write(line if line.endswith("\n") else line + "\n")
+        failed = failed or reader.wait() != 0
+        for name, namespace in sorted(seen - complete if failed else seen, key=str):
+            writer.stdin.write(json.dumps(stream_status(name, namespace, "INCOMPLETE" if failed else "COMPLETE")) + "\n")
         writer.stdin.close()
     except BrokenPipeError:
         pass  # the destination stopped early; its exit code and TRACE say why
+
+
+def stream_status(name: str, namespace: str | None, status: str) -> dict[str, Any]:
+    """The STREAM_STATUS trace the pipe tells the destination how a stream ended with."""
+    descriptor = {"name": name, **({"namespace": namespace} if namespace else {})}
+    return {"type": "TRACE", "trace": {"type": "STREAM_STATUS", "emitted_at": time.time() * 1000,
+                                       "stream_status": {"stream_descriptor": descriptor, "status": status}}}
+
+
+def _descriptor_key(descriptor: Mapping[str, Any]) -> tuple[str, Any]:
+    """(name, namespace) of a record or a stream descriptor (both carry `name`/`stream` and `namespace`)."""
+    return (str(descriptor.get("name") or descriptor.get("stream")), descriptor.get("namespace"))
 
 
 def _message(line: str) -> dict[str, Any]:

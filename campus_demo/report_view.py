@@ -48,7 +48,9 @@ def reasons_view(report: Mapping[str, Any]) -> Group:
     blocks: list[Any] = [Text("Reasons", style="italic")]
     for code, entry in report["reasons"].items():
         heading = Text(f"{code}", style="bold")
-        heading.append(f"  {OUTCOME_LABELS.get(entry['outcome'], entry['outcome'])}, {_count(entry['count'])} records")
+        count = entry["count"]
+        heading.append(f"  {OUTCOME_LABELS.get(entry['outcome'], entry['outcome'])}, {_count(count)} "
+                       + ("record" if count == 1 else "records"))
         blocks.append(heading)
         # Campus's and Otus's words go in as Text: never read as markup.
         blocks.extend(Padding(Text(line), (0, 0, 0, 4)) for line in _example(entry["examples"]))
@@ -78,6 +80,8 @@ def _example(examples: list[Mapping[str, Any]]) -> list[str]:
     if not examples:
         return []
     first = examples[0]
+    if not first["otus_id"]:  # a note on the sync as a whole, not on one record
+        return [first["detail"]] if first.get("detail") else []
     text = f"e.g. {first['otus_id']}"
     if first.get("campus_id"):
         text += f" -> {first['campus_id']}"

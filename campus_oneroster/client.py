@@ -18,9 +18,11 @@ import requests
 from campus_oneroster.config import ConnectionConfig
 from campus_oneroster.errors import NotOneRosterEndpointError
 from campus_oneroster.filters import Filter, Predicate, filter_text
+from campus_oneroster.provider_text import PROVIDER_TEXT_LIMIT
 from campus_oneroster.paging import CollectionRead, Page, PageSignals, records_in, signals_of, single_object_in
 from campus_oneroster.errors import parsed_body
 from campus_oneroster.transport import Transport, json_body
+from campus_oneroster.errors import UnconfirmedWriteError
 
 FilterLike = Union[Filter, Predicate, str, None]
 Item = TypeVar("Item")
@@ -112,7 +114,7 @@ class OneRosterClient:
     def put(self, path: str, envelope_key: str, record: Mapping[str, Any]) -> WriteResult:
         """Upsert one object under a client-chosen sourcedId: 201 created, 200 updated."""
         response, attempts = self._request("PUT", path, body={envelope_key: record})
-        body = parsed_body(response.content)
+        body = _confirmed_write(response, "PUT", path, envelope_key)
         return WriteResult(
             status=response.status_code,
             created=response.status_code == 201,
@@ -123,7 +125,10 @@ class OneRosterClient:
     def delete(self, path: str) -> bool:
         """Delete one object; False when it was already gone (404), so repeating a delete is harmless."""
         response, _ = self._request("DELETE", path, allow_not_found=True)
-        return response.status_code != 404
+        if response.status_code == 404:
+            return False
+        _confirmed_write(response, "DELETE", path, None)
+        return True
 
     # ----- concurrency -----------------------------------------------------------------------
 
@@ -282,6 +287,22 @@ def _query(
     if fields:
         query["fields"] = ",".join(fields)
     return query
+
+
+def _confirmed_write(response: requests.Response, method: str, path: str, envelope_key: str | None) -> Any:
+    """The body of a write the provider answered as OneRoster does (the status is the version's to
+    judge, `version.write_succeeded`; the body: none, or a JSON object whose envelope, if present,
+    holds an object), else `UnconfirmedWriteError` with the provider's words: a 200 sign-in page is
+    not a write Campus took."""
+    body = parsed_body(response.content)
+    if not response.content or (isinstance(body, dict) and (
+            envelope_key is None or isinstance(body.get(envelope_key, {}), dict))):
+        return body
+    text = response.content[:PROVIDER_TEXT_LIMIT * 4].decode("utf-8", "replace").strip()
+    raise UnconfirmedWriteError(
+        f"the provider answered the write with HTTP {response.status_code} but not as OneRoster does "
+        f"({response.headers.get('Content-Type') or 'no content type'}), so it is not counted as written",
+        method=method, path=path, status=response.status_code, description=text or None)
 
 
 def _outcome(future: Future, return_exceptions: bool) -> Any:

@@ -231,7 +231,7 @@ class ConnectionConfig(BaseModel):
     max_retry_wait_seconds: float = Field(
         default=120.0,
         ge=0,
-        le=3600,
+        le=600,  # Campus asks for seconds; a provider asking for more is waited on ten minutes, then retried
         title="Maximum retry wait (seconds)",
         description=(
             "The longest wait before one retry, whatever the provider's Retry-After asks (a provider "
@@ -242,7 +242,7 @@ class ConnectionConfig(BaseModel):
     max_response_megabytes: Optional[int] = Field(
         default=None,
         ge=1,
-        le=4096,
+        le=512,  # a full 50,000-record page is well under this (the default allows ~416 MiB for it)
         title="Maximum response size (MiB)",
         description=(
             "The most one response may hold once decompressed; a larger one is dropped with an error. Leave "

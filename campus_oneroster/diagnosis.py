@@ -9,7 +9,11 @@ the fix, and never a secret or a query string.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
 from airbyte_cdk.models import FailureType
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from pydantic import ValidationError
 
 from campus_oneroster.errors import (
@@ -82,3 +86,24 @@ def config_problem(error: ValidationError) -> str:
         setting = ".".join(str(part) for part in issue["loc"] if not isinstance(part, int)) or "config"
         problems.append(f"{setting}: {issue['msg'].removeprefix('Value error, ')}")
     return "The configuration is invalid. " + "; ".join(problems)
+
+
+Read = TypeVar("Read")
+UNREADABLE = {
+    "config": ("The configuration ({name}) is not a JSON object of settings, so no setting can be read. Save the "
+               "connector's settings again (or fix the file: it must be one JSON object)."),
+    "state": ("The saved state ({name}) is not Airbyte state (a JSON list of state messages), so where the last sync "
+              "stopped cannot be read. Reset the connection's streams (or fix the state in the connection's "
+              "settings), then sync again."),
+}
+
+
+def read_protocol_file(read: Callable[[str], Read], path: str, what: str) -> Read:
+    """The CDK's reading of a config or state file; a file that is not what it must be becomes a
+    config error naming it (`what`: config | state), never a traceback: its content is not repeated
+    (a config holds secrets, a state the cursors)."""
+    try:
+        return read(path)
+    except Exception:  # noqa: BLE001 - json, type and the protocol serialiser's errors alike
+        raise AirbyteTracedException(message=UNREADABLE[what].format(name=Path(path).name),
+                                     failure_type=FailureType.config_error) from None

@@ -18,6 +18,7 @@ from typing import Any, Optional
 
 import orjson
 
+from campus_oneroster.provider_text import provider_words
 from campus_oneroster.redaction import REDACTOR
 from campus_oneroster.version import lozenge_of
 
@@ -26,6 +27,7 @@ SCOPE_URI = re.compile(r"https://purl\.imsglobal\.org/spec/or/v1p[12]/scope/([A-
 TRANSIENT_CODE_MINORS = frozenset({"server_busy"})
 INVALID_CODE_MINORS = frozenset({"invaliddata", "invalid_sort_field", "invalid_filter_field",
                                  "invalid_selection_field", "deletefailure"})
+
 
 RENEW_SECRET_HINT = (
     "the key or secret is wrong or has expired: Campus keys expire after one year by default; "
@@ -58,7 +60,7 @@ class OneRosterError(Exception):
         self.path = path
         self.status = status
         self.code_minor = code_minor
-        self.description = REDACTOR.redact(description) if description else description
+        self.description = provider_words(REDACTOR.redact(description)) if description else description
         if transient is not None:
             self.transient = transient
         super().__init__(self._message())
@@ -138,6 +140,16 @@ class NotOneRosterEndpointError(NotFoundError):
         "Base URL from Campus and usually ends in /ims/oneroster/v1p1 (a OneRoster 1.2 connection's ends in "
         "/ims/oneroster/rostering/v1p2, with oneroster_version 1.2)."
     )
+
+
+class UnconfirmedWriteError(OneRosterError):
+    """A write answered with a success status but not as OneRoster answers (an HTML sign-in page,
+    a proxy's error page, JSON of another shape): nothing proves the provider took it, so it is
+    not counted as written and the sync stops before the next state is confirmed."""
+
+    transient = True  # a later sync may find the API itself; the client does not retry it
+    hint = ("Something other than the OneRoster API answered (a sign-in page, a proxy or firewall): check "
+            "that the Base URL reaches the API directly, then run the sync again.")
 
 
 class RedirectRefusedError(OneRosterError):

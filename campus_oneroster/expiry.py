@@ -3,13 +3,14 @@
 Campus's Grading Services keys expire one year after issue by default (the connection's "Token
 Expiration Date"). `credentials_expire_on` is that date, entered by the admin (optional, both
 connectors). Within `WARNING_DAYS` of it every sync logs a warning, and the destination's
-passback report opens with it; on or after it `check` fails naming the date. The fix is the same
+passback report opens with it; on or after it `check` fails naming the date, and so does the
+destination's `write` (before any request). Both compare it with the same day (`today`, UTC). The fix is the same
 every time: Renew Secret in Campus, then enter the new pair and the new expiration date.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -20,6 +21,12 @@ RENEW_SECRET = (
     "In Campus, open the district's OneRoster connection (Grading Services), use Renew Secret, then enter the "
     "new key and secret in both connectors and the new Token Expiration Date in credentials_expire_on."
 )
+
+
+def today() -> date:
+    """The day both connectors compare the expiration date with: UTC's, so the source (which knows no
+    district time zone) and the destination agree on the day itself."""
+    return datetime.now(timezone.utc).date()
 
 
 def days_left(expire_on: date, today: date) -> int:

@@ -7,7 +7,8 @@ the two disagree (a total smaller than what `Link` still offers, or the reverse)
 the one that reads more and logs it: a lying end signal must not silently truncate a read.
 
 A read must also end when a provider's paging is broken: `CollectionRead` refuses a page that
-repeats the previous one (a provider ignoring `offset`) and more records than `X-Total-Count`
+repeats the previous one (a provider ignoring `offset`), a page longer than the `limit` asked (a
+provider ignoring `limit`: the next offset would overlap it) and more records than `X-Total-Count`
 promised, `PROMISE_FACTOR` times over plus `SLACK_PAGES` pages (a `Link: next` that never ends,
 serving ever new records), with `RunawayPagingError` naming the collection, before any duplicate
 is emitted. The factor leaves room for a total that lies small while `Link` tells the truth.
@@ -94,6 +95,12 @@ class CollectionRead:
             else:  # the page itself disproves it: no bound can be drawn from it
                 self._log_once("promise", "%s %s: X-Total-Count %d is below the %d records already served; "
                                "it bounds nothing", *self.method_path, signals.total, offset + len(records))
+        if len(records) > self.limit:
+            raise RunawayPagingError(
+                f"the page at offset {offset} holds {len(records)} records, more than the limit of {self.limit} "
+                "asked: the provider ignores limit, so the next offsets would serve the same records again",
+                method=self.method_path[0], path=self.method_path[1],
+            )
         if records:
             identity = (offset, _identity(records[0]), _identity(records[-1]), len(records))
             previous, self._previous = self._previous, identity

@@ -74,6 +74,7 @@ class Gradebook:
         self.results: dict[str, dict] = {}
         self.closed_windows: set[str] = set(calendar.CLOSED_AT_START)
         self._items_by_class: dict[str, dict[str, None]] = {}
+        self._class_of_item: dict[str, str] = {}  # the class a lineItem was stored under (a test may edit the record)
         self._results_by_item: dict[str, dict[str, None]] = {}
         self._results_by_class: dict[str, dict[str, None]] = {}
         self._result_class: dict[str, str] = {}
@@ -216,9 +217,8 @@ class Gradebook:
             self.district, sourced_id, body, category_exists=self._category_exists, window_closed=self.window_closed,
             title_holder=self._title_holder, v1p2=v1p2)
         with self.lock:
-            old = self.line_items.get(sourced_id)
-            if old is not None:
-                self._items_by_class.get(old["class"]["sourcedId"], {}).pop(sourced_id, None)
+            self._items_by_class.get(self._class_of_item.get(sourced_id), {}).pop(sourced_id, None)
+            self._class_of_item[sourced_id] = record["class"]["sourcedId"]
             self._items_by_class.setdefault(record["class"]["sourcedId"], {})[sourced_id] = None
             return self._store(self.line_items, sourced_id, record)
 
@@ -249,7 +249,7 @@ class Gradebook:
             old = self.line_items.get(sourced_id)
             if old is None:
                 return False
-            self._items_by_class.get(old["class"]["sourcedId"], {}).pop(sourced_id, None)
+            self._items_by_class.get(self._class_of_item.pop(sourced_id, None), {}).pop(sourced_id, None)
             for result_id in list(self._results_by_item.get(sourced_id, ())):
                 self.delete_result(result_id)
             return self._drop(self.line_items, sourced_id)

@@ -56,7 +56,10 @@ class Misbehaviour:
     quoting the Basic `Authorization` header. `retry_after`: API requests answer 429 with this
     `Retry-After` value. `explicit_nulls`: every record of a page gains a top-level `null` field
     (`nullProbe`) and a nested one (`metadata.nullProbe`), as providers that write out absent
-    optional fields do.
+    optional fields do. `html_writes`: every PUT and DELETE is answered 200 with an HTML sign-in
+    page (`HTML_LOGIN_PAGE`, holding a line that looks like a report line) and never reaches the
+    sandbox, as an SSO or proxy page in front of the API does. `ignore_limit`: collection pages are
+    served with `limit` raised to 50,000 (a provider that ignores it).
     """
 
     redirect_to: Optional[str] = None
@@ -74,6 +77,12 @@ class Misbehaviour:
     echo_token_authorization: bool = False
     retry_after: Optional[str] = None
     explicit_nulls: bool = False
+    html_writes: bool = False
+    ignore_limit: bool = False
+
+
+HTML_LOGIN_PAGE = (b"<!DOCTYPE html>\n<html><head><title>Sign in</title></head>\n<body><h1>Single sign-on</h1>\n"
+                   b"  created: 999\n<form method=post action=/login>Your session has expired.</form></body></html>\n")
 
 
 @dataclass(frozen=True)
@@ -206,6 +215,8 @@ class HostileProvider:
                 return _send(h, 401, orjson.dumps({"error": "invalid_request", "error_description": description}), {})
             return self._forward(h, method, h.path, headers, body, collection=False)
         shape = self.upstream.options.errors
+        if m.html_writes and method in ("PUT", "DELETE"):
+            return _send(h, 200, HTML_LOGIN_PAGE, {"Content-Type": "text/html; charset=utf-8"})
         if m.retry_after is not None:
             return _send(h, 429, error_body(shape, "server_busy", "slow down"), {"Retry-After": m.retry_after})
         if m.echo_authorization:
@@ -227,6 +238,8 @@ class HostileProvider:
         m = self.misbehaviour
         if m.ignore_offset:
             params["offset"] = "0"
+        if m.ignore_limit:
+            params["limit"] = "50000"
         if m.page_sizes:
             size = m.page_sizes[next(self._pages) % len(m.page_sizes)]
             params["limit"] = str(min(int(params["limit"]), size))

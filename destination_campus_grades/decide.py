@@ -12,8 +12,9 @@ Policy decided here (the rules themselves are in `rules.py`):
 - Every write is the three-way diff of Otus, Campus and our fingerprint (`diff.reconcile`), with
   its notes (a teacher's edit kept or overwritten, compared two-way, re-sent after a delete).
 - Under removal_policy=delete, an assessment removed in Otus (`assessment_deleted`) or unticked
-  from the final grade (`not_in_final_grade`) whose lineItem Campus holds is deleted with its
-  results; otherwise it is skipped by its rule.
+  from the final grade (`not_in_final_grade`) whose lineItem Campus holds is a removal candidate,
+  decided at the end of the sync with the others (`disappeared.py`: a later copy, ownership, the
+  cap); otherwise it is skipped by its rule.
 - A score whose assessment never arrived in this sync (an incremental or resumed sync sends a
   changed score without its unchanged assessment) is decided against the lineItem Campus holds,
   which was passed back earlier (points possible = its resultValueMax); without one it is
@@ -28,6 +29,7 @@ from typing import Any, Mapping, TypeVar
 
 from destination_campus_grades import categories, refusals, rules
 from destination_campus_grades.diff import CampusEdits, Change, reconcile
+from destination_campus_grades.disappeared import Candidate
 from destination_campus_grades.plan import (
     LineItemPlan, PlanSettings, ResultPlan, due_moment, line_item_id, plan_grade, plan_line_item, plan_score,
     result_value_max,
@@ -37,7 +39,7 @@ from destination_campus_grades.records import Assessment, AssessmentKey, Grade, 
 from destination_campus_grades.report import RecordOutcome
 from destination_campus_grades.snapshot import RosterNeeds, RosterSnapshot
 from destination_campus_grades.rules import PassbackDecision, PassbackPolicy
-from destination_campus_grades.work import LineItemWork, Refusal, Removal, ResultWork
+from destination_campus_grades.work import LineItemWork, Refusal, ResultWork
 
 REMOVABLE = frozenset({Reason.ASSESSMENT_DELETED, Reason.NOT_IN_FINAL_GRADE})
 Plan = TypeVar("Plan", LineItemPlan, ResultPlan)
@@ -81,7 +83,7 @@ class BatchPlan:
 
     line_items: list[LineItemWork] = field(default_factory=list)
     results: list[ResultWork] = field(default_factory=list)
-    removals: list[Removal] = field(default_factory=list)
+    removals: list[Candidate] = field(default_factory=list)  # decided at the end of the sync (`disappeared.py`)
     decided: list[RecordOutcome] = field(default_factory=list)
     notes: list[tuple[Reason, RecordOutcome]] = field(default_factory=list)
     entries: dict[AssessmentKey, AssessmentEntry] = field(default_factory=dict)
@@ -102,8 +104,7 @@ def roster_needs(batch: Batch, known: Mapping[AssessmentKey, AssessmentEntry], c
             users = True
             maybe_sent.add(a.key)
         elif ctx.delete_removed and in_otus.reason in REMOVABLE:
-            lid = line_item_id(ctx.settings.namespace, a.assessment_id, a.section_id)
-            results_on.setdefault(a.section_id, set()).add(lid)
+            sections.add(a.section_id)  # whether Campus holds its lineItem
     for _, s in batch.scores:
         entry = known.get(s.assessment_key)
         if s.assessment_key in maybe_sent or (entry.decision.send if entry else held_fallback):
@@ -164,8 +165,7 @@ def _decide_assessment(position: int, a: Assessment, roster: RosterSnapshot, ctx
     if decision.send:
         _line_item_work(position, a, roster, ctx, plan, titles.setdefault(a.section_id, {}), provider_category)
     elif ctx.delete_removed and decision.reason in REMOVABLE and roster.held_line_item(a.section_id, lid):
-        results = tuple(roster.holdings(a.section_id).results_of(lid))
-        plan.removals.append(Removal(position, a.section_id, lid, results, a.otus_id, decision.reason))
+        plan.removals.append(Candidate(a.section_id, lid, a.otus_id, decision.reason, position))
     else:
         plan.decided.append(not_sent(position, "assessments", a.otus_id, decision))
 
@@ -194,24 +194,27 @@ def _line_item_work(position: int, a: Assessment, roster: RosterSnapshot, ctx: D
                                           predicted.reason, predicted.detail, position))
         return
     claimed[refusals.title_key(line_item.body["title"])] = line_item.sourced_id
-    line_item, change = _reconciled("assessments", line_item, roster.held_line_item(a.section_id, line_item.sourced_id),
-                                    ctx, plan)
+    held = roster.held_line_item(a.section_id, line_item.sourced_id)
+    line_item, change, kept = _reconciled("assessments", line_item, held, ctx, plan)
+    if "resultValueMax" in kept:  # the teacher's scale stays: scores are written on it, the fraction stays true
+        plan.entries[a.key].scale = float(held["resultValueMax"])
     for note in line_item.notes:
         plan.notes.append((note, RecordOutcome("assessments", None, a.otus_id, line_item.sourced_id)))
-    plan.line_items.append(LineItemWork(position, line_item, change))
+    plan.line_items.append(LineItemWork(position, line_item, change, kept))
 
 
 def _result_work(position: int, role: str, result: ResultPlan, roster: RosterSnapshot, ctx: DecisionContext,
                  plan: BatchPlan, refused_line_item: Refusal | None = None) -> ResultWork:
     if refused_line_item is not None:  # refused with its lineItem, never sent: nothing to compare
         return ResultWork(position, role, result, Change.CREATE, refused_line_item)
-    result, change = _reconciled(role, result, roster.held_result(result.section_id, result.sourced_id), ctx, plan)
+    result, change, _ = _reconciled(role, result, roster.held_result(result.section_id, result.sourced_id), ctx, plan)
     return ResultWork(position, role, result, change)
 
 
 def _reconciled(role: str, planned: Plan, held: dict[str, Any] | None, ctx: DecisionContext,
-                plan: BatchPlan) -> tuple[Plan, Change]:
-    """The three-way diff of one object (`diff.reconcile`), its notes, the body to send."""
+                plan: BatchPlan) -> tuple[Plan, Change, tuple[str, ...]]:
+    """The three-way diff of one object (`diff.reconcile`), its notes, the body to send, the
+    fields kept as a teacher changed them in Campus."""
     found = reconcile(planned.body, held, ctx.settings.calendar,
                       percent_key=ctx.settings.percent_key if isinstance(planned, ResultPlan) else None,
                       campus_edits=ctx.campus_edits,
@@ -232,7 +235,7 @@ def _reconciled(role: str, planned: Plan, held: dict[str, Any] | None, ctx: Deci
         note(Reason.RESENT_AFTER_CAMPUS_DELETE)
     if ctx.dry_run and found.change is not Change.UNCHANGED:
         note(Reason.REFUSAL_NOT_PREDICTABLE)
-    return replace(planned, body=found.body), found.change
+    return replace(planned, body=found.body), found.change, found.kept
 
 
 def _held_entries(scores: list[tuple[int, Score]], roster: RosterSnapshot,

@@ -11,11 +11,10 @@ regrade overwrites Campus, and a score Campus refused because its grading window
 re-sent by itself once the window reopens. An incremental upstream only re-sends records Otus
 changed, so such a refused score would wait until a teacher touches it again.
 
-Only a full refresh can show that an assessment disappeared from Otus (`disappeared.py`): when
-every stream in the assessments role is configured full_refresh and the input ends normally,
-the run looks for them, unless the platform said such a stream did not complete (a
-STREAM_STATUS trace other than COMPLETE as its last word; platforms that send no statuses are
-taken at the end of their input).
+Only a full refresh that proves itself complete can show that an assessment disappeared from
+Otus (`disappeared.py` lists the evidence: every assessments stream, by stream and namespace,
+configured full refresh with COMPLETE as its last STREAM_STATUS, no unusable line that could be
+an assessment, at least one valid assessment). Without it nothing is removed for disappearing.
 """
 
 from __future__ import annotations
@@ -53,11 +52,13 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from pydantic import ValidationError
 
 from campus_oneroster.client import OneRosterClient
-from campus_oneroster.diagnosis import config_problem, failure_type_of, rostering_check_message
+from campus_oneroster.diagnosis import config_problem, failure_type_of, read_protocol_file, rostering_check_message
 from campus_oneroster.errors import OneRosterError
+from campus_oneroster import expiry
 from campus_oneroster.expiry import expired_message, expiry_warning, version_notice
 from campus_oneroster.spec_schema import airbyte_spec
 from destination_campus_grades.catalog import destination_catalog_line
+from destination_campus_grades.disappeared import StreamKey
 from destination_campus_grades.fingerprint import namespace_tag, recorded
 from destination_campus_grades.input import (
     InputLine, InvalidLine, RecordLine, StateLine, StreamStatusLine, from_messages, read_lines,
@@ -110,6 +111,10 @@ class DestinationCampusGrades(Destination):
             supported_destination_sync_modes=[DestinationSyncMode.overwrite.value, DestinationSyncMode.append.value,
                                               DestinationSyncMode.append_dedup.value, DestinationSyncMode.update.value]))
 
+    @staticmethod
+    def read_config(config_path: str) -> Mapping[str, Any]:
+        return read_protocol_file(Destination.read_config, config_path, "config")
+
     def discover(self, config: Mapping[str, Any]) -> str:
         """The DESTINATION_CATALOG line: the three objects, their fields and matching keys. The
         objects do not depend on the district, but the config is validated as for every verb, so
@@ -129,7 +134,7 @@ class DestinationCampusGrades(Destination):
             destination_config = parse_config(config)
         except ValidationError as error:
             return AirbyteConnectionStatus(status=Status.FAILED, message=config_problem(error))
-        expired = expired_message(destination_config.credentials_expire_on, destination_config.today())
+        expired = expired_message(destination_config.credentials_expire_on, expiry.today())
         if expired:
             return AirbyteConnectionStatus(status=Status.FAILED, message=expired)
         with OneRosterClient(destination_config) as client:
@@ -149,11 +154,13 @@ class DestinationCampusGrades(Destination):
     def write(self, config: Mapping[str, Any], configured_catalog: ConfiguredAirbyteCatalog,
               input_messages: Iterable[AirbyteMessage]) -> Iterable[AirbyteMessage]:
         """Library path (messages already parsed): states come back as the CDK's models, whose
-        AirbyteStateStats has no rejectedRecordCount yet (the console script's states carry it)."""
+        AirbyteStateStats has no rejectedRecordCount yet (the console script's states carry it).
+        Without it the platform compares `recordCount` alone with the source's count, so here it
+        is every record the state covers, accepted and rejected."""
         for message in self._passback(config, configured_catalog, from_messages(input_messages)):
             if isinstance(message, Echo):
                 state = message.payload.state
-                stats = AirbyteStateStats(recordCount=float(message.stats.record_count))
+                stats = AirbyteStateStats(recordCount=float(message.stats.record_count + message.stats.rejected_count))
                 yield replace(message.payload, state=replace(state, destinationStats=stats))
             else:
                 yield message
@@ -189,31 +196,33 @@ class DestinationCampusGrades(Destination):
             routes.check_catalog()
         except RoutingError as error:
             raise AirbyteTracedException(message=str(error), failure_type=FailureType.config_error) from None
-        warning = expiry_warning(destination_config.credentials_expire_on, destination_config.today())
+        expired = expired_message(destination_config.credentials_expire_on, expiry.today())
+        if expired:
+            raise AirbyteTracedException(message=expired, failure_type=FailureType.config_error)
+        warning = expiry_warning(destination_config.credentials_expire_on, expiry.today())
         if warning:
             yield AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=Level.WARN, message=warning))
         with OneRosterClient(destination_config) as client:
-            run = Passback(destination_config, client, routes)
+            run = Passback(destination_config, client, routes, assessments_streams=assessments_streams(catalog, routes))
             if warning:
                 run.report.notices.append(warning)
             try:
-                yield from run_passback(run, lines, full_refresh_assessments(catalog, routes))
+                yield from run_passback(run, lines, report_file=destination_config.report_file)
             finally:
                 run.close()
 
 
-def full_refresh_assessments(catalog: ConfiguredAirbyteCatalog, routes: StreamRoutes) -> frozenset[str] | None:
-    """The streams in the assessments role when all of them are full refresh, else None (then no
-    disappeared assessments are looked for)."""
-    modes = {c.stream.name: c.sync_mode for c in catalog.streams if routes.role_of(c.stream.name) == "assessments"}
-    full = frozenset(name for name, mode in modes.items() if mode == SyncMode.full_refresh)
-    return full if modes and len(full) == len(modes) else None
+def assessments_streams(catalog: ConfiguredAirbyteCatalog, routes: StreamRoutes) -> dict[StreamKey, bool]:
+    """The catalog's streams in the assessments role, by stream and namespace (the same name may be
+    incremental in one namespace and full refresh in another) → configured full refresh."""
+    return {(c.stream.name, c.stream.namespace or None): c.sync_mode == SyncMode.full_refresh
+            for c in catalog.streams if routes.role_of(c.stream.name) == "assessments"}
 
 
-def run_passback(run: Passback, lines: Iterable[InputLine],
-                 full_refresh: frozenset[str] | None = None) -> Iterator[AirbyteMessage | Echo]:
-    """Records in, flush on state or full batch, yield what the ledger releases; the report at the end.
-    `full_refresh`: the assessments streams, when all are full refresh (see the module docstring)."""
+def run_passback(run: Passback, lines: Iterable[InputLine], *,
+                 report_file: str | None = None) -> Iterator[AirbyteMessage | Echo]:
+    """Records in, flush on state or full batch, yield what the ledger releases; the report at the end
+    (also written to `report_file` when set)."""
     try:
         for line in lines:
             if isinstance(line, RecordLine):
@@ -227,22 +236,22 @@ def run_passback(run: Passback, lines: Iterable[InputLine],
             else:
                 run.ignored(line)
             yield from _echo(run)
-        for _ in run.finish(full_refresh):
+        for _ in run.finish():
             yield from _echo(run)
         if run.ledger.received and not run.ledger.mapped:
             raise RoutingError(nothing_mapped(run.streams_received, "The records received"))
     except RoutingError as error:
-        yield from _report(run, partial=True, error=str(error))
+        yield from _report(run, report_file, partial=True, error=str(error))
         raise AirbyteTracedException(message=str(error), failure_type=FailureType.config_error) from None
     except OneRosterError as error:
-        yield from _report(run, partial=True, error=str(error))
+        yield from _report(run, report_file, partial=True, error=str(error))
         raise AirbyteTracedException(
             message=f"Passback stopped before the end; states after the last echoed one were not confirmed: {error}",
             internal_message=f"{type(error).__name__}: {error}", failure_type=failure_type_of(error)) from None
     except Exception as error:
-        yield from _report(run, partial=True, error=f"{type(error).__name__}: {error}")
+        yield from _report(run, report_file, partial=True, error=f"{type(error).__name__}: {error}")
         raise
-    yield from _report(run, partial=False, error=None)
+    yield from _report(run, report_file, partial=False, error=None)
 
 
 def _echo(run: Passback) -> Iterator[Echo]:
@@ -266,7 +275,20 @@ class Echo:
         return orjson.dumps({**self.payload, "state": state}).decode()
 
 
-def _report(run: Passback, *, partial: bool, error: str | None) -> Iterator[AirbyteMessage]:
+def _report(run: Passback, report_file: str | None, *, partial: bool, error: str | None) -> Iterator[AirbyteMessage]:
+    """The report as LOG messages, and in `report_file` (written whole, then moved into place, so a
+    reader never sees half a report)."""
     level = Level.ERROR if partial else Level.INFO
-    for line in run.report_lines(partial=partial, error=error):
+    lines = run.report_lines(partial=partial, error=error)
+    for line in lines:
         yield AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=level, message=line))
+    if report_file:
+        target = Path(report_file)
+        written = target.with_name(f".{target.name}.partial")
+        try:
+            written.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            written.replace(target)
+        except OSError as failure:
+            yield AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=Level.WARN, message=(
+                f"The report is in the log lines above only: report_file {report_file} could not be written "
+                f"({failure.strerror}); check that its directory exists and is writable.")))

@@ -42,6 +42,7 @@ from destination_campus_grades.fingerprint import METADATA_PREFIX, canonical, co
 CAMPUS_FILLED = ("category", "gradingPeriod")  # sent when known; otherwise Campus's (or a teacher's) value is kept
 ADOPTED_AFTER_MOVE = frozenset({"category", "school"})  # 1.2 sends them always; 1.1 may not have
 PLACEHOLDER_CATEGORY = "11111111-1111-1111-1111-111111111111"  # Campus's "Uncategorized": never a real category
+IDENTITY = frozenset({"class", "lineItem", "student"})  # where the object belongs: never a teacher's edit to keep
 CampusEdits = Literal["keep", "overwrite"]
 
 
@@ -95,7 +96,7 @@ def reconcile(body: Mapping[str, Any], held: Mapping[str, Any] | None, calendar:
             continue  # the placeholder is no change to write for; a write for another reason replaces it
         campus_changed = before is not None and digest(theirs[name]) != before
         otus_changed = before is None or digest(ours[name]) != before
-        if campus_changed and not otus_changed and campus_edits == "keep":
+        if campus_changed and not otus_changed and campus_edits == "keep" and name not in IDENTITY:
             kept.append(name)
             continue
         send[name] = ours[name]

@@ -54,7 +54,7 @@ class InvalidLine:
 @dataclass(frozen=True, slots=True)
 class StreamStatusLine:
     number: int
-    stream: str
+    stream: StreamKey  # (name, namespace or None; "" is none, as the platform takes it)
     complete: bool  # COMPLETE; any other status (STARTED, RUNNING, INCOMPLETE) is not
 
 
@@ -105,11 +105,15 @@ def parse_line(number: int, raw: bytes) -> InputLine:
 def _stream_status(number: int, trace: Any) -> StreamStatusLine | None:
     if not isinstance(trace, dict) or trace.get("type") != "STREAM_STATUS":
         return None
-    status = trace.get("stream_status") or {}
-    name = (status.get("stream_descriptor") or {}).get("name")
+    status = trace.get("stream_status")
+    descriptor = status.get("stream_descriptor") if isinstance(status, dict) else None
+    if not isinstance(descriptor, dict):
+        return None
+    name, namespace = descriptor.get("name"), descriptor.get("namespace")
     if not isinstance(name, str):
         return None
-    return StreamStatusLine(number, name, status.get("status") == "COMPLETE")
+    return StreamStatusLine(number, (name, namespace if isinstance(namespace, str) and namespace else None),
+                            status.get("status") == "COMPLETE")
 
 
 def _unparseable(raw: bytes) -> Reason:
@@ -158,7 +162,9 @@ def from_messages(messages: Iterable[AirbyteMessage]) -> Iterator[InputLine]:
             yield StateLine(number, stream, message)
         elif message.type == Type.TRACE and message.trace.type == TraceType.STREAM_STATUS:
             status = message.trace.stream_status
-            yield StreamStatusLine(number, status.stream_descriptor.name, status.status == AirbyteStreamStatus.COMPLETE)
+            descriptor = status.stream_descriptor
+            yield StreamStatusLine(number, (descriptor.name, descriptor.namespace or None),
+                                   status.status == AirbyteStreamStatus.COMPLETE)
         elif message.type in (Type.RECORD, Type.STATE):
             malformed = Reason.RECORD_MALFORMED if message.type == Type.RECORD else Reason.STATE_MALFORMED
             yield InvalidLine(number, malformed)

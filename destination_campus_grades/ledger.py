@@ -14,10 +14,14 @@ No state is echoed while records arrived and none of them mapped to a role (`rec
 mapped=False)`: a record of an unmapped stream, an unusable line): such a sync fails at the end
 (`routing.nothing_mapped`) and must not have confirmed states on the way.
 
-Each echoed state carries its `DestinationStats`: the records settled since the previous echoed
-state of the same stream (every stream for a GLOBAL or LEGACY state), and how many of them were
-rejected (invalid input, refused by Campus). Lines that named no stream (an unparseable line) are
-counted on the next state echoed.
+Each echoed state carries its `DestinationStats` over the records settled since the previous echoed
+state of the same stream (every stream for a GLOBAL or LEGACY state): how many were accepted
+(written, unchanged, skipped by a rule, superseded) and how many rejected (invalid input, refused
+by Campus). The platform adds the two and compares the sum with the source's count for that state
+(airbytehq/airbyte-platform, airbyte-container-orchestrator/.../bookkeeping/
+StateCheckSumCountEventHandler.kt: `recordCount + rejectedRecordCount` against
+`sourceStats.recordCount`), so every record lands in exactly one of them, once. Lines that named no
+stream (an unparseable line) are counted, as rejected, on the next state echoed.
 
 Memory: one small entry per waiting state (its payload and per-stream counters), one per run of
 consecutive positions of one stream, and one byte per position not yet behind an echoed state
@@ -36,9 +40,10 @@ Payload = TypeVar("Payload")
 
 @dataclass(frozen=True, slots=True)
 class DestinationStats:
-    """Airbyte's destinationStats of one echoed state."""
+    """Airbyte's destinationStats of one echoed state: `recordCount` is the accepted records,
+    `rejectedRecordCount` the rejected ones; their sum is every record the state covers."""
 
-    record_count: int
+    record_count: int  # accepted
     rejected_count: int
 
 
@@ -48,7 +53,7 @@ class _Span:
 
     start: int
     open: int = 0
-    records: Counter = field(default_factory=Counter)  # by stream key
+    accepted: Counter = field(default_factory=Counter)  # by stream key
     rejected: Counter = field(default_factory=Counter)
     state: tuple[Any, Hashable | None] | None = None  # (payload, stream key or None for every stream)
 
@@ -70,7 +75,7 @@ class Ledger(Generic[Payload]):
         self._settled_from = 0
         self._run_starts: list[int] = []  # positions where the stream changes, and that stream
         self._run_streams: list[Hashable | None] = []
-        self._since_echo_records: Counter = Counter()
+        self._since_echo_accepted: Counter = Counter()
         self._since_echo_rejected: Counter = Counter()
 
     @property
@@ -116,9 +121,7 @@ class Ledger(Generic[Payload]):
         self._open -= 1
         span = self._spans[bisect_right(self._spans, position, lo=self._first, key=lambda s: s.start) - 1]
         span.open -= 1
-        span.records[stream] += 1
-        if rejected:
-            span.rejected[stream] += 1
+        (span.rejected if rejected else span.accepted)[stream] += 1
 
     def echoable(self) -> list[tuple[Payload, DestinationStats]]:
         """The waiting states that may be echoed now, in order, each with its stats."""
@@ -128,7 +131,7 @@ class Ledger(Generic[Payload]):
         while self._first < len(self._spans) - 1 and self._spans[self._first].open == 0:
             span = self._spans[self._first]
             self._first += 1
-            self._since_echo_records.update(span.records)
+            self._since_echo_accepted.update(span.accepted)
             self._since_echo_rejected.update(span.rejected)
             payload, stream = span.state
             released.append((payload, self._stats_for(stream)))
@@ -142,12 +145,10 @@ class Ledger(Generic[Payload]):
     def _stats_for(self, stream: Hashable | None) -> DestinationStats:
         """A stream's counts since its previous echo (every stream's for a global state), plus the
         lines that named no stream."""
-        keys = [k for k in self._since_echo_records if stream is None or k == stream or k is None]
-        stats = DestinationStats(sum(self._since_echo_records[k] for k in keys),
-                                 sum(self._since_echo_rejected[k] for k in keys))
-        for k in keys:
-            del self._since_echo_records[k]
-            self._since_echo_rejected.pop(k, None)
+        keys = [k for k in self._since_echo_accepted.keys() | self._since_echo_rejected.keys()
+                if stream is None or k == stream or k is None]
+        stats = DestinationStats(sum(self._since_echo_accepted.pop(k, 0) for k in keys),
+                                 sum(self._since_echo_rejected.pop(k, 0) for k in keys))
         return stats
 
     def _compact(self) -> None:

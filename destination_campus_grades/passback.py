@@ -13,12 +13,15 @@ scores in later batches), keeps the last record per primary key (earlier copies 
 most one batch is in flight. Every outcome settles its record's ledger position; the ledger alone
 says which states may be echoed.
 
+Removals wait for the end of the sync (`disappeared.py` decides them, purely): the candidates
+records asked for (removed in Otus, unticked) and, when the input proved itself complete, the
+lineItems of ours no record mentioned; a later copy of an assessment withdraws its candidate.
+The deletes go through the write thread like every other write; their records stay unsettled
+(their states wait) until then.
+
 With a teacher group stream (`teacher_group.py`), assessments and grades are held back, their
 positions unsettled, until the group is complete (every group stream's STREAM_STATUS COMPLETE, or
 the end of the input); then the members are checked and the held records decided in order.
-
-At the end of a full refresh of the assessments that completed, the lineItems of ours that no
-record mentioned are looked for (`disappeared.py`) and, under removal_policy=delete, deleted.
 
 Memory is bounded by: two batches (`batch_size` records being read, one being written), one small
 entry per assessment seen, the roster cache (`roster.py`), the report (counters and a few
@@ -30,16 +33,16 @@ sends the group first holds none).
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Mapping
 
 from campus_oneroster.client import OneRosterClient
 from destination_campus_grades import rules
 from destination_campus_grades.decide import (
     AssessmentEntry, Batch, DecisionContext, decide_batch, not_sent, roster_needs,
 )
-from destination_campus_grades.disappeared import SeenAssessments, disappeared
-from destination_campus_grades.fingerprint import namespace_tag, recorded
+from destination_campus_grades.disappeared import Candidate, RemovalEvidence, RemovalPlan, StreamKey, plan_removals
 from destination_campus_grades.input import IgnoredLine, InvalidLine, RecordLine, StateLine, StreamStatusLine
 from destination_campus_grades.ledger import Ledger
 from destination_campus_grades.plan import PlanSettings, line_item_id
@@ -57,6 +60,7 @@ from destination_campus_grades.teacher_group import TeacherGroup
 from destination_campus_grades.waiting import DEFAULT_IN_MEMORY, HeldBack, WaitingScores
 from destination_campus_grades.work import Removal
 from destination_campus_grades.writer import GradebookWriter, WriteThread
+
 
 DEFAULT_BATCH_SIZE = 5_000
 REJECTED = frozenset({Outcome.INVALID_INPUT, Outcome.REFUSED_BY_CAMPUS})
@@ -82,7 +86,10 @@ class Passback:
     """The destination's work for one sync; see the module docstring for ordering and memory."""
 
     def __init__(self, config: DestinationConfig, client: OneRosterClient, routes: StreamRoutes, *,
+                 assessments_streams: Mapping[StreamKey, bool] | None = None,
                  batch_size: int = DEFAULT_BATCH_SIZE, waiting_in_memory: int = DEFAULT_IN_MEMORY) -> None:
+        """`assessments_streams`: the configured catalog's assessments streams (by stream and
+        namespace) → whether each is configured full refresh."""
         self.ledger: Ledger = Ledger()
         self.report = PassbackReport(dry_run=config.dry_run)
         unused = config.unused_v1p2_settings()
@@ -91,10 +98,11 @@ class Passback:
                                        "speaks 1.1 (set oneroster_version to 1.2 once Campus's connection is 1.2)")
         self._client = client
         self._routes = routes
+        self._context = decision_context(config)
+        self._config = config
         self.group = TeacherGroup.of(config, routes)
         self.report.teacher_group = self.group.summary()
         self._context = decision_context(config, self.group)
-        self._vendor_namespace = config.vendor_namespace
         self._reader = RosterReader(client, version=config.oneroster_version)
         self._writer = GradebookWriter(client, dry_run=config.dry_run)
         self._writes = WriteThread(self._writer)
@@ -102,9 +110,11 @@ class Passback:
         self._pending: list[tuple[int, ParsedRecord]] = []
         self._entries: dict[tuple[str, str], AssessmentEntry] = {}
         self._waiting = WaitingScores(in_memory=waiting_in_memory)
+        self._mentioned: set[str] = set()  # lineItem ids this sync's assessments records mention
+        self._evidence = RemovalEvidence(dict(assessments_streams or {}))
+        self._candidates: dict[str, Candidate] = {}  # removals records asked for, by lineItem sourcedId
         self._members: list[tuple[int, GroupMember]] = []  # group members not applied yet
         self._held_back = HeldBack(in_memory=waiting_in_memory)  # assessments and grades waiting for the group
-        self._seen = SeenAssessments()
         self._incomplete: set[str] = set()  # streams whose last STREAM_STATUS was not COMPLETE
         self.streams_received: set[str] = set()
 
@@ -117,6 +127,8 @@ class Passback:
         elsewhere = role == GROUP_ROLE and line.stream not in self.group.streams  # a group the catalog lacks
         position = self.ledger.receive((line.stream, line.namespace), mapped=role is not None and not elsewhere)
         self.streams_received.add(line.stream)
+        if role is None:
+            self._evidence.unusable_line(line.number)
         if role is None or elsewhere:
             detail = self._routes.unmapped_detail(line.stream) if role is None else \
                 f"stream {line.stream!r} carries teacher group members but is not in the connection's catalog"
@@ -124,6 +136,11 @@ class Passback:
                                         reason=Reason.STREAM_NOT_MAPPED, detail=detail, position=position))
             return
         record, lenient = parse_record(role, line.data)
+        if role == "assessments":
+            if isinstance(record, InvalidRecord):
+                self._evidence.unusable_line(line.number)
+            else:
+                self._evidence.valid_assessments += 1
         if lenient:
             self.report.note(Reason.READ_LENIENTLY, RecordOutcome(
                 role, None, _otus_id(record), detail="read as the field's type: " + ", ".join(lenient)))
@@ -135,6 +152,9 @@ class Passback:
         """An unusable line: one invalid record, by line number, never by content."""
         self.report.count_line("invalid")
         position = self.ledger.receive(line.stream, mapped=False)
+        if line.reason is not Reason.STATE_MALFORMED and (
+                line.stream is None or self._routes.role_of(line.stream[0]) in ("assessments", None)):
+            self._evidence.unusable_line(line.number)
         self._outcome(RecordOutcome("input", Outcome.INVALID_INPUT, f"line {line.number}", reason=line.reason,
                                     position=position))
 
@@ -152,16 +172,16 @@ class Passback:
         """The platform's word on whether a stream completed (a TRACE line: counted as ignored). The
         last teacher group stream's COMPLETE completes the group: what waited for it is decided."""
         self.report.count_line("ignored")
+        self._evidence.status(line.stream, line.complete)
         (self._incomplete.discard if line.complete else self._incomplete.add)(line.stream)
         if line.complete and self.group.stream_complete(line.stream):
             self._complete_group()
             self.flush()
 
-    def finish(self, full_refresh: frozenset[str] | None = None) -> Iterator[None]:
+    def finish(self) -> Iterator[None]:
         """End of input: write what is pending, then decide the scores still waiting (see `decide.py`
-        for the held-lineItem fallback), in chunks; then, when `full_refresh` names the assessments
-        streams (all full refresh), the disappeared assessments. Yields after each settled step, so
-        the caller can echo what the ledger releases before the next write starts."""
+        for the held-lineItem fallback), in chunks, then the removals. Yields after each settled
+        step, so the caller can echo what the ledger releases before the next write starts."""
         self.settle()
         yield
         if self.group.waiting:
@@ -173,35 +193,66 @@ class Passback:
             self._decide_and_submit(Batch(scores=self._last_per_key(chunk)), held_fallback=True)
             self.settle()
             yield
-        if full_refresh is not None:
-            self._remove_disappeared(complete=not (self._incomplete & full_refresh))
+        self._remove()
+        yield
 
-    def _remove_disappeared(self, *, complete: bool) -> None:
-        """`disappeared.py`: lineItems of ours no record mentioned, deleted or listed by removal_policy.
-        Notes only: no input record stands for them, so nothing here settles a position."""
-        why_not = "the assessments stream did not complete" if not complete else self._seen.not_checked_because()
-        if why_not is not None:
-            self.report.note(Reason.REMOVALS_NOT_CHECKED, RecordOutcome("assessments", None, "", detail=why_not))
-            return
-        gone = list(disappeared(self._client.iter_records("/lineItems"), self._seen,
-                                namespace_tag(self._vendor_namespace)))
+    def _remove(self) -> None:
+        """`disappeared.py` decides what to remove; the deletes go through the write thread."""
+        missing = self._evidence.missing()
         delete = self._context.delete_removed
-        sections = [held["class"]["sourcedId"] for held in gone]
-        snapshot = self._reader.snapshot(RosterNeeds(results_on={
-            sid: frozenset(h["sourcedId"] for h, s in zip(gone, sections) if s == sid) for sid in sections})) \
-            if delete else None
-        for held, section_id in zip(gone, sections):
-            otus_id = str(recorded(held).get("otus") or "")
-            if delete:
-                holdings = snapshot.holdings(section_id)
-                results = tuple(holdings.results_of(held["sourcedId"])) if holdings else ()
-                self._writer.remove(Removal(-1, section_id, held["sourcedId"], results, otus_id,
-                                            Reason.ASSESSMENT_DISAPPEARED))
-                outcome, detail = Outcome.DELETED, f"removal_policy delete: deleted with {len(results)} results"
-            else:
-                outcome, detail = Outcome.UNCHANGED, "removal_policy keep: left in Campus"
-            self.report.note(Reason.ASSESSMENT_DISAPPEARED,
-                             RecordOutcome("assessments", outcome, otus_id, held["sourcedId"], detail=detail))
+        if delete or (self._evidence.modes and all(self._evidence.modes.values())):
+            for reason, detail in missing:
+                self.report.note(reason, RecordOutcome("assessments", None, "", detail=detail))
+        candidates = list(self._candidates.values())
+        self._candidates = {}
+        removal = RemovalPlan()
+        if candidates or not missing:
+            removal = plan_removals(candidates, self._client.iter_records("/lineItems"), self._mentioned,
+                                    vendor_namespace=self._config.vendor_namespace, look_for_disappeared=not missing,
+                                    delete=delete, cap=self._config.removal_cap)
+        for sourced_id, why in removal.not_ours:
+            self.report.note(Reason.REMOVAL_NOT_OURS, RecordOutcome("assessments", None, "", sourced_id, detail=why))
+        if delete and removal.held_back:
+            by_cause = Counter(c.reason.value for c in removal.held_back)
+            self.report.note(Reason.REMOVAL_CAP_EXCEEDED, RecordOutcome("assessments", None, "", detail=(
+                f"{len(removal.held_back)} lineItems would have been removed ("
+                + ", ".join(f"{cause} {n}" for cause, n in sorted(by_cause.items()))
+                + f") of the {removal.passed_back} this connection has passed back; the caps are "
+                f"max_removals_per_sync {self._config.max_removals_per_sync} and max_removals_percent "
+                f"{self._config.max_removals_percent}. To confirm, raise them for one sync or delete them in Campus")))
+        for candidate in removal.held_back:
+            held = "removal held back (removal_cap_exceeded)" if delete else "removal_policy keep: left in Campus"
+            self._candidate_outcome(candidate, held)
+        proven = {c.line_item_id for c in removal.held_back} | {c.line_item_id for c in removal.removals}
+        for candidate in candidates:
+            if candidate.line_item_id not in proven:
+                self._candidate_outcome(candidate, "not removed: Campus holds no lineItem of this connection for it")
+        if removal.removals:
+            self._delete(removal.removals)
+
+    def _candidate_outcome(self, candidate: Candidate, detail: str) -> None:
+        """A removal not carried out: the record that asked for it is skipped by its rule; a
+        disappeared one is a note (no input record stands for it)."""
+        outcome = RecordOutcome("assessments", candidate.reason.outcome, candidate.otus_id, candidate.line_item_id,
+                                candidate.reason, detail, candidate.position)
+        if candidate.position is None:
+            self.report.note(candidate.reason, outcome)
+        else:
+            self._outcome(outcome)
+
+    def _delete(self, removals: list[Candidate]) -> None:
+        """Each lineItem with the results Campus holds on it, through the write thread."""
+        results_on: dict[str, set[str]] = {}
+        for c in removals:
+            results_on.setdefault(c.section_id, set()).add(c.line_item_id)
+        snapshot = self._reader.snapshot(RosterNeeds(results_on={s: frozenset(ids) for s, ids in results_on.items()}))
+        work = []
+        for c in removals:
+            holdings = snapshot.holdings(c.section_id)
+            results = tuple(holdings.results_of(c.line_item_id)) if holdings else ()
+            work.append(Removal(c.position, c.section_id, c.line_item_id, results, c.otus_id, c.reason))
+        self._writes.submit([], [], work)
+        self.settle()
 
     def close(self) -> None:
         self._writes.close()
@@ -294,8 +345,10 @@ class Passback:
         self.report.unresolved_categories.update(plan.unresolved_categories)
         for outcome in plan.decided:
             self._outcome(outcome)
-        if plan.line_items or plan.results or plan.removals:
-            self._writes.submit(plan.line_items, plan.results, plan.removals)
+        for candidate in plan.removals:
+            self._candidates[candidate.line_item_id] = candidate
+        if plan.line_items or plan.results:
+            self._writes.submit(plan.line_items, plan.results, [])
 
     def _last_per_key(self, records: Iterable[tuple[int, ParsedRecord]]) -> list[tuple[int, ParsedRecord]]:
         """The last record per primary key, in position order; the earlier copies are settled as superseded."""
@@ -311,20 +364,32 @@ class Passback:
         return sorted(latest.values(), key=lambda item: item[0])
 
     def _mention(self, record: ParsedRecord) -> None:
-        """Which lineItems this sync's assessments records mention (for `disappeared.py`)."""
-        if isinstance(record, Assessment):
-            self._seen.mention(line_item_id(self._context.settings.namespace, *record.key))
-        elif isinstance(record, InvalidRecord) and record.role == "assessments":
-            if record.assessment_key is None:
-                self._seen.without_ids += 1
-            else:
-                self._seen.mention(line_item_id(self._context.settings.namespace, *record.assessment_key))
+        """Which lineItems this sync's assessments records mention (for `disappeared.py`). A later
+        copy of an assessment withdraws the removal an earlier copy asked for (superseded, as within
+        a batch): nothing is deleted and then created again."""
+        mentioned = self._line_item_of(record)
+        if mentioned is None:
+            return
+        self._mentioned.add(mentioned)
+        candidate = self._candidates.pop(mentioned, None)
+        if candidate is not None:
+            self._outcome(RecordOutcome("assessments", Outcome.SKIPPED_BY_RULE, candidate.otus_id,
+                                        candidate.line_item_id, Reason.SUPERSEDED,
+                                        "a later record for it arrived: not removed", candidate.position))
+
+    def _line_item_of(self, record: ParsedRecord) -> str | None:
+        """The lineItem an assessments record (valid, or invalid with its ids) stands for."""
+        key = record.key if isinstance(record, Assessment) else \
+            record.assessment_key if isinstance(record, InvalidRecord) else None
+        return line_item_id(self._context.settings.namespace, *key) if key is not None else None
 
     # -- outcomes ---------------------------------------------------------------------------
 
     def _outcome(self, outcome: RecordOutcome) -> None:
+        """Report an outcome and settle its record's position (a disappeared lineItem has none)."""
         self.report.add(outcome)
-        self.ledger.settle(outcome.position, rejected=outcome.outcome in REJECTED)
+        if outcome.position is not None:
+            self.ledger.settle(outcome.position, rejected=outcome.outcome in REJECTED)
 
     def _invalid(self, position: int, record: InvalidRecord) -> None:
         detail = f"{record.field}: {record.detail}" if record.field and not record.detail.startswith(record.field) \

@@ -12,7 +12,9 @@ as null.
 The scale: a lineItem's `resultValueMax` is the assessment's points possible when Otus knows it,
 else 100; a result's `score` is on that scale (the points, or percent × max ÷ 100), so score ÷
 resultValueMax is always the student's fraction: 36 of 40 points and 90 % of a percent-graded
-assessment without points both show as 90 %. The percent Otus sent also travels in
+assessment without points both show as 90 %. When Campus keeps a teacher's resultValueMax
+(`campus_edits: keep`), scores are written on that scale: 19 of Otus's 20 on a lineItem the teacher
+halved to 10 is 9.5, still 95 %. The percent Otus sent also travels in
 `metadata[percent_metadata_key]` (rule 7).
 
 Every body carries its fingerprint (`fingerprint.stamp`): what Otus said, field by field, so the
@@ -129,9 +131,11 @@ def result_value_max(assessment: Assessment) -> float:
 
 def score_on_scale(points: float | None, percent: float | None, points_possible: float | None,
                    scale: float) -> float | None:
-    """The result's score on its lineItem's scale: the points when they are on it, else the percent of it."""
+    """The result's score on its lineItem's scale: the points (rescaled when Campus holds another
+    scale than Otus's points possible, e.g. a teacher halved it), else the percent of it."""
     if points is not None and points_possible is not None:
-        return points
+        return points if scale == points_possible or not points_possible else \
+            round(points * scale / points_possible, SCORE_DECIMALS)
     if percent is not None:
         return round(percent * scale / PERCENT_SCALE, SCORE_DECIMALS)
     return None

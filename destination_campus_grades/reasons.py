@@ -207,12 +207,38 @@ class Reason(str, Enum):
     ASSESSMENT_DISAPPEARED = (
         "assessment_disappeared", None,
         "This connector passed the assessment back earlier, but it is no longer in the Otus export (a "
-        "full refresh). removal_policy delete removes it and its scores from Campus; keep lists it here "
-        "for the teacher or admin to delete in Campus, or to restore in Otus.")
-    REMOVALS_NOT_CHECKED = (
-        "removals_not_checked", None,
-        "Disappeared assessments were not looked for in this sync: see the detail (the assessments stream "
-        "did not complete, sent no records, or sent records without ids). Nothing was removed.")
+        "full refresh that proved complete). removal_policy delete removes it and its scores from Campus "
+        "(within the removal caps); keep lists it here for the teacher or admin to delete in Campus, or "
+        "to restore in Otus.")
+    # Removals held back: the evidence a deletion needs was missing (the destination page's "When a deletion happens").
+    REMOVAL_NOT_FULL_REFRESH = (
+        "removal_not_full_refresh", None,
+        "Disappeared assessments were not looked for: an assessments stream is not configured full refresh "
+        "(an incremental sync sends only what changed). Nothing was removed for disappearing.")
+    REMOVAL_STREAM_NOT_COMPLETE = (
+        "removal_stream_not_complete", None,
+        "Disappeared assessments were not looked for: the platform did not say that the assessments stream "
+        "completed (no COMPLETE stream status, or a later INCOMPLETE one), so the export may be cut short. "
+        "Nothing was removed for disappearing; check the source's logs.")
+    REMOVAL_INPUT_UNUSABLE = (
+        "removal_input_unusable", None,
+        "Disappeared assessments were not looked for: lines that could be assessments were unusable (see the "
+        "invalid lines and stream_not_mapped in this report), and one of them may be an assessment that only "
+        "looks gone. Nothing was removed for disappearing; fix those lines.")
+    REMOVAL_NO_VALID_ASSESSMENT = (
+        "removal_no_valid_assessment", None,
+        "Disappeared assessments were not looked for: no valid assessment arrived, which is a broken or "
+        "mis-mapped export rather than every assessment deleted. Nothing was removed for disappearing.")
+    REMOVAL_CAP_EXCEEDED = (
+        "removal_cap_exceeded", None,
+        "This sync would have removed more assignments than max_removals_per_sync or max_removals_percent "
+        "allow, so it removed none (the examples are some of them). If they really are gone from Otus, raise "
+        "the cap for one sync, or delete them in Campus; otherwise fix the export.")
+    REMOVAL_NOT_OURS = (
+        "removal_not_ours", None,
+        "A lineItem carries this connector's namespace tag, but its sourcedId is not the one derived from the "
+        "Otus ids it records (copied in Campus with its metadata, or written by someone else): it is never "
+        "removed or changed by this connector.")
     # Campus refused the write (the destination page's rule 8): Campus's own description is kept in the report.
     GRADING_WINDOW_CLOSED = (
         "grading_window_closed", Outcome.REFUSED_BY_CAMPUS,
@@ -234,6 +260,11 @@ class Reason(str, Enum):
         "duplicate_title", Outcome.REFUSED_BY_CAMPUS,
         "Another assessment of the section already has this title in Campus: rename one of them in "
         "Otus (or in Campus) so each assessment of a section has its own title.")
+    CAMPUS_EDIT_REFUSED = (
+        "campus_edit_refused", Outcome.REFUSED_BY_CAMPUS,
+        "Campus refused to update the assignment because of a value a teacher changed in Campus and "
+        "campus_edits: keep kept (named in the detail, e.g. a due date outside the term): correct it in "
+        "Campus, or set campus_edits to overwrite. The assignment's scores were still passed back.")
     CATEGORY_NOT_RESOLVED = (
         "category_not_resolved", Outcome.REFUSED_BY_CAMPUS,
         "OneRoster requires a category on every assignment and none was found for this one: the class has "

@@ -77,6 +77,19 @@ class Assessment:
         return self.assigned_at or self.go_live_at
 
 
+ASSESSMENT_ID_PREFIX, SECTION_ID_SEPARATOR = "assessment_id=", " section_id="
+
+
+def assessment_ids(otus_id: str) -> tuple[str, str] | None:
+    """The (assessment_id, section_id) an `Assessment.otus_id` was made of, or None. Ids holding
+    the separator read ambiguously; the removal rule checks the pair against the lineItem's
+    sourcedId, so a wrong reading can only fail to prove ownership."""
+    if not otus_id.startswith(ASSESSMENT_ID_PREFIX) or SECTION_ID_SEPARATOR not in otus_id:
+        return None
+    assessment_id, _, section_id = otus_id[len(ASSESSMENT_ID_PREFIX):].rpartition(SECTION_ID_SEPARATOR)
+    return (assessment_id, section_id) if assessment_id and section_id else None
+
+
 @dataclass(frozen=True, slots=True)
 class Score:
     """One student's score on one assessment in one section (becomes one Campus result)."""
@@ -257,7 +270,7 @@ def read_leniently(role: str, data: Mapping[str, Any]) -> tuple[Mapping[str, Any
 def record_id(role: str, data: Mapping[str, Any]) -> str:
     """A readable identity of a record for the report, built from whatever ids it carries."""
     keys = KEY_FIELDS.get(role, ())
-    parts = [f"{k}={data.get(k)!s}" for k in keys] if isinstance(data, Mapping) else []
+    parts = [f"{k}={'(missing)' if data.get(k) is None else data[k]}" for k in keys] if isinstance(data, Mapping) else []
     return " ".join(parts) or "<record without ids>"
 
 

@@ -45,7 +45,11 @@ class StreamRoutes:
 
     def role_of(self, stream: str) -> str | None:
         """The destination object the connection maps the stream onto (None if that is no role of
-        ours), else its stream_roles entry, else its own name if that is a role."""
+        ours), else its stream_roles entry, else its own name if that is a role; None for a stream the
+        configured catalog does not hold (the platform sends only configured streams, so such records
+        are not the connection's: never passed back by name)."""
+        if self.catalog_streams and stream not in self.catalog_streams:
+            return None
         object_name = self.object_names.get(stream)
         if object_name is not None:
             return object_name if object_name in STREAM_ROLES else None
@@ -53,6 +57,8 @@ class StreamRoutes:
 
     def unmapped_detail(self, stream: str) -> str:
         """Why a stream's records are not passed back, for the report."""
+        if self.catalog_streams and stream not in self.catalog_streams:
+            return f"stream {stream!r} is not in the connection's configured catalog"
         object_name = self.object_names.get(stream)
         if object_name:
             return f"stream {stream!r} is mapped onto {object_name!r}, which is not one of this destination's objects"

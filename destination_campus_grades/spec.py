@@ -8,17 +8,26 @@ value means, where the value comes from.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import ClassVar, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from campus_oneroster.config import ConnectionConfig
 from destination_campus_grades.diff import CampusEdits
+from destination_campus_grades.disappeared import RemovalCap
 from destination_campus_grades.district_days import DistrictCalendar, LineItemDateFormat, time_zone
 
 DOCUMENTATION_URL = "https://docs.airbyte.com/integrations/destinations/campus-grades"
 DEFAULT_VENDOR_NAMESPACE = "otus.campus-passback"
+DEFAULT_MAX_REMOVALS = 20
+DEFAULT_MAX_REMOVALS_PERCENT = 25
+NAMESPACE_FOR_DELETE = (
+    "removal_policy delete needs vendor_namespace set explicitly for this connection: a connection deletes "
+    "only lineItems its own namespace wrote, and the default is shared by every connection left on it (a "
+    "second connection to the district would delete the first one's assignments). Enter a namespace of this "
+    "connection's own; if it already passed back under the default and no other connection to the district "
+    "uses that, enter otus.campus-passback")
 StreamRole = Literal["assessments", "scores", "grades", "teacher_group"]
 STREAM_ROLES: tuple[str, ...] = ("assessments", "scores", "grades", "teacher_group")
 GROUP_ROLE = "teacher_group"  # optional: Otus's Gradebook Passback Teacher Group, one record per member
@@ -67,7 +76,30 @@ class CategoryMapping(BaseModel):
 
 
 class DestinationConfig(ConnectionConfig):
-    """Connection settings plus the passback policy the rules apply."""
+    """Connection settings plus the passback policy the rules apply.
+
+    The vendor pair, optional for the source's roster-only use, is required here: every call the
+    destination makes to the gradebook carries it, and Campus refuses each one without it, so
+    `check` fails without it. Required, the form shows it among the connection fields rather than
+    under "Optional fields".
+    """
+
+    vendor_key: str = Field(
+        min_length=1,
+        title="Vendor key (gradebook)",
+        description=(
+            "The Digital Learning Partner vendor key for Campus's gradebook endpoints (categories, "
+            "lineItems, results), sent as the x-vendor-authorization header. Required: Campus refuses "
+            "every gradebook call without it. Campus shows it with the Grade Book Sync connection."
+        ),
+        json_schema_extra={"order": 2},
+    )
+    vendor_secret: SecretStr = Field(
+        min_length=1,
+        title="Vendor secret (gradebook)",
+        description="The vendor secret that goes with the vendor key. Required, like the key.",
+        json_schema_extra={"order": 3, "airbyte_secret": True},
+    )
 
     # OneRoster 1.2 token scopes: read the roster and the gradebook, upsert and delete in it.
     token_scopes: ClassVar[tuple[str, ...]] = ("roster.readonly", "gradebook.readonly", "gradebook.createput",
@@ -142,7 +174,9 @@ class DestinationConfig(ConnectionConfig):
         description=(
             "Seed of the lineItem and result sourcedIds this connector writes: the same Otus ids always "
             "give the same Campus ids, so re-running never duplicates. Never change it after the first "
-            "sync, or every assessment is written again under new ids."
+            "sync, or every assessment is written again under new ids. Required with removal_policy "
+            "delete: give each connection to a district its own (e.g. otus.<district>.<connection>), "
+            "since a connection deletes only what its own namespace wrote."
         ),
         json_schema_extra={"order": 14},
     )
@@ -175,9 +209,35 @@ class DestinationConfig(ConnectionConfig):
             "When an assessment already passed back arrives removed in Otus or with 'Include in final "
             "grade' unticked, or (in a full refresh that completes) no longer arrives at all: keep "
             "(default) leaves what Campus holds, as Otus does, and lists it in the report; delete "
-            "removes the Campus assignment and its scores."
+            "removes the Campus assignment and its scores, only on the evidence the destination page lists "
+            "(a complete full refresh, lineItems provably written by this connection, within the removal caps). "
+            "delete requires this connection's own vendor_namespace."
         ),
         json_schema_extra={"order": 17},
+    )
+    max_removals_per_sync: int = Field(
+        default=DEFAULT_MAX_REMOVALS,
+        ge=0,
+        le=100_000,
+        title="Most lineItems one sync may remove",
+        description=(
+            "Under removal_policy delete: when one sync would remove more assignments than this, it removes "
+            "none and the report says how many it would have. To confirm, raise it for one sync (or delete "
+            "them in Campus yourself), then set it back."
+        ),
+        json_schema_extra={"order": 25},
+    )
+    max_removals_percent: int = Field(
+        default=DEFAULT_MAX_REMOVALS_PERCENT,
+        ge=0,
+        le=100,
+        title="Largest share one sync may remove (percent)",
+        description=(
+            "Under removal_policy delete: when one sync would remove more than this percent of the "
+            "assignments this connection has passed back, it removes none and the report says how many it "
+            "would have. To confirm, raise it for one sync, then set it back."
+        ),
+        json_schema_extra={"order": 26},
     )
     percent_metadata_key: str = Field(
         default="percent",
@@ -257,8 +317,33 @@ class DestinationConfig(ConnectionConfig):
             "learningObjectiveSet. Whether Campus accepts standards this way is unverified: try it on "
             "one class, in a dry run first."
         ),
-        json_schema_extra={"order": 25},
+        json_schema_extra={"order": 27},
     )
+
+    report_file: Optional[str] = Field(
+        default=None,
+        title="Report file",
+        description=(
+            "Also write each sync's passback report to this file (a path; relative to the working "
+            "directory), replacing the previous one. For PyAirbyte and the console script, which keep "
+            "a connector's log lines in a log file; on an Airbyte platform leave it empty and read the "
+            "report in the sync's logs."
+        ),
+        examples=["passback-report.txt"],
+        json_schema_extra={"order": 30, "airbyte_hidden": True},
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _namespace_explicit_for_delete(cls, data: object) -> object:
+        """Deleting rests on ownership, and a namespace left on the shared default proves none."""
+        if isinstance(data, dict) and data.get("removal_policy") == "delete" and not data.get("vendor_namespace"):
+            raise ValueError(NAMESPACE_FOR_DELETE)
+        return data
+
+    @property
+    def removal_cap(self) -> RemovalCap:
+        return RemovalCap(self.max_removals_per_sync, self.max_removals_percent)
 
     def unused_v1p2_settings(self) -> list[str]:
         """1.2-only settings set on a 1.1 connection: not used, and the report says so (never silently)."""
@@ -272,7 +357,7 @@ class DestinationConfig(ConnectionConfig):
         time_zone(value)
         return value.strip()
 
-    @field_validator("letter_grade_metadata_key", "default_category_id")
+    @field_validator("letter_grade_metadata_key", "default_category_id", "report_file")
     @classmethod
     def _blank_is_none(cls, value: Optional[str]) -> Optional[str]:
         """An emptied form field means the default (the letter in score; the provider's category)."""
@@ -298,9 +383,6 @@ class DestinationConfig(ConnectionConfig):
         """Otus category → Campus category sourcedId."""
         return {entry.otus_category: entry.campus_category_id for entry in self.category_map}
 
-    def today(self) -> date:
-        """Today in the district (the day the key's expiration date is compared with)."""
-        return datetime.now(self.calendar.zone).date()
 
 
 def _unique(entries: list, key: str, setting: str) -> list:

@@ -26,6 +26,7 @@ class LineItemWork:
     position: int  # of the assessment record in the ledger
     plan: LineItemPlan
     change: Change
+    kept: tuple[str, ...] = ()  # fields the body carries as a teacher changed them in Campus
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +40,9 @@ class ResultWork:
 
 @dataclass(frozen=True, slots=True)
 class Removal:
-    """An assessment Campus holds that Otus removed, under removal_policy=delete."""
+    """A lineItem to delete with its results (`disappeared.py` decided it), under removal_policy=delete."""
 
-    position: int
+    position: int | None  # of the record that asked for it; None for a disappeared assessment
     section_id: str
     line_item_id: str
     result_ids: tuple[str, ...]

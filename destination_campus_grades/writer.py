@@ -1,8 +1,11 @@
 """Carries out a batch's plan through the client and says what happened to every record.
 
 Order: every lineItem that changed is PUT first (concurrently, bounded by the client), then
-every result whose lineItem Campus holds; results of a lineItem Campus refused are recorded as
-refused with the lineItem's reason and never attempted. A Campus refusal (4xx invalid data, or an
+every result whose lineItem Campus holds; results of a lineItem Campus refused to create are
+recorded as refused with the lineItem's reason and never attempted. A refused *update* of a
+lineItem Campus already holds blocks nothing: its results are written against what Campus holds,
+and when the update carried a teacher's edit kept from Campus (`campus_edits: keep`, e.g. a due
+date outside the term), the refusal is `campus_edit_refused`, naming the edit. A Campus refusal (4xx invalid data, or an
 unknown object) is an outcome with Campus's own words, and the rest of the batch carries on.
 Anything else that fails after the client's retries (5xx, 429, drops, credentials) propagates:
 the sync must fail before the next state is echoed, so the platform's retry resumes without loss.
@@ -54,7 +57,10 @@ class GradebookWriter:
         for work, refusal in zip(line_items, self._each(self._put_line_item, line_items)):
             plan = work.plan
             if refusal is not None:
-                refused[plan.sourced_id] = done.refused_line_items[(plan.assessment_id, plan.section_id)] = refusal
+                if work.change is Change.UPDATE:  # Campus holds it: its results are written all the same
+                    refusal = _refused_update(work, refusal)
+                else:
+                    refused[plan.sourced_id] = done.refused_line_items[(plan.assessment_id, plan.section_id)] = refusal
                 done.outcomes.append(RecordOutcome("assessments", Outcome.REFUSED_BY_CAMPUS, plan.otus_id,
                                                    plan.sourced_id, refusal.reason, refusal.description, work.position))
             else:
@@ -72,7 +78,7 @@ class GradebookWriter:
                 done.outcomes.append(self._written(work.role, work.change, work.plan, work.position))
                 done.written.append(Written(work.plan.section_id, "results", work.plan.sourced_id, work.plan.body))
         for removal in removals:
-            self.remove(removal)
+            self._remove(removal)
             done.outcomes.append(RecordOutcome("assessments", Outcome.DELETED, removal.otus_id, removal.line_item_id,
                                                removal.reason, f"deleted with {len(removal.result_ids)} results",
                                                removal.position))
@@ -110,7 +116,7 @@ class GradebookWriter:
             self._unstamped.add(plan.sourced_id)
         return None
 
-    def remove(self, removal: Removal) -> None:
+    def _remove(self, removal: Removal) -> None:
         """Delete a lineItem's results, then the lineItem (nothing is sent in a dry run)."""
         if not self._dry_run:
             list(self._client.map_concurrent(self._client.delete, [f"/results/{path_segment(r)}" for r in removal.result_ids]))
@@ -120,6 +126,17 @@ class GradebookWriter:
     def _refused(work: ResultWork, refusal: Refusal) -> RecordOutcome:
         return RecordOutcome(work.role, Outcome.REFUSED_BY_CAMPUS, work.plan.otus_id, work.plan.sourced_id,
                              refusal.reason, refusal.description, work.position)
+
+
+def _refused_update(work: LineItemWork, refusal: Refusal) -> Refusal:
+    """A refused update of a lineItem Campus already holds: its scores still pass back; when the body
+    carried a teacher's Campus edit, the refusal names that edit (it is what Campus refuses, not Otus)."""
+    scores = "the lineItem Campus holds is left as it is and its scores were still passed back"
+    if not work.kept:
+        return Refusal(refusal.reason, f"{scores}. Campus says: {refusal.description}")
+    return Refusal(Reason.CAMPUS_EDIT_REFUSED,
+                   f"the update carried the teacher's Campus edit of {', '.join(work.kept)} (campus_edits: keep); "
+                   f"{scores}. Campus says: {refusal.description}")
 
 
 class WriteThread:

@@ -78,13 +78,23 @@ def test_soak_a_hundred_page_patterns_read_every_record_once(provider, reference
     reads_every_record_once(provider, reference, **case)
 
 
-@pytest.mark.parametrize("endless_next", [False, True])
-def test_a_provider_ignoring_offset_fails_naming_the_collection_before_any_duplicate(provider, endless_next) -> None:
-    provider.set(ignore_offset=True, endless_next=endless_next)
+def ids_before_refusal(provider: HostileProvider, match: str, **misbehaviour) -> list[str]:
+    """The sourcedIds yielded before the client refuses the provider's paging (with `match`)."""
+    provider.set(**misbehaviour)
     client = OneRosterClient(ConnectionConfig.model_validate(provider.connection_config(page_size=10)))
     seen: list[str] = []
-    with pytest.raises(RunawayPagingError, match=r"GET /users.*ignores offset"):
+    with pytest.raises(RunawayPagingError, match=match):
         for page in client.iter_pages("/users"):
             seen += [record["sourcedId"] for record in page.records]
     client.close()
+    return seen
+
+
+@pytest.mark.parametrize("endless_next", [False, True])
+def test_a_provider_ignoring_offset_fails_naming_the_collection_before_any_duplicate(provider, endless_next) -> None:
+    seen = ids_before_refusal(provider, r"GET /users.*ignores offset", ignore_offset=True, endless_next=endless_next)
     assert len(seen) == len(set(seen)) == 10
+
+
+def test_a_page_longer_than_the_limit_asked_fails_before_any_of_it_is_yielded(provider) -> None:
+    assert ids_before_refusal(provider, r"GET /users.*more than the limit of 10 asked", ignore_limit=True) == []

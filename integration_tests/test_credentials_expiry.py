@@ -6,22 +6,18 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from campus_oneroster.expiry import expired_message, expiry_warning
 from integration_tests.source_cli import catalog, configured_catalog, run_source  # noqa: F401 (catalog is a fixture)
 from integration_tests.destination_cli import connection_status, run_destination, run_verb
-from otus_export.sample import DISTRICT_TIME_ZONE, sample_export
+from otus_export.sample import sample_export
 
 
 def utc_today() -> date:
+    """The day both connectors compare credentials_expire_on with (`campus_oneroster.expiry.today`)."""
     return datetime.now(timezone.utc).date()
-
-
-def district_today() -> date:
-    return datetime.now(ZoneInfo(DISTRICT_TIME_ZONE)).date()
 
 
 def test_expiry_boundaries() -> None:
@@ -62,16 +58,19 @@ def test_source_check_passes_before_the_date_and_read_is_quiet_beyond_30_days(sa
     assert not [m for m in quiet.of_type("LOG") if "credentials_expire_on" in m["log"]["message"]]
 
 
-def test_destination_check_fails_on_the_date_and_the_report_opens_with_the_days_left(
+def test_destination_check_and_write_fail_on_the_date_itself_and_the_report_opens_with_the_days_left(
         sandbox, district_cache, tmp_path: Path) -> None:
+    """The same day as the source's (UTC), so both connectors stop on the day itself; `write` too."""
     export = sample_export(district_cache("tiny"))
-    expired = sandbox.connection_config(**export.config_values(),
-                                        credentials_expire_on=(district_today() - timedelta(days=1)).isoformat())
+    expired = sandbox.connection_config(**export.config_values(), credentials_expire_on=utc_today().isoformat())
     status = connection_status(run_verb("check", expired, tmp_path))
-    assert status["status"] == "FAILED" and str(district_today() - timedelta(days=1)) in status["message"]
+    assert status["status"] == "FAILED" and str(utc_today()) in status["message"]
+    refused = run_destination(expired, export.records[:5], tmp_path)
+    assert refused.returncode != 0 and refused.errors[0]["failure_type"] == "config_error"
+    assert "Renew Secret" in refused.errors[0]["message"]
     assert sandbox.stats.requests == 0  # failed before Campus was asked: the key still works there
 
-    soon = {**expired, "credentials_expire_on": (district_today() + timedelta(days=3)).isoformat()}
+    soon = {**expired, "credentials_expire_on": (utc_today() + timedelta(days=3)).isoformat()}
     run = run_destination(soon, export.records[:5], tmp_path)
     assert run.returncode == 0, run.stderr[-2000:]
     report_lines = [line for line in run.logs if line.startswith("NOTICE") or line.startswith("Passback report")]
@@ -84,5 +83,5 @@ def test_destination_check_fails_on_the_date_and_the_report_opens_with_the_days_
 def test_destination_check_passes_before_the_date(sandbox, district_cache, tmp_path: Path) -> None:
     export = sample_export(district_cache("tiny"))
     soon = sandbox.connection_config(**export.config_values(),
-                                     credentials_expire_on=(district_today() + timedelta(days=3)).isoformat())
+                                     credentials_expire_on=(utc_today() + timedelta(days=3)).isoformat())
     assert connection_status(run_verb("check", soon, tmp_path))["status"] == "SUCCEEDED"

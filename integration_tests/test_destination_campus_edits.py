@@ -159,3 +159,37 @@ def test_check_says_campus_keeps_the_fingerprint(sandbox, passed_back, tmp_path:
     assert status["status"] == "SUCCEEDED" and "Campus keeps the passback fingerprint" in status["message"]
     other = connection_status(run_verb("check", {**config, "vendor_namespace": "another.vendor"}, tmp_path))
     assert "No recent lineItem" in other["message"], "another namespace's fingerprints are not ours"
+
+
+def test_a_teacher_halved_scale_is_kept_and_the_fraction_stays_true(sandbox, passed_back, tmp_path: Path) -> None:
+    """campus_edits keep + a teacher's resultValueMax 20 → 10: Otus's 19/20 is written as 9.5 of 10 (95 %)."""
+    records, config = passed_back
+    (lid,) = sandbox.state.line_items
+    assessment = next(r for s, r in records if s == "assessments")
+    sandbox.edit_as_teacher(lid, resultValueMax=assessment["points_possible"] / 2)
+    changed = copy.deepcopy(records)
+    rid, score = first_result(sandbox, changed)
+    score["points"] = assessment["points_possible"] - 1
+    run, _ = sync(sandbox, config, changed, tmp_path)
+    held, result = sandbox.state.line_items[lid], sandbox.state.results[rid]
+    assert held["resultValueMax"] == assessment["points_possible"] / 2 and run.reason_count("campus_edit_kept") == 1
+    assert result["score"] / held["resultValueMax"] == pytest.approx(score["points"] / assessment["points_possible"])
+    others = [r for i, r in sandbox.state.results.items() if i != rid]
+    assert all(r["score"] <= held["resultValueMax"] for r in others), "every score moved onto the teacher's scale"
+
+
+def test_a_refused_update_of_a_held_line_item_does_not_block_its_scores(sandbox, passed_back, tmp_path: Path) -> None:
+    """A kept teacher due date outside the term: Campus refuses the merged lineItem PUT, the regrade still lands."""
+    records, config = passed_back
+    (lid,) = sandbox.state.line_items
+    sandbox.edit_as_teacher(lid, dueDate="2027-08-01T23:59:00-05:00")  # after the school year
+    changed = copy.deepcopy(records)
+    next(r for s, r in changed if s == "assessments")["title"] = "Renamed in Otus"
+    rid, score = first_result(sandbox, changed)
+    score["points"] = otus_regrade(score)
+    run, _ = sync(sandbox, config, changed, tmp_path)
+    assert sandbox.state.results[rid]["score"] == score["points"], "the regrade was written"
+    (example,) = examples(run, "campus_edit_refused")
+    assert example["campus_id"] == lid and "Campus edit of dueDate" in example["detail"]
+    assert "scores were still passed back" in example["detail"]
+    assert run.report["by_role"]["scores"].get("refused_by_campus", 0) == 0

@@ -33,7 +33,7 @@ def test_check_succeeds_without_writing(sandbox, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("variant", "expected"), [
     ("roster_only", "Grade Book"),
-    ("no_vendor", "vendor key and secret"),
+    ("no_vendor", "'vendor_key' is a required property"),
     ("renewed_secret", "Renew Secret"),
     ("wrong_base_url", "/ims/oneroster/v1p1"),
     ("unreachable", "Cannot reach"),

@@ -96,7 +96,7 @@ def test_every_unusable_line_is_one_invalid_line_by_number_and_the_sync_goes_on(
     # the state covers lines 1-18: its scores and the lines that named no stream (a STREAM state
     # counts its own stream; the assessment and the unmapped view are other streams)
     (state,) = run.states
-    assert state["destinationStats"] == {"recordCount": 14.0, "rejectedRecordCount": 11.0}
+    assert state["destinationStats"] == {"recordCount": 3.0, "rejectedRecordCount": 11.0}
 
 
 def test_the_last_of_ten_copies_of_a_score_wins_and_the_others_are_superseded(sandbox, tmp_path: Path) -> None:
@@ -185,7 +185,7 @@ def test_a_forbidden_section_is_reported_and_the_others_pass_back(make_sandbox, 
     assert {li["class"]["sourcedId"] for li in sb.state.line_items.values()} == {records[4][1]["section_id"]}
     assert len(sb.state.results) == 3
     (state,) = run.states  # a STREAM state of scores: it counts the scores
-    assert state["destinationStats"] == {"recordCount": 6.0, "rejectedRecordCount": 3.0}
+    assert state["destinationStats"] == {"recordCount": 3.0, "rejectedRecordCount": 3.0}
 
 
 def test_every_echoed_state_carries_destination_stats(sandbox, tmp_path: Path) -> None:
@@ -196,8 +196,9 @@ def test_every_echoed_state_carries_destination_stats(sandbox, tmp_path: Path) -
     assert run.returncode == 0, run.stderr[-2000:]
     stats = [state["destinationStats"] for state in run.states]
     assert len(stats) == 4 and all(isinstance(s["recordCount"], float) for s in stats)
-    # STREAM states of scores: each counts the scores since the previous one (not the assessments)
-    assert [s["recordCount"] for s in stats] == [3.0, 3.0, 4.0, 0.0]
+    # STREAM states of scores: each counts the scores since the previous one (not the assessments),
+    # accepted in recordCount, rejected in rejectedRecordCount
+    assert [s["recordCount"] for s in stats] == [2.0, 3.0, 3.0, 0.0]
     assert [s["rejectedRecordCount"] for s in stats] == [1.0, 0.0, 1.0, 0.0]
     assert [state["stream"]["stream_state"] for state in run.states] == [
         {"position": 4}, {"position": 8}, {"position": 12}, {"position": 12}]
@@ -215,7 +216,8 @@ def test_a_state_after_every_record_still_writes_in_batches(make_sandbox, tmp_pa
     assert each.report["totals"] == batched.report["totals"]
     assert len(each.states) == len(records) + 1
     assert [s["stream"]["stream_state"]["position"] for s in each.states] == [*range(1, 45), 44]
-    assert sum(s["destinationStats"]["recordCount"] for s in each.states) == len(records) - 4  # the scores
+    assert sum(s["destinationStats"]["recordCount"] + s["destinationStats"]["rejectedRecordCount"]
+               for s in each.states) == len(records) - 4  # the scores
     # batches are what arrived while the previous one was written, not one record per state
     assert each_sb.stats.peak_concurrent_writes >= 3
     assert sorted(r["score"] for r in each_sb.state.results.values()) == \

@@ -143,7 +143,7 @@ def test_every_line_is_accounted_for_and_no_state_overtakes_its_records(campus, 
     assert sum(report["totals"].values()) == report["input"]["records"] + report["input"]["invalid"] == sum(counted)
     states = [n for n, e in enumerate(stream) if e.kind == "state"]
     assert [n for n, _ in echoed] == states, "every state is echoed once, in order"
-    assert sum(e.stats.record_count for _, e in echoed) == sum(counted)
+    assert sum(e.stats.record_count + e.stats.rejected_count for _, e in echoed) == sum(counted)
     assert sum(e.stats.rejected_count for _, e in echoed) == \
         report["totals"]["invalid_input"] + report["totals"]["refused_by_campus"]
     for (k, m), (_, copy) in last_copy.items():

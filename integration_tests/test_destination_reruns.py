@@ -21,7 +21,7 @@ from destination_campus_grades.input import RecordLine, StateLine
 from destination_campus_grades.passback import Passback
 from destination_campus_grades.reasons import Outcome
 from destination_campus_grades.routing import StreamRoutes
-from destination_campus_grades.spec import DestinationConfig
+from destination_campus_grades.spec import DEFAULT_VENDOR_NAMESPACE, DestinationConfig
 from integration_tests.destination_cli import catalog, run_destination, state_message
 from integration_tests.test_destination_rules import campus_ids
 from otus_export import bulk_export, sample_export
@@ -114,11 +114,13 @@ def test_removal_policy_delete_removes_what_was_passed_back(sandbox, tmp_path: P
     next(r for s, r in removed if s == "assessments" and r.get("assessment_id") == "points")["state"] = "deleted"
     kept = run_destination(config, removed, tmp_path)
     assert line_item in sandbox.state.line_items and kept.report["totals"]["deleted"] == 0
-    deleted = run_destination({**config, "removal_policy": "delete"}, removed, tmp_path)
+    deleted = run_destination({**config, "removal_policy": "delete", "vendor_namespace": DEFAULT_VENDOR_NAMESPACE,
+                               "max_removals_percent": 100}, removed, tmp_path)
     assert line_item not in sandbox.state.line_items
     assert not set(held_results) & set(sandbox.state.results)
     assert deleted.report["totals"]["deleted"] == 1 and sandbox.stats.deletes == 5
     assert deleted.report["writes"]["DELETE"] == 5
+    assert deleted.report["deleted"]["by_cause"] == {"assessment_deleted": {"count": 1, "line_items": [line_item]}}
 
 
 def test_state_after_a_waiting_score_is_held_until_its_assessment_is_written(sandbox) -> None:
@@ -178,6 +180,6 @@ def test_scores_before_every_assessment_spill_and_still_pass_back(sandbox) -> No
         finally:
             run.close()
     assert [state for state, _ in echoed] == list(range(1, 67))
-    assert sum(stats.record_count for _, stats in echoed) == 66
+    assert sum(stats.record_count + stats.rejected_count for _, stats in echoed) == 66
     assert run.report.totals[Outcome.CREATED] == 66 and sum(run.report.totals.values()) == 66
     assert len(sandbox.state.results) == 60

@@ -154,9 +154,14 @@ def test_unmapped_stream_is_counted_and_mapped_stream_is_written(sandbox, distri
     export = sample_export(district_cache("tiny"))
     renamed = [("otus_scores_view" if s == "scores" else s, r) for s, r in export.records]
     config = sandbox.connection_config(**export.config_values())
-    unmapped = run_destination(config, renamed + [("teacher_notes", {"note": "x"})], tmp_path)
-    assert unmapped.reason_count("stream_not_mapped") == len(export.stream("scores")) + 1
+    streams = ("assessments", "otus_scores_view", "grades", "teacher_notes")
+    a_score = export.stream("scores")[0]
+    unmapped = run_destination(config, renamed + [("teacher_notes", {"note": "x"}), ("scores", a_score)], tmp_path,
+                               streams=streams)
+    assert unmapped.reason_count("stream_not_mapped") == len(export.stream("scores")) + 2
     assert unmapped.report["by_role"]["teacher_notes"] == {"invalid_input": 1}
-    mapped = run_destination({**config, "stream_roles": [{"stream": "otus_scores_view", "role": "scores"}]}, renamed, tmp_path)
+    assert unmapped.report["by_role"]["scores"] == {"invalid_input": 1}, "a stream the catalog lacks: not by its name"
+    mapped = run_destination({**config, "stream_roles": [{"stream": "otus_scores_view", "role": "scores"}]}, renamed, tmp_path,
+                             streams=streams)
     assert mapped.reason_count("stream_not_mapped") == 0
     assert mapped.report["by_role"]["scores"].get("created", 0) >= 5

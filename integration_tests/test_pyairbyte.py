@@ -96,12 +96,15 @@ def run_snippet(snippet: str, namespace: dict[str, Any]) -> None:
     exec(compile(snippet, str(OPERATOR_GUIDE), "exec"), namespace)
 
 
-def test_the_operator_guide_snippet_passes_back_what_source_sftp_bulk_reads(ab, pyairbyte_dir, sandbox, tmp_path) -> None:
+def test_the_operator_guide_snippet_passes_back_what_source_sftp_bulk_reads(ab, pyairbyte_dir, sandbox, tmp_path,
+                                                                          monkeypatch, capsys) -> None:
     """The snippet as printed: the roster into DuckDB, then the Otus CSV export on SFTP, read by
     source-sftp-bulk from PyPI, written to Campus. Numbers and booleans arrive typed: nothing but
     the two cells that are text in the export is reported as a wrong type. The teacher group is the
-    fourth file, so the destination's config carries no passback_teacher_group."""
+    fourth file, so the destination's config carries no passback_teacher_group. The user sees the
+    passback report: the snippet prints the report file the destination wrote."""
     install_sftp_bulk(pyairbyte_dir)  # under the install lock (a demo may install it at the same time); the snippet finds it
+    monkeypatch.chdir(tmp_path)
     sample = sample_export(sandbox.state.district)
     export_dir = tmp_path / "export"
     write_csv_export(sample.group_records() + sample.records, export_dir)
@@ -119,6 +122,9 @@ def test_the_operator_guide_snippet_passes_back_what_source_sftp_bulk_reads(ab, 
         assert "number" in scores_schema["points"]["type"] and "string" in scores_schema["student_id"]["type"]
         assert "boolean" in otus.get_stream_json_schema("assessments")["properties"]["include_in_final_grade"]["type"]
         written = _last_report()
+        printed = capsys.readouterr().out
+        assert "Passback report" in printed and f"created: {written['totals']['created']}" in printed
+        assert parse_report_line(printed.strip().splitlines()[-1]) == written, "the file is the logged report"
         _assert_sample_passed_back(written, sandbox, sample)
 
         gradebook_before = sandbox.state.version

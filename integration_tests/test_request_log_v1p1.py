@@ -6,7 +6,10 @@ destination `check` + write send to the sandbox, as the server received them: me
 query, every header in the order sent, the body. Volatile parts are replaced by placeholders
 (the sandbox issues new credentials, tokens and ports per start; the OAuth 1 parts are not used
 here); the log is compared as a sorted list, since pages prefetched concurrently arrive in any
-order. Re-record with `CAMPUS_RECORD_REQUEST_LOG=1` only when a change of requests is intended.
+order. Re-recorded, each difference checked, where a change of requests was intended: issue 20
+(the provider's `/categories` read once, users read with their `role`, the default category on
+lineItem creates) and issue 15 (the held lineItems are read for disappeared assessments only when
+the input proves itself complete: this write sends no COMPLETE stream status). Re-record with `CAMPUS_RECORD_REQUEST_LOG=1` only when a change of requests is intended.
 """
 
 from __future__ import annotations

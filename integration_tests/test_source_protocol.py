@@ -106,8 +106,9 @@ def test_discover_declares_every_stream_incremental_on_date_last_modified(catalo
         assert set(stream["supported_sync_modes"]) == {"full_refresh", "incremental"}
         assert stream["json_schema"]["properties"]["dateLastModified"]["format"] == "date-time"
     # a boolean, or the provider's own spelling kept as text (never a type the records contradict)
-    assert streams["users"]["json_schema"]["properties"]["enabledUser"]["type"] == ["null", "boolean", "string"]
-    assert streams["results"]["json_schema"]["properties"]["score"]["type"] == ["null", "number", "string"]
+    assert streams["users"]["json_schema"]["properties"]["enabledUser"]["type"] == ["null", "boolean"]
+    assert streams["results"]["json_schema"]["properties"]["score"]["type"] == ["null", "number"]
+    assert streams["results"]["json_schema"]["properties"]["textScore"]["type"] == ["null", "string"]
     assert streams["enrollments"]["json_schema"]["properties"]["class"]["properties"]["sourcedId"]
 
 

@@ -1,6 +1,8 @@
-"""The source's stream schemas describe what providers send: every record the console script reads
-from the sandbox (lenient, as Campus, and strict) validates against the discovered schema, and so
-do shapes seen from real providers; PyAirbyte's typed DuckDB cache takes results with letter grades."""
+"""The source's stream schemas describe what it emits: every record the console script reads from the
+sandbox (lenient, as Campus, and strict) validates against the discovered schema, and so do shapes
+seen from real providers once the source has read them into their fields' one type (losing
+nothing); PyAirbyte maps every field without a warning, and its DuckDB cache holds scores as
+numbers and letters as text."""
 
 from __future__ import annotations
 
@@ -10,6 +12,9 @@ import pytest
 from jsonschema import Draft7Validator
 
 from campus_demo.roster_sync import console_script
+from campus_oneroster.version import V1P1
+from source_campus_oneroster.streams import COLLECTIONS
+from source_campus_oneroster.typed_values import typed
 from campus_sandbox import calendar
 from campus_sandbox.receiving import PLACEHOLDER_CATEGORY_ID
 from integration_tests.source_cli import ALL_STREAMS, catalog, configured_catalog, run_source  # noqa: F401
@@ -69,7 +74,7 @@ REAL_SHAPES = {
                  "student": {"href": "/users/s100001", "sourcedId": "s100001", "type": "user"},
                  "scoreStatus": "fully graded", "score": score, "scoreDate": "2026-10-01",
                  "metadata": {"percent": None}} for score in ("B", "4", 87.5, "85.0", None)],
-    # a string boolean a provider spells in its own way stays as sent
+    # a string boolean a provider spells in its own way is kept as sent, in textValues
     "users": [{"sourcedId": "t1", "status": "active", "dateLastModified": "2026-10-01T12:00:00Z",
                "enabledUser": "active", "givenName": "Zoë", "familyName": "O'Brien", "middleName": "",
                "role": "teacher", "orgs": [{"href": "/orgs/101", "sourcedId": "101", "type": "org"}]}],
@@ -83,17 +88,45 @@ REAL_SHAPES = {
 @pytest.mark.parametrize("stream", sorted(REAL_SHAPES))
 def test_shapes_real_providers_send_fit_the_schemas(catalog, stream: str) -> None:
     (schema,) = [s["json_schema"] for s in catalog["streams"] if s["name"] == stream]
-    for record in REAL_SHAPES[stream]:
+    (collection,) = [c for c in COLLECTIONS[V1P1] if c.name == stream]
+    records = [dict(record) for record in REAL_SHAPES[stream]]
+    typed(records, collection.boolean_fields, collection.letter_scores)
+    for record in records:
         assert not list(Draft7Validator(schema).iter_errors(record)), record
+    if stream == "results":  # every value the provider sent is still there
+        assert [(r["score"], r.get("textScore")) for r in records] == [
+            (None, "B"), (4.0, "4"), (87.5, None), (85.0, "85.0"), (None, None)]
+    if stream == "users":
+        assert records[0]["enabledUser"] is None and records[0]["textValues"] == {"enabledUser": "active"}
 
 
-def test_pyairbyte_caches_results_with_letter_grades(ab, sandbox, tmp_path: Path) -> None:
+def test_a_text_score_beside_a_different_text_score_is_kept_too() -> None:
+    records = [{"score": "B+", "textScore": "B"}, {"score": "B", "textScore": "B"}, {"enabledUser": 1}]
+    typed(records[:2], (), True)
+    typed(records[2:], ("enabledUser",), False)
+    assert records == [{"score": None, "textScore": "B", "textValues": {"score": "B+"}},
+                       {"score": None, "textScore": "B"}, {"enabledUser": True}]
+
+
+def test_pyairbyte_maps_every_field_and_caches_scores_as_numbers(ab, sandbox, tmp_path: Path, capfd) -> None:
+    """PyAirbyte (airbyte/types.py, `_get_airbyte_type`) maps a field whose type is one JSON type,
+    alone or with null; anything else prints "Could not determine airbyte type" and becomes text."""
     scores = seed_grades(sandbox)
-    source = ab.get_source("source-campus-oneroster", config=sandbox.connection_config(), streams=["results"],
+    source = ab.get_source("source-campus-oneroster", config=sandbox.connection_config(),
+                           streams=["users", "enrollments", "results"],
                            local_executable=console_script("source-campus-oneroster"))
     cache = ab.DuckDBCache(db_path=tmp_path / "cache.duckdb", cache_dir=tmp_path / "cache")
-    read = source.read(cache=cache)  # a number-typed score column refused the whole stream ("cast to decimal")
-    held = {row["sourcedid"]: row["score"] for row in read["results"]}
-    assert held["r-letter"] == "B" and held["r-percent"] == "A"
-    assert float(held["r-points"]) == 18 and float(held["r-derived"]) == pytest.approx(17)
+    read = source.read(cache=cache)
+    printed = capfd.readouterr()
+    assert "Could not determine airbyte type" not in printed.out + printed.err
+    held = {row["sourcedid"]: (row["score"], row["textscore"]) for row in read["results"]}
+    assert held["r-letter"] == (None, "B") and held["r-percent"] == (None, "A")
+    assert held["r-points"] == (18, None) and held["r-derived"][0] == pytest.approx(17)
     assert set(held) == set(scores)
+    columns = dict(cache.get_sql_engine().connect().exec_driver_sql(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'results'").fetchall())
+    assert columns["score"].startswith(("DECIMAL", "DOUBLE", "FLOAT")) and columns["textscore"] == "VARCHAR"
+    flags = dict(cache.get_sql_engine().connect().exec_driver_sql(
+        "SELECT table_name, data_type FROM information_schema.columns WHERE column_name IN ('enableduser', 'primary')"
+    ).fetchall())
+    assert flags == {"users": "BOOLEAN", "enrollments": "BOOLEAN"}

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timezone
-from typing import Any, List, Mapping, Optional, Tuple
+from typing import Any, List, Mapping, MutableMapping, Optional, Tuple
 
 from airbyte_cdk.models import (
     AirbyteConnectionStatus,
+    AirbyteStateMessage,
     ConnectorSpecification,
     ConnectorSpecificationSerializer,
     FailureType,
@@ -19,8 +19,9 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from pydantic import ValidationError
 
 from campus_oneroster.client import OneRosterClient
-from campus_oneroster.diagnosis import config_problem, rostering_check_message
+from campus_oneroster.diagnosis import config_problem, read_protocol_file, rostering_check_message
 from campus_oneroster.errors import OneRosterError
+from campus_oneroster import expiry
 from campus_oneroster.expiry import expired_message, expiry_warning, version_notice
 from source_campus_oneroster.failures import gradebook_check_message
 from source_campus_oneroster.spec import parse_config, source_spec
@@ -36,6 +37,14 @@ class SourceCampusOneroster(AbstractSource):
     `record_pages=True` (the console script) hands whole pages to `record_pages.PageWritingEntrypoint`
     instead of one message per record; anything else calling the source gets per-record messages.
     """
+
+    @staticmethod
+    def read_config(config_path: str) -> MutableMapping[str, Any]:
+        return read_protocol_file(AbstractSource.read_config, config_path, "config")
+
+    @classmethod
+    def read_state(cls, state_path: str) -> List[AirbyteStateMessage]:
+        return read_protocol_file(super().read_state, state_path, "state")
 
     def __init__(self, *, record_pages: bool = False) -> None:
         self._record_pages = record_pages
@@ -61,7 +70,7 @@ class SourceCampusOneroster(AbstractSource):
             source_config = parse_config(config)
         except ValidationError as error:
             return False, config_problem(error)
-        expired = expired_message(source_config.credentials_expire_on, _today())
+        expired = expired_message(source_config.credentials_expire_on, expiry.today())
         if expired:
             return False, expired
         client = OneRosterClient(source_config)
@@ -85,12 +94,10 @@ class SourceCampusOneroster(AbstractSource):
             source_config = parse_config(config)
         except ValidationError as error:
             raise AirbyteTracedException(message=config_problem(error), failure_type=FailureType.config_error) from None
-        for warning in (version_notice(source_config), expiry_warning(source_config.credentials_expire_on, _today())):
+        for warning in (version_notice(source_config), expiry_warning(source_config.credentials_expire_on, expiry.today())):
             if warning:
                 logging.getLogger("airbyte").warning(warning)
         return build_streams(OneRosterClient(source_config), source_config, record_pages=self._record_pages)
 
 
-def _today() -> date:
-    """The day the key's expiration date is compared with (UTC: the source has no district zone)."""
-    return datetime.now(timezone.utc).date()
+

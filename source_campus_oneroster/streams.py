@@ -2,7 +2,8 @@
 
 Reading the `COLLECTIONS` table is reading the source's whole API surface per OneRoster version:
 the Airbyte stream name, the OneRoster path, the nested per-school paths the school filter uses,
-the fields that carry OneRoster's string booleans, and the JSON schema. 1.2 keeps every 1.1
+the fields providers send in more than one type (string booleans, letter scores;
+`typed_values.py`), and the JSON schema. 1.2 keeps every 1.1
 stream name (with 1.2's schema where the objects changed) and adds score scales, the categories of
 each class, and the assessment-results profile. Which root serves a path is the version layer's
 business (`campus_oneroster.version`), not this module's. Everything the streams share
@@ -38,11 +39,11 @@ from campus_oneroster.errors import ForbiddenError, NotFoundError, OneRosterErro
 from campus_oneroster.version import V1P1, V1P2, VersionName
 from campus_oneroster.filters import where
 from campus_oneroster.segments import path_segment
-from source_campus_oneroster.booleans import normalise_booleans
 from source_campus_oneroster.cursor import CURSOR_FIELD, DateLastModifiedCursor, format_instant
 from source_campus_oneroster.failures import read_failure, school_not_found
 from source_campus_oneroster.record_pages import page_message
 from source_campus_oneroster.spec import SourceConfig
+from source_campus_oneroster.typed_values import typed
 
 DEMOGRAPHIC_FLAGS = (
     "americanIndianOrAlaskaNative",
@@ -74,6 +75,7 @@ class Collection:
     schema: str = ""
     per_class: bool = False
     profile: Optional[str] = None
+    letter_scores: bool = False  # `score` may be text: a number, with the text in `textScore`
 
     def paths(self, school_ids: Optional[Sequence[str]]) -> list[tuple[Optional[str], str]]:
         """(school, path) of each sequence one read covers: the collection, or its routes per selected school."""
@@ -104,7 +106,7 @@ COLLECTIONS: dict[VersionName, tuple[Collection, ...]] = {
         ORGS, ACADEMIC_SESSIONS, COURSES, CLASSES, USERS, ENROLLMENTS, DEMOGRAPHICS,
         Collection("categories", "/categories"),
         Collection("line_items", "/lineItems"),
-        Collection("results", "/results"),
+        Collection("results", "/results", letter_scores=True),
     ),
     # orgs, academic sessions, courses and classes keep their 1.1 shape (and schema) on 1.2.
     V1P2: (
@@ -131,7 +133,7 @@ class OneRosterStream(Stream, CheckpointMixin):
     """A OneRoster collection read in `dateLastModified` order, full refresh or incremental.
 
     Records go out as ready-made Airbyte messages without per-record schema transformation: the
-    only per-record work is the string-boolean normalisation the schemas promise. With
+    only per-record work is reading values into their field's one type (`typed_values.py`). With
     `record_pages` a whole page is one `RecordPage` message (see `record_pages.py`). State is a
     `DateLastModifiedCursor`'s (see `cursor.py` for why it never skips a record), plus the version
     it was read under on 1.2; the CDK checkpoints it about once per page. A saved state of the other
@@ -280,8 +282,7 @@ class OneRosterStream(Stream, CheckpointMixin):
         return emitted
 
     def _records(self, records: list[dict]) -> Iterator[AirbyteMessage]:
-        if self.collection.boolean_fields:
-            normalise_booleans(records, self.collection.boolean_fields)
+        typed(records, self.collection.boolean_fields, self.collection.letter_scores)
         stream, emitted_at = self.name, int(time.time() * 1000)
         if self._record_pages:
             if records:

@@ -42,7 +42,7 @@ TERM = Session("T1", "term", date(2026, 8, 17), date(2026, 12, 18), None)
 PLACEHOLDER = CampusCategory("c0", "Uncategorized")  # the provider's default category (read on 1.1 without a default)
 CONFIG = DestinationConfig.model_validate({
     "base_url": "http://127.0.0.1:1/ims/oneroster/v1p1", "passback_start_date": "2026-09-01",
-    "district_time_zone": "America/Chicago",
+    "district_time_zone": "America/Chicago", "vendor_key": "vendor-key", "vendor_secret": "vendor-secret",
     "credentials": {"auth_type": "oauth2_client_credentials", "token_url": "http://127.0.0.1:1/token",
                     "client_id": "key", "client_secret": "secret-value"}})
 CTX = decision_context(CONFIG)
@@ -107,16 +107,19 @@ def test_a_due_date_outside_every_term_is_refused_without_a_put_and_its_scores_s
     assert result.refused_line_item is not None and result.refused_line_item.reason is Reason.DUE_DATE_OUTSIDE_TERM
 
 
-def test_an_assessment_removed_in_otus_is_deleted_with_its_results_only_under_delete() -> None:
+def test_an_assessment_removed_in_otus_is_a_removal_candidate_only_under_delete() -> None:
+    """The removal itself is decided at the end of the sync (`disappeared.py`): here only whether one is asked for."""
     first = decide_batch(batch(assessment(), score("u1")), snapshot(), {}, CTX)
     line_item, result = first.line_items[0].plan, first.results[0].plan
     held = snapshot({line_item.sourced_id: line_item.body}, {result.sourced_id: result.body})
     removed = batch(assessment(state="deleted"))
     deleting = replace(CTX, delete_removed=True)
-    assert roster_needs(removed, {}, deleting).results_on == {SECTION: {line_item.sourced_id}}
-    (removal,) = decide_batch(removed, held, {}, deleting).removals
-    assert (removal.line_item_id, removal.result_ids, removal.reason) == \
-        (line_item.sourced_id, (result.sourced_id,), Reason.ASSESSMENT_DELETED)
+    assert roster_needs(removed, {}, deleting).sections == {SECTION}
+    (candidate,) = decide_batch(removed, held, {}, deleting).removals
+    assert (candidate.line_item_id, candidate.section_id, candidate.reason) == \
+        (line_item.sourced_id, SECTION, Reason.ASSESSMENT_DELETED)
+    assert decide_batch(removed, snapshot(), {}, deleting).decided[0].reason is Reason.ASSESSMENT_DELETED, \
+        "nothing held: nothing to remove"
     kept = decide_batch(removed, held, {}, CTX)
     assert kept.removals == [] and [o.reason for o in kept.decided] == [Reason.ASSESSMENT_DELETED]
 

@@ -51,6 +51,7 @@ def replace_format(calendar: DistrictCalendar) -> DistrictCalendar:
 
 
 BASE = {"base_url": "https://campus.example.org/ims/oneroster/v1p1", "passback_start_date": "2026-09-01",
+        "vendor_key": "vendor-key", "vendor_secret": "vendor-secret",
         "credentials": {"auth_type": "oauth2_client_credentials", "token_url": "https://campus.example.org/token",
                         "client_id": "key", "client_secret": "a-long-enough-secret"}}
 

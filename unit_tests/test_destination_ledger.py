@@ -48,7 +48,7 @@ def test_a_waiting_score_holds_every_later_state_until_it_is_decided() -> None:
     assert [state for state, _ in ledger.echoable()] == ["after score", "after assessment"]
 
 
-def test_duplicates_and_invalid_lines_settle_and_count_as_records() -> None:
+def test_duplicates_and_invalid_lines_settle_one_as_accepted_the_other_as_rejected() -> None:
     ledger = Ledger()
     earlier, later = ledger.receive(SCORES), ledger.receive(SCORES)
     invalid = ledger.receive(None)  # an unparseable line: no stream known
@@ -57,7 +57,7 @@ def test_duplicates_and_invalid_lines_settle_and_count_as_records() -> None:
     ledger.settle(invalid, rejected=True)
     assert ledger.echoable() == []
     ledger.settle(later)
-    assert ledger.echoable() == [("s", DestinationStats(3, 1))]
+    assert ledger.echoable() == [("s", DestinationStats(2, 1))]  # 2 accepted + 1 rejected: all 3
 
 
 def test_stream_states_count_their_own_stream_and_global_states_every_stream() -> None:
@@ -75,7 +75,7 @@ def test_stream_states_count_their_own_stream_and_global_states_every_stream() -
     ledger.settle(bad, rejected=True)
     assert ledger.echoable() == [
         ("assessments done", DestinationStats(1, 0)),
-        ("scores done", DestinationStats(3, 2)),  # its two scores and the line that named no stream
+        ("scores done", DestinationStats(1, 2)),  # its two scores and the line that named no stream
         ("everything", DestinationStats(1, 0)),
     ]
 
@@ -123,7 +123,7 @@ def test_no_state_is_echoed_before_a_record_maps_to_a_role() -> None:
     mapped = ledger.receive(SCORES)
     ledger.receive_state("s2", None)
     ledger.settle(mapped)
-    assert ledger.echoable() == [("s1", DestinationStats(2, 2)), ("s2", DestinationStats(1, 0))]
+    assert ledger.echoable() == [("s1", DestinationStats(0, 2)), ("s2", DestinationStats(1, 0))]  # 2 rejected, 0 accepted
 
 
 def test_a_position_settled_twice_raises_instead_of_releasing_a_state_early() -> None:

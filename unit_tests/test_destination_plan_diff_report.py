@@ -295,3 +295,24 @@ def test_report_counts_examples_and_one_json_line() -> None:
     assert partial["partial"] and partial["error"] == "boom"
     assert parse_report_line("something else") is None
     assert "DRY RUN" in PassbackReport(dry_run=True).lines()[0]
+
+
+def test_report_wording_names_missing_ids_and_counts_in_the_singular() -> None:
+    """A missing id reads as missing (never "None"); a note on the whole sync has no empty "e.g.";
+    one record is one record (the demo's view)."""
+    from campus_demo.report_view import reasons_view
+    from rich.console import Console
+
+    invalid, _ = parse_record("assessments", {"section_id": "100000", "title": "T"})
+    assert invalid.record_id == "assessment_id=(missing) section_id=100000"
+    report = PassbackReport(dry_run=False)
+    report.add(RecordOutcome("assessments", Outcome.INVALID_INPUT, invalid.record_id, reason=invalid.reason))
+    report.note(Reason.REMOVAL_INPUT_UNUSABLE, RecordOutcome("assessments", None, "", detail="1 record of the "
+                                                           "assessments stream arrived without assessment_id"))
+    lines = report.lines()
+    assert not any("None" in line for line in lines) and not any(line.strip() == "e.g." for line in lines)
+    assert "      1 record of the assessments stream arrived without assessment_id" in lines
+    console = Console(width=200, record=True)
+    console.print(reasons_view(report.as_dict()))
+    shown = console.export_text()
+    assert "1 record\n" in shown and "1 records" not in shown and "e.g. \n" not in shown

@@ -14,7 +14,8 @@ NOT_IN_SAMPLE = {Reason.STREAM_NOT_MAPPED, Reason.REFUSED_INVALID_DATA, Reason.N
                  # test_destination_disappeared.py, test_destination_reruns.py
                  Reason.CAMPUS_EDIT_KEPT, Reason.CAMPUS_EDIT_OVERWRITTEN, Reason.RESENT_AFTER_CAMPUS_DELETE,
                  Reason.COMPARED_TWO_WAY, Reason.FINGERPRINT_NOT_KEPT, Reason.REFUSAL_NOT_PREDICTABLE,
-                 Reason.ASSESSMENT_DISAPPEARED, Reason.REMOVALS_NOT_CHECKED,
+                 Reason.CAMPUS_EDIT_REFUSED,
+                 Reason.ASSESSMENT_DISAPPEARED, *(r for r in Reason if r.value.startswith("removal_")),
                  # input lines and the stream as a whole (unusable lines, duplicates, typed values, a
                  # forbidden section): integration_tests/test_destination_input.py
                  Reason.SUPERSEDED, Reason.READ_LENIENTLY, Reason.SECTION_FORBIDDEN,

@@ -1,4 +1,4 @@
-"""The fingerprint, the three-way decision, the predicted refusals and the removal rule: pure, no network."""
+"""The fingerprint, the three-way decision and the predicted refusals: pure, no network."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from hypothesis import given, settings, strategies as st
 
 from destination_campus_grades.diff import Change, reconcile
-from destination_campus_grades.disappeared import SeenAssessments, disappeared
 from destination_campus_grades.fingerprint import FINGERPRINT_KEY, canonical, namespace_tag, recorded
 from destination_campus_grades.plan import PlanSettings, plan_line_item, plan_score
 from destination_campus_grades.reasons import Reason
@@ -133,24 +132,6 @@ def test_score_groups_and_titles() -> None:
     taken = {title_key("Fractions quiz"): "li-1"}
     assert title_taken(" FRACTIONS quiz", "li-2", taken).reason is Reason.DUPLICATE_TITLE
     assert title_taken("Fractions quiz", "li-1", taken) is None and title_taken("Decimals", "li-2", taken) is None
-
-
-def test_disappeared_are_our_namespace_unmentioned_and_not_deleted() -> None:
-    tag = namespace_tag("district-42")
-
-    def line_item(sid: str, ns: str = tag, status: str = "active") -> dict:
-        return {"sourcedId": sid, "status": status, "metadata": {FINGERPRINT_KEY: {"v": 1, "ns": ns, "otus": sid,
-                                                                                   "fields": {}}}}
-
-    seen = SeenAssessments()
-    assert seen.not_checked_because() == "the assessments stream sent no records"
-    seen.mention("kept")
-    held = [line_item("kept"), line_item("gone"), line_item("theirs", ns="other"), line_item("old", status="tobedeleted"),
-            {"sourcedId": "grading-task", "metadata": {"ic": {}}}]
-    assert [h["sourcedId"] for h in disappeared(held, seen, tag)] == ["gone"]
-    assert seen.not_checked_because() is None
-    seen.without_ids = 1
-    assert "without assessment_id or section_id" in seen.not_checked_because()
 
 
 def test_the_predicted_grading_period_is_sent_unless_otus_names_one() -> None:

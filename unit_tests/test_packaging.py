@@ -37,7 +37,7 @@ REQUIRED_DATA_FIELDS = {
     "documentationUrl", "githubIssueLabel", "connectorSubtype", "releaseStage", "supportLevel",
     "tags", "connectorBuildOptions",
 }
-DEVELOPMENT_PACKAGES = ("campus_sandbox", "campus_demo", "otus_export")
+DEVELOPMENT_PACKAGES = ("campus_sandbox", "campus_demo", "otus_export", "campus_registry")
 PINNED_IMAGE = re.compile(r"^docker\.io/airbyte/python-connector-base:\d+\.\d+\.\d+@sha256:[0-9a-f]{64}$")
 
 
@@ -293,7 +293,7 @@ def test_the_development_install_has_everything_the_tests_and_the_demo_need(tmp_
     wheel = _build_wheel(_copy_context(tmp_path / "context", dockerignore=False), tmp_path / "wheel", None)
     connectors = _setup_constant("CONNECTORS")
     assert wheel.packages == {"campus_oneroster", *connectors.values(), *DEVELOPMENT_PACKAGES}
-    assert set(wheel.console_scripts) == {*connectors, "campus-sandbox"}
+    assert set(wheel.console_scripts) == {*connectors, "campus-sandbox", "campus-registry"}
     for package in connectors.values():
         assert _runtime_data_files(package) <= wheel.names
     assert not any(name.startswith(("unit_tests/", "integration_tests/", "bench/")) for name in wheel.names)
@@ -320,6 +320,15 @@ def test_data_activation_is_declared_only_by_the_destination_that_answers_discov
     destination's objects for mapping (integration_tests/test_destination_discover.py)."""
     assert _metadata("destination")["data"]["supportsDataActivation"] is True
     assert "supportsDataActivation" not in _metadata("source")["data"]
+
+
+def test_the_destination_declares_refreshes_so_the_platform_sends_it_complete_statuses() -> None:
+    """The platform emits COMPLETE stream statuses to the destination only when its version supports
+    refreshes (airbytehq/airbyte-platform,
+    airbyte-commons-worker/src/main/kotlin/io/airbyte/workers/helper/StreamStatusCompletionTracker.kt,
+    `startTracking(catalog, supportRefreshes)` and `finalize(exitCode, ...)`: none after a failed
+    source); removals for disappearing rest on them (`disappeared.py`)."""
+    assert _metadata("destination")["data"]["supportsRefreshes"] is True
 
 
 @pytest.mark.parametrize("kind", sorted(METADATA_FILES))

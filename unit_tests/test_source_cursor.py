@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from source_campus_oneroster.booleans import normalise_booleans
+from source_campus_oneroster.typed_values import normalise_booleans
 from source_campus_oneroster.cursor import DateLastModifiedCursor, is_ascending, later
 from source_campus_oneroster.streams import COLLECTIONS
 
@@ -80,10 +80,11 @@ def test_order_check_compares_instants_not_text() -> None:
     assert later("2026-01-01T00:00:00.500Z", "2026-01-01T00:00:00Z") == "2026-01-01T00:00:00.500Z"
 
 
-def test_string_booleans_become_booleans_and_unknown_values_pass_through() -> None:
+def test_string_booleans_become_booleans_and_unknown_values_are_kept_as_text() -> None:
     records = [{"enabledUser": "true"}, {"enabledUser": "FALSE"}, {"enabledUser": True}, {"enabledUser": "maybe"}, {}]
     normalise_booleans(records, ["enabledUser"])
-    assert [r.get("enabledUser") for r in records] == [True, False, True, "maybe", None]
+    assert [r.get("enabledUser") for r in records] == [True, False, True, None, None]
+    assert records[3]["textValues"] == {"enabledUser": "maybe"}
 
 
 def test_school_filter_uses_nested_routes_only_where_oneroster_has_them() -> None:

@@ -168,11 +168,31 @@ def test_stream_roles_and_category_map_are_lists_of_named_fields() -> None:
         assert prop["examples"] and prop["default"] == []
 
 
+def test_the_destination_requires_the_vendor_pair_its_check_requires() -> None:
+    """The form builder shows a required block expanded and folds an optional one into a collapsed
+    section (airbytehq/airbyte-platform, airbyte-webapp/src/views/Connector/ConnectorForm/components/
+    Sections/useGroupsAndSections.tsx, `getDisplayType`: `isRequired` → "expanded", else collapsed). The destination's check probes the
+    gradebook with the vendor header, which Campus requires, so the pair is required there, and
+    only the source (roster-only use) leaves it optional."""
+    destination, source = _spec("destination"), _spec("source")
+    assert {"vendor_key", "vendor_secret"} <= set(destination["required"])
+    assert not {"vendor_key", "vendor_secret"} & set(source["required"])
+    for name in ("vendor_key", "vendor_secret"):
+        prop = destination["properties"][name]
+        assert prop["minLength"] == 1 and "Leave empty" not in prop["description"]
+    assert destination["properties"]["vendor_secret"]["airbyte_secret"] is True
+    with pytest.raises(ValueError, match="vendor_key"):
+        DestinationConfig.model_validate({key: value for key, value in _FILLED.items() if key != "vendor_key"})
+
+
+_FILLED = {"base_url": "http://127.0.0.1:1/x", "passback_start_date": "2026-08-17", "district_time_zone": "America/Chicago",
+           "vendor_key": "vendor-key", "vendor_secret": "vendor-secret",
+           "credentials": {"auth_type": "oauth2_client_credentials", "token_url": "http://127.0.0.1:1/t",
+                           "client_id": "key", "client_secret": "secret-value"}}
+
+
 def _destination_config(**settings: Any) -> DestinationConfig:
-    base = {"base_url": "http://127.0.0.1:1/x", "passback_start_date": "2026-08-17", "district_time_zone": "America/Chicago",
-            "credentials": {"auth_type": "oauth2_client_credentials", "token_url": "http://127.0.0.1:1/t",
-                            "client_id": "key", "client_secret": "secret-value"}}
-    return DestinationConfig.model_validate({**base, **settings})
+    return DestinationConfig.model_validate({**_FILLED, **settings})
 
 
 def test_two_entries_for_one_name_are_refused_by_name() -> None:
